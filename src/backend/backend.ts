@@ -1,0 +1,178 @@
+/**
+ * The kernel contract both backends implement.
+ *
+ * Everything above this file (ops, autograd, nn) talks to a backend only through this interface.
+ * Storage is always dense and row-major (C-contiguous): views that reorder elements (permute,
+ * slice with steps, expand) are materialised by `stridedCopy`, while reshape shares storage. That
+ * keeps every kernel simple and every primitive's input layout known.
+ *
+ * Conventions every primitive follows:
+ * - Inputs are `TensorRef`s; the backend never mutates an input's storage, except the explicit
+ *   destination of `stridedCopy` / `fillInto`.
+ * - Outputs are fresh storages owned by the caller, who releases them with `release`.
+ * - Arguments have already been validated by the ops layer (shapes, dtypes, axes); a backend may
+ *   assume they are valid. Backends throw only for device-level problems (`DeviceError`:
+ *   allocation over the device's binding limit, lost device, missing primitive).
+ * - Work may be queued: a backend may return before the computation is done, as long as later
+ *   primitives and `read` observe results in program order.
+ */
+
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+export type DeviceName = 'cpu' | 'webgpu';
+
+/** Host arrays per dtype. `bool` is held as one byte per element on the host. */
+export type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** An opaque per-backend handle to a dense buffer (a typed array on the CPU, a GPUBuffer on WebGPU). */
+export interface Storage {
+  readonly backend: DeviceName;
+}
+
+/** What a primitive needs to know about an input: its storage, shape and dtype (dense, row-major). */
+export interface TensorRef {
+  readonly storage: Storage;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** Elementwise unary functions. Output dtype equals the input dtype, except `logicalNot` (bool). */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'square' | 'reciprocal'
+  | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt'
+  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'erf'
+  | 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'silu' | 'softplus'
+  | 'floor' | 'ceil' | 'round'
+  | 'logicalNot';
+
+/** Unary ops that read `param` (the negative slope of leakyRelu, alpha of elu). */
+export const PARAMETRIC_UNARY: ReadonlySet<UnaryOp> = new Set(['leakyRelu', 'elu']);
+
+/**
+ * Elementwise binary functions with NumPy broadcasting. Both inputs have the same dtype (the ops
+ * layer promotes first). Comparisons and logical ops produce `bool`; the rest keep the dtype.
+ * `div` on int32 truncates toward zero like C; `mod` follows the sign of the divisor (Python / PyTorch `remainder`).
+ */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  | 'logicalAnd' | 'logicalOr';
+
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set([
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
+]);
+
+/** Reductions over a set of axes. Output shape = input shape with the reduced axes set to 1 (keepdim). */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
+
+/** Index-of-extremum along one axis; output int32 with that axis set to 1. Ties pick the first index. */
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** Named matmul kernels. `auto` lets the backend choose (per adapter and shape). */
+export type MatmulVariant = 'auto' | 'naive' | 'register' | 'shared' | 'splitk';
+
+/**
+ * Batched matrix multiply C[b] = op(A[b]) @ op(B[b]) where op transposes when asked.
+ * A is stored as [batchA, m, k] (or [batchA, k, m] when `transA`), B as [batchB, k, n]
+ * (or [batchB, n, k] when `transB`); batchA and batchB are each either 1 or `batch`
+ * (a batch stride of 0 broadcasts). Output is dense [batch, m, n].
+ */
+export interface MatmulArgs {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  /** Elements between consecutive batch matrices; 0 broadcasts one matrix over the batch. */
+  aBatchStride: number;
+  bBatchStride: number;
+  variant?: MatmulVariant;
+}
+
+/** Philox4x32-10 random streams; see src/random.ts for the exact bit recipe both backends follow. */
+export type RandomKind = 'uniform' | 'normal';
+
+export interface RandomArgs {
+  kind: RandomKind;
+  /** The 64-bit key as two 32-bit words (lo, hi). */
+  key: readonly [number, number];
+  /** Which call of the generator this is (the second counter word); element i uses counter (i, stream, 0, 0). */
+  stream: number;
+}
+
+export interface BackendMemory {
+  /** Bytes sitting in the backend's pool, free for reuse. */
+  pooledBytes: number;
+  /** Bytes currently handed out as storages. */
+  allocatedBytes: number;
+}
+
+export interface Backend {
+  readonly name: DeviceName;
+  /** Whether float64 storages and kernels exist (CPU yes, WebGPU no). */
+  readonly supportsFloat64: boolean;
+  /** Largest element count one storage of this dtype may have (device binding limit). */
+  maxElements(dtype: DType): number;
+
+  // ---- memory ----
+  /** A fresh storage holding a copy of `data` (length = numel). bool data is 0/1 bytes. */
+  upload(data: HostArray, dtype: DType): Storage;
+  /** A fresh storage with unspecified contents. */
+  alloc(numel: number, dtype: DType): Storage;
+  /** Return a storage to the pool. The storage must not be used afterwards. */
+  release(storage: Storage): void;
+  /** Read a storage back to the host. Resolves after all queued work that writes it. */
+  read(ref: TensorRef): Promise<HostArray>;
+  /** Synchronous read where the backend can (CPU); undefined elsewhere. */
+  readSync?(ref: TensorRef): HostArray;
+  /** Submit queued work now (no-op on the CPU). */
+  flush(): void;
+  /** Resolves when all submitted work has finished. */
+  sync(): Promise<void>;
+  memory(): BackendMemory;
+  /** Drop pooled storages (pooledBytes goes to 0). */
+  trimPool(): void;
+
+  // ---- kernels ----
+  /** A fresh storage of `numel` elements all equal to `value`. */
+  fill(numel: number, dtype: DType, value: number): Storage;
+  unary(op: UnaryOp, x: TensorRef, param?: number): Storage;
+  /** Broadcasts a and b to `outShape` (NumPy rules, already checked). */
+  binary(op: BinaryOp, a: TensorRef, b: TensorRef, outShape: readonly number[]): Storage;
+  /** out = cond ? a : b, all three broadcast to `outShape`; cond is bool; a and b share a dtype. */
+  where(cond: TensorRef, a: TensorRef, b: TensorRef, outShape: readonly number[]): Storage;
+  /** Convert dtype: float->int truncates toward zero; anything->bool is (x != 0). */
+  cast(x: TensorRef, dtype: DType): Storage;
+  /** Reduce over `axes` (sorted, unique, non-empty). sum/prod of bool give int32; otherwise dtype kept. */
+  reduce(op: ReduceOp, x: TensorRef, axes: readonly number[]): Storage;
+  argReduce(op: ArgReduceOp, x: TensorRef, axis: number): Storage;
+  matmul(a: TensorRef, b: TensorRef, args: MatmulArgs): Storage;
+  /**
+   * Copy `shape`-many elements: dst[dstOffset + sum(i_d * dstStrides_d)] = src[srcOffset + sum(i_d * srcStrides_d)].
+   * Strides are in elements and may be 0 (broadcast read) or negative-free. Writes into `dst`, whose
+   * other elements are left untouched. This one primitive serves permute, expand, slicing with steps,
+   * cat, pad and their backward passes.
+   */
+  stridedCopy(
+    src: Storage, dst: Storage, dtype: DType, shape: readonly number[],
+    srcStrides: readonly number[], srcOffset: number,
+    dstStrides: readonly number[], dstOffset: number,
+  ): void;
+  /** A fresh storage of `numel` Philox draws: uniform in [0, 1) or standard normal. dtype float32/float64. */
+  random(numel: number, dtype: DType, args: RandomArgs): Storage;
+}
+
+export const DTYPE_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+export function hostArrayFor(dtype: DType, numel: number): HostArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(numel);
+    case 'float64': return new Float64Array(numel);
+    case 'int32': return new Int32Array(numel);
+    case 'bool': return new Uint8Array(numel);
+  }
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
