@@ -1,0 +1,44 @@
+/**
+ * Which backends exist in this process and which device new tensors land on by default.
+ * The CPU backend is always present; WebGPU is added by `initWebGPU()` because acquiring an
+ * adapter is asynchronous.
+ */
+import type { Backend, DeviceName } from './backend.js';
+import { cpuBackend } from './cpu/index.js';
+import { DeviceError } from '../errors.js';
+
+const backends = new Map<DeviceName, Backend>([['cpu', cpuBackend]]);
+let defaultDevice: DeviceName = 'cpu';
+
+export function getBackend(device: DeviceName, op = 'getBackend'): Backend {
+  const b = backends.get(device);
+  if (!b) {
+    if (device === 'webgpu') {
+      throw new DeviceError(`${op}: the WebGPU backend is not initialised; call \`await initWebGPU()\` first`);
+    }
+    throw new DeviceError(`${op}: unknown device '${String(device)}' (expected 'cpu' or 'webgpu')`);
+  }
+  return b;
+}
+
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+}
+
+export function hasBackend(device: DeviceName): boolean {
+  return backends.has(device);
+}
+
+export function allBackends(): Backend[] {
+  return [...backends.values()];
+}
+
+export function getDefaultDevice(): DeviceName {
+  return defaultDevice;
+}
+
+/** New tensors go to `device` unless an op says otherwise. */
+export function setDefaultDevice(device: DeviceName): void {
+  getBackend(device, 'setDefaultDevice');
+  defaultDevice = device;
+}

@@ -1,0 +1,50 @@
+/** Bringing up WebGPU and waiting for devices. */
+import type { DeviceName } from './backend/backend.js';
+import { allBackends, getBackend, hasBackend, registerBackend, setDefaultDevice } from './backend/registry.js';
+import { createWebGPUBackend, type WebGPUBackend } from './backend/webgpu/index.js';
+
+export interface DeviceInfo {
+  device: DeviceName;
+  /** Adapter vendor / architecture / description as the browser or Dawn reports them. */
+  adapter?: string;
+  /** True for software adapters (SwiftShader, llvmpipe). */
+  isSoftware?: boolean;
+  limits?: Record<string, number>;
+  features?: string[];
+}
+
+let webgpu: WebGPUBackend | null = null;
+
+/**
+ * Acquire a WebGPU adapter and device (`navigator.gpu` in the browser, the `webgpu` package in
+ * Node) and register the backend. Idempotent. With `makeDefault`, new tensors go to WebGPU.
+ * Throws a DeviceError explaining how to get an adapter when none is found.
+ */
+export async function initWebGPU(opts: { gpu?: GPU; makeDefault?: boolean; powerPreference?: GPUPowerPreference } = {}): Promise<DeviceInfo> {
+  if (!webgpu) {
+    webgpu = await createWebGPUBackend({ gpu: opts.gpu, powerPreference: opts.powerPreference });
+    registerBackend(webgpu);
+  }
+  if (opts.makeDefault) setDefaultDevice('webgpu');
+  return deviceInfo('webgpu');
+}
+
+export function deviceInfo(device: DeviceName): DeviceInfo {
+  getBackend(device, 'deviceInfo');
+  if (device === 'cpu' || !webgpu) return { device: 'cpu', adapter: 'JavaScript (float64-capable reference backend)', isSoftware: true };
+  return { device: 'webgpu', ...webgpu.describe() };
+}
+
+/** Submit queued GPU work now (ops queue it; reads flush on their own). */
+export function flush(): void {
+  for (const b of allBackends()) b.flush();
+}
+
+/** Resolves when every backend has finished its submitted work (use it to time GPU code). */
+export async function sync(device?: DeviceName): Promise<void> {
+  const list = device ? (hasBackend(device) ? [getBackend(device, 'sync')] : []) : allBackends();
+  for (const b of list) {
+    b.flush();
+    await b.sync();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What every op shares: argument checks that run before any work is enqueued, dtype promotion,
+ * scalar lifting, and wrapping a backend storage into a Tensor.
+ */
+import type { Backend, DType, DeviceName, HostArray, Storage } from '../backend/backend.js';
+import { DTYPE_BYTES, isFloat } from '../backend/backend.js';
+import { getBackend, getDefaultDevice } from '../backend/registry.js';
+import { ArgumentError, DTypeError, DeviceError, ShapeError, fmtShape } from '../errors.js';
+import { StorageHandle } from '../memory.js';
+import { numel, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+export type Scalar = number | boolean;
+export type TensorLike = Tensor | Scalar;
+
+export interface CreateOptions {
+  dtype?: DType;
+  device?: DeviceName;
+  requiresGrad?: boolean;
+}
+
+export function backendOf(t: Tensor, op: string): Backend {
+  t.liveHandle(op);
+  return getBackend(t.device, op);
+}
+
+/** Throw before any work if a tensor is disposed or the tensors live on different devices. */
+export function checkInputs(op: string, ...tensors: Tensor[]): Backend {
+  for (const t of tensors) t.liveHandle(op);
+  const device = tensors[0]!.device;
+  for (const t of tensors) {
+    if (t.device !== device) {
+      const desc = tensors.map((x) => `${fmtShape(x.shape)} on ${x.device}`).join(', ');
+      throw new DeviceError(`${op}: tensors are on different devices (${desc}); move them with \`await t.to('${device}')\` first`);
+    }
+  }
+  return getBackend(device, op);
+}
+
+/** The device limit check, run before a kernel is enqueued. */
+export function checkFits(op: string, backend: Backend, shape: readonly number[], dtype: DType): void {
+  const n = numel(shape);
+  if (n > backend.maxElements(dtype)) {
+    throw new DeviceError(
+      `${op}: the result of shape ${fmtShape(shape)} (${n} ${dtype} elements, ${n * DTYPE_BYTES[dtype]} bytes) exceeds the ${backend.name} device's largest buffer (${backend.maxElements(dtype)} elements)`,
+    );
+  }
+}
+
+export function checkDTypeOnDevice(op: string, dtype: DType, backend: Backend): void {
+  if (dtype === 'float64' && !backend.supportsFloat64) {
+    throw new DTypeError(`${op}: float64 is not supported on ${backend.name}; use float32, or the cpu device for float64 (gradient checks)`);
+  }
+}
+
+/** Wrap a fresh storage the caller owns into a tensor. */
+export function wrap(backend: Backend, storage: Storage, shape: readonly number[], dtype: DType): Tensor {
+  const bytes = numel(shape) * (backend.name === 'webgpu' && dtype === 'bool' ? 4 : DTYPE_BYTES[dtype]);
+  return new Tensor(new StorageHandle(backend, storage, bytes), shape, dtype, backend.name);
+}
+
+/** A new tensor sharing `t`'s storage with another shape of the same size (reshape, squeeze, detach). */
+export function shareStorage(t: Tensor, shape: readonly number[], op: string): Tensor {
+  const h = t.liveHandle(op);
+  h.retain();
+  return new Tensor(h, shape, t.dtype, t.device);
+}
+
+const DTYPE_RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+export function promoteTypes(a: DType, b: DType): DType {
+  return DTYPE_RANK[a] >= DTYPE_RANK[b] ? a : b;
+}
+
+/** The dtype a bare JS scalar takes next to a tensor of dtype `other` (PyTorch's rule: scalars don't widen floats). */
+function scalarDType(v: Scalar, other: DType): DType {
+  if (typeof v === 'boolean') return other;
+  if (Number.isInteger(v)) return other === 'bool' ? 'int32' : other;
+  return isFloat(other) ? other : 'float32';
+}
+
+export function resultDType(a: TensorLike, b: TensorLike): DType {
+  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
+  if (a instanceof Tensor) return scalarDType(b as Scalar, a.dtype);
+  if (b instanceof Tensor) return scalarDType(a as Scalar, b.dtype);
+  return 'float32';
+}
+
+/** A 0-d tensor holding `value` on `device` (a fill kernel: no host upload, so no queue hazard). */
+export function scalarTensor(value: number, dtype: DType, device: DeviceName): Tensor {
+  const backend = getBackend(device, 'scalar');
+  return wrap(backend, backend.fill(1, dtype, value), [], dtype);
+}
+
+/** Lift scalars to tensors on the device of the tensor operand(s). */
+export function lift(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  const device = a instanceof Tensor ? a.device : b instanceof Tensor ? b.device : getDefaultDevice();
+  const dtype = resultDType(a, b);
+  const ta = a instanceof Tensor ? a : scalarTensor(Number(a), dtype, device);
+  const tb = b instanceof Tensor ? b : scalarTensor(Number(b), dtype, device);
+  checkInputs(op, ta, tb);
+  return [ta, tb];
+}
+
+export function hostArrayFromValues(values: ArrayLike<number>, dtype: DType): HostArray {
+  switch (dtype) {
+    case 'float32': return Float32Array.from(values);
+    case 'float64': return Float64Array.from(values);
+    case 'int32': return Int32Array.from(values, (v) => Math.trunc(v));
+    case 'bool': return Uint8Array.from(values, (v) => (v ? 1 : 0));
+  }
+}
+
+export function requireFloat(op: string, t: Tensor, arg = 'input'): void {
+  if (!isFloat(t.dtype)) {
+    throw new DTypeError(`${op}: ${arg} must be a floating-point tensor, got ${t.dtype} with shape ${fmtShape(t.shape)}`);
+  }
+}
+
+export function checkAssign(target: Tensor, source: Tensor): void {
+  checkInputs('assign_', target, source);
+  if (!shapesEqual(target.shape, source.shape) || target.dtype !== source.dtype) {
+    throw new ShapeError(`assign_: source ${fmtShape(source.shape)} ${source.dtype} does not match target ${fmtShape(target.shape)} ${target.dtype}`);
+  }
+}
+
+export function checkRequiresGrad(t: Tensor, flag: boolean): void {
+  if (flag && !isFloat(t.dtype)) {
+    throw new DTypeError(`requiresGrad_: only floating-point tensors can require gradients, got ${t.dtype} with shape ${fmtShape(t.shape)}`);
+  }
+  if (!flag && !t.isLeaf) {
+    throw new ArgumentError(`requiresGrad_: cannot turn off gradients of a non-leaf tensor (produced by ${t.gradFn?.name}); use detach()`);
+  }
+}
+
+export function checkItem(t: Tensor): void {
+  t.liveHandle('item');
+  if (t.size !== 1) throw new ShapeError(`item: only one-element tensors can be converted to a number, got shape ${fmtShape(t.shape)}`);
+}
+
+export function readSync(t: Tensor, op: string): HostArray {
+  const b = backendOf(t, op);
+  if (!b.readSync) throw new DeviceError(`${op}: synchronous reads are not possible on ${b.name}; use \`await t.data()\``);
+  return b.readSync(t);
+}

@@ -1,0 +1,172 @@
+/**
+ * Creating tensors: from JS values, constant fills, ranges, identity, and the seeded random
+ * streams (Philox, identical on CPU and WebGPU for the same seed).
+ */
+import type { DType, DeviceName, HostArray } from '../backend/backend.js';
+import { getBackend, getDefaultDevice } from '../backend/registry.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { seedToKey } from '../random.js';
+import { checkShape, numel } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { checkDTypeOnDevice, checkFits, checkInputs, hostArrayFromValues, wrap, type CreateOptions } from './core.js';
+import { add, cast, floor, minimum, mul } from './elementwise.js';
+
+export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+
+function place(op: string, opts: CreateOptions, fallback: DType) {
+  const device = opts.device ?? getDefaultDevice();
+  const dtype = opts.dtype ?? fallback;
+  const backend = getBackend(device, op);
+  checkDTypeOnDevice(op, dtype, backend);
+  return { device, dtype, backend };
+}
+
+function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function inferShape(values: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let v: NestedNumbers = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0] as NestedNumbers;
+  }
+  return shape;
+}
+
+function flattenChecked(values: NestedNumbers, shape: readonly number[], out: number[], depth = 0): void {
+  if (depth === shape.length) {
+    if (Array.isArray(values)) throw new ShapeError(`tensor: ragged nested array (expected a scalar at depth ${depth}, shape ${fmtShape(shape)})`);
+    out.push(Number(values));
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[depth]) {
+    throw new ShapeError(`tensor: ragged nested array: expected ${shape[depth]} items at depth ${depth} (shape ${fmtShape(shape)})`);
+  }
+  for (const v of values) flattenChecked(v, shape, out, depth + 1);
+}
+
+function isTyped(v: unknown): v is HostArray {
+  return v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint8Array;
+}
+
+/**
+ * A tensor from nested arrays, a typed array (with `shape`), or a number. The dtype is float32
+ * unless given, or implied by the data: booleans give bool, an Int32Array gives int32, a
+ * Float64Array gives float64.
+ */
+export function tensor(values: NestedNumbers | HostArray, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+  let flat: ArrayLike<number>;
+  let shape: number[];
+  let implied: DType = 'float32';
+  if (isTyped(values)) {
+    flat = values;
+    shape = opts.shape ? [...opts.shape] : [values.length];
+    implied = values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : values instanceof Uint8Array ? 'bool' : 'float32';
+  } else {
+    shape = inferShape(values);
+    const list: number[] = [];
+    flattenChecked(values, shape, list);
+    flat = list;
+    let leaf: NestedNumbers = values;
+    while (Array.isArray(leaf)) leaf = leaf[0] as NestedNumbers;
+    if (typeof leaf === 'boolean') implied = 'bool';
+    if (opts.shape) shape = [...opts.shape];
+  }
+  checkShape('tensor', 'shape', shape);
+  if (numel(shape) !== flat.length) {
+    throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(shape)} (${numel(shape)} elements)`);
+  }
+  const { dtype, backend } = place('tensor', opts, implied);
+  checkFits('tensor', backend, shape, dtype);
+  return finish(wrap(backend, backend.upload(hostArrayFromValues(flat, dtype), dtype), shape, dtype), opts);
+}
+
+export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  checkShape('full', 'shape', shape);
+  const { dtype, backend } = place('full', opts, typeof value === 'boolean' ? 'bool' : 'float32');
+  checkFits('full', backend, shape, dtype);
+  return finish(wrap(backend, backend.fill(numel(shape), dtype, Number(value)), shape, dtype), opts);
+}
+
+export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
+export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
+
+function likeOpts(t: Tensor, opts: CreateOptions): CreateOptions {
+  checkInputs('like', t);
+  return { dtype: t.dtype, device: t.device, ...opts };
+}
+
+export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, likeOpts(t, opts));
+export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, likeOpts(t, opts));
+export const fullLike = (t: Tensor, value: number, opts: CreateOptions = {}): Tensor => full(t.shape, value, likeOpts(t, opts));
+
+/**
+ * Values from `start` to `end` (exclusive) by `step`, as torch.arange: `arange(5)` or
+ * `arange(2, 10, 2)`. The dtype is int32 when all arguments are integers, float32 otherwise.
+ */
+export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const ints = [start, end, step].every(Number.isInteger);
+  const values = Array.from({ length: n }, (_, i) => start + i * step);
+  return tensor(values, { dtype: ints ? 'int32' : 'float32', ...opts, shape: [n] });
+}
+
+/** `steps` evenly spaced values from `start` to `end` inclusive. */
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const values = Array.from({ length: steps }, (_, i) => (steps === 1 ? start : start + ((end - start) * i) / (steps - 1)));
+  return tensor(values, { ...opts, shape: [steps] });
+}
+
+/** The n x m identity (m defaults to n). */
+export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
+  checkShape('eye', 'size', [n, m]);
+  const values = new Float64Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  return tensor(Array.from(values), { ...opts, shape: [n, m] });
+}
+
+// ---- random ----
+
+/** The global generator: a Philox key and a call counter (each random op consumes one stream). */
+const generator = { key: seedToKey(0), stream: 0 };
+
+/** Seed the global generator; the same seed gives the same streams on CPU and WebGPU. */
+export function manualSeed(seed: number): void {
+  if (!Number.isFinite(seed)) throw new ArgumentError(`manualSeed: seed must be a finite number, got ${seed}`);
+  generator.key = seedToKey(seed);
+  generator.stream = 0;
+}
+
+function random(op: string, kind: 'uniform' | 'normal', shape: readonly number[], opts: CreateOptions): Tensor {
+  checkShape(op, 'shape', shape);
+  const { dtype, backend } = place(op, opts, 'float32');
+  if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
+  checkFits(op, backend, shape, dtype);
+  const stream = generator.stream++;
+  return finish(wrap(backend, backend.random(numel(shape), dtype, { kind, key: generator.key, stream }), shape, dtype), opts);
+}
+
+/** Uniform samples in [0, 1). */
+export const rand = (shape: readonly number[], opts: CreateOptions = {}): Tensor => random('rand', 'uniform', shape, opts);
+/** Standard normal samples. */
+export const randn = (shape: readonly number[], opts: CreateOptions = {}): Tensor => random('randn', 'normal', shape, opts);
+export const randLike = (t: Tensor, opts: CreateOptions = {}): Tensor => rand(t.shape, likeOpts(t, opts));
+export const randnLike = (t: Tensor, opts: CreateOptions = {}): Tensor => randn(t.shape, likeOpts(t, opts));
+
+/** Integers uniform in [low, high), int32 by default. */
+export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ArgumentError(`randint: need integers low < high, got low=${low} high=${high}`);
+  }
+  const device: DeviceName = opts.device ?? getDefaultDevice();
+  const u = rand(shape, { device });
+  // u < 1, but u * range can round up to range in float32 for large ranges: clamp to high - 1.
+  const scaled = minimum(floor(mul(u, high - low)), high - low - 1);
+  return cast(add(scaled, low), opts.dtype ?? 'int32');
+}

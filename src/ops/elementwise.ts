@@ -1,0 +1,197 @@
+/**
+ * Elementwise math: unary functions, broadcasting binary arithmetic and comparisons, `where`,
+ * `clamp` and dtype casts. Each backward rule is written with these same ops, so it is itself
+ * differentiable (second derivatives work).
+ */
+import type { BinaryOp, DType, UnaryOp } from '../backend/backend.js';
+import { COMPARISON_OPS, isFloat } from '../backend/backend.js';
+import { noGrad, record } from '../autograd.js';
+import { DTypeError, fmtShape } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { checkFits, checkInputs, lift, resultDType, wrap, type TensorLike } from './core.js';
+import { sumToShape } from './reduce.js';
+
+// ---- casts ----
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  const backend = checkInputs('cast', x);
+  if (x.dtype === dtype) return x;
+  if (dtype === 'float64' && !backend.supportsFloat64) {
+    throw new DTypeError(`cast: float64 is not supported on ${backend.name} (tensor of shape ${fmtShape(x.shape)})`);
+  }
+  const out = wrap(backend, backend.cast(x, dtype), x.shape, dtype);
+  // Gradients only flow between floating dtypes; a cast to int or bool is a hard cut.
+  if (isFloat(dtype) && isFloat(x.dtype)) record(out, 'cast', [x], (g) => [cast(g, x.dtype)]);
+  return out;
+}
+
+// ---- unary ----
+
+/** Ops that return floats: int and bool inputs are promoted to float32 first (as in PyTorch). */
+function floatInput(x: Tensor): Tensor {
+  return isFloat(x.dtype) ? x : cast(x, 'float32');
+}
+
+function unary(op: UnaryOp, x: Tensor, rule: ((g: Tensor, y: Tensor) => Tensor) | null, param?: number, keepDType = false): Tensor {
+  const backend = checkInputs(op, x);
+  const input = keepDType ? x : floatInput(x);
+  const out = wrap(backend, backend.unary(op, input, param), input.shape, op === 'logicalNot' ? 'bool' : input.dtype);
+  if (rule) record(out, op, [input], (g) => [rule(g, out)]);
+  return out;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+export const neg = (x: Tensor): Tensor => unary('neg', x, (g) => neg(g), undefined, true);
+export const abs = (x: Tensor): Tensor => unary('abs', x, (g) => mul(g, sign(x)), undefined, true);
+export const sign = (x: Tensor): Tensor => unary('sign', x, null, undefined, true);
+export const square = (x: Tensor): Tensor => unary('square', x, (g) => mul(g, mul(x, 2)), undefined, true);
+export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x, (g, y) => neg(mul(g, square(y))));
+export const exp = (x: Tensor): Tensor => unary('exp', x, (g, y) => mul(g, y));
+export const log = (x: Tensor): Tensor => unary('log', x, (g) => div(g, x));
+export const log1p = (x: Tensor): Tensor => unary('log1p', x, (g) => div(g, add(x, 1)));
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x, (g, y) => mul(g, add(y, 1)));
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, y) => div(mul(g, 0.5), y));
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (g, y) => mul(g, mul(pow(y, 3), -0.5)));
+export const sin = (x: Tensor): Tensor => unary('sin', x, (g) => mul(g, cos(x)));
+export const cos = (x: Tensor): Tensor => unary('cos', x, (g) => neg(mul(g, sin(x))));
+export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, y) => mul(g, sub(1, square(y))));
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, y) => mul(g, mul(y, sub(1, y))));
+export const erf = (x: Tensor): Tensor => unary('erf', x, (g) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)));
+export const relu = (x: Tensor): Tensor => unary('relu', x, (g) => mul(g, cast(gt(x, 0), g.dtype)));
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
+  unary('leakyRelu', x, (g) => mul(g, where(gt(x, 0), 1, negativeSlope)), negativeSlope);
+/** elu'(x) = 1 for x > 0, else alpha * e^x = elu(x) + alpha. */
+export const elu = (x: Tensor, alpha = 1): Tensor => unary('elu', x, (g, y) => mul(g, where(gt(x, 0), 1, add(y, alpha))), alpha);
+/** Exact GELU, x * Phi(x); its derivative is Phi(x) + x * phi(x). */
+export const gelu = (x: Tensor): Tensor =>
+  unary('gelu', x, (g) => {
+    const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
+    const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
+    return mul(g, add(cdf, mul(x, pdf)));
+  });
+/** silu'(x) = s(x) * (1 + x * (1 - s(x))). */
+export const silu = (x: Tensor): Tensor =>
+  unary('silu', x, (g) => {
+    const s = sigmoid(x);
+    return mul(g, mul(s, add(mul(x, sub(1, s)), 1)));
+  });
+export const softplus = (x: Tensor): Tensor => unary('softplus', x, (g) => mul(g, sigmoid(x)));
+export const floor = (x: Tensor): Tensor => unary('floor', x, null, undefined, true);
+export const ceil = (x: Tensor): Tensor => unary('ceil', x, null, undefined, true);
+export const round = (x: Tensor): Tensor => unary('round', x, null, undefined, true);
+export function logicalNot(x: Tensor): Tensor {
+  return unary('logicalNot', x.dtype === 'bool' ? x : cast(x, 'bool'), null, undefined, true);
+}
+
+// ---- binary ----
+
+function binary(op: BinaryOp, a: TensorLike, b: TensorLike, rule: ((g: Tensor, ta: Tensor, tb: Tensor, out: Tensor) => [Tensor | null, Tensor | null]) | null): Tensor {
+  let [ta, tb] = lift(op, a, b);
+  const dtype = resultDType(ta, tb);
+  ta = cast(ta, dtype);
+  tb = cast(tb, dtype);
+  const backend = checkInputs(op, ta, tb);
+  const outShape = broadcastShapes(op, ta.shape, tb.shape);
+  checkFits(op, backend, outShape, dtype);
+  const outDType = COMPARISON_OPS.has(op) ? 'bool' : dtype;
+  const out = wrap(backend, backend.binary(op, ta, tb, outShape), outShape, outDType);
+  if (rule && isFloat(dtype)) {
+    record(out, op, [ta, tb], (g) => {
+      const [ga, gb] = rule(g, ta, tb, out);
+      return [ga && sumToShape(ga, ta.shape), gb && sumToShape(gb, tb.shape)];
+    });
+  }
+  return out;
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b, (g) => [g, g]);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b, (g) => [g, neg(g)]);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b, (g, ta, tb) => [mul(g, tb), mul(g, ta)]);
+export const div = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('div', a, b, (g, _ta, tb, out) => [div(g, tb), neg(div(mul(g, out), tb))]);
+/** d/da a^b = b a^(b-1); d/db a^b = a^b ln a (taken as 0 where a <= 0, as the real power is only defined there for integer b). */
+export const pow = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('pow', a, b, (g, ta, tb, out) => {
+    const ga = mul(g, mul(tb, pow(ta, sub(tb, 1))));
+    const gb = tb.requiresGrad ? mul(g, where(gt(ta, 0), mul(out, log(where(gt(ta, 0), ta, 1))), 0)) : null;
+    return [ga, gb];
+  });
+/** Ties split the gradient evenly, as PyTorch does. */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('maximum', a, b, (g, ta, tb) => {
+    const w = add(cast(gt(ta, tb), g.dtype), mul(cast(eq(ta, tb), g.dtype), 0.5));
+    return [mul(g, w), mul(g, sub(1, w))];
+  });
+export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('minimum', a, b, (g, ta, tb) => {
+    const w = add(cast(lt(ta, tb), g.dtype), mul(cast(eq(ta, tb), g.dtype), 0.5));
+    return [mul(g, w), mul(g, sub(1, w))];
+  });
+/** Remainder with the sign of the divisor (Python / torch.remainder): a - floor(a/b) * b. */
+export const mod = (a: TensorLike, b: TensorLike): Tensor =>
+  binary('mod', a, b, (g, ta, tb) => [g, neg(mul(g, floor(div(ta, tb))))]);
+
+export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b, null);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b, null);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b, null);
+export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b, null);
+export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b, null);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b, null);
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', toBool(a), toBool(b), null);
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', toBool(a), toBool(b), null);
+
+function toBool(v: TensorLike): TensorLike {
+  return v instanceof Tensor ? (v.dtype === 'bool' ? v : cast(v, 'bool')) : Boolean(v);
+}
+
+// ---- where / clamp ----
+
+/** cond ? a : b with broadcasting; cond must be bool. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkInputs('where', cond);
+  if (cond.dtype !== 'bool') {
+    throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype} with shape ${fmtShape(cond.shape)}`);
+  }
+  let [ta, tb] = lift('where', a, b);
+  const dtype = resultDType(ta, tb);
+  ta = cast(ta, dtype);
+  tb = cast(tb, dtype);
+  const backend = checkInputs('where', cond, ta, tb);
+  const outShape = broadcastShapes('where', cond.shape, ta.shape, tb.shape);
+  checkFits('where', backend, outShape, dtype);
+  const out = wrap(backend, backend.where(cond, ta, tb, outShape), outShape, dtype);
+  if (isFloat(dtype)) {
+    record(out, 'where', [ta, tb], (g) => [
+      sumToShape(where(cond, g, 0), ta.shape),
+      sumToShape(where(cond, 0, g), tb.shape),
+    ]);
+  }
+  return out;
+}
+
+/** Limit values to [min, max]; the gradient passes where min <= x <= max (boundaries included, as PyTorch). */
+export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
+  checkInputs('clamp', x);
+  const hasMin = min !== undefined && min !== null;
+  const hasMax = max !== undefined && max !== null;
+  if (!hasMin && !hasMax) return x;
+  const out = noGrad(() => {
+    if (!hasMin) return minimum(x, max!);
+    const low = maximum(x, min);
+    if (!hasMax) return low;
+    const both = minimum(low, max);
+    low.dispose();
+    return both;
+  });
+  if (isFloat(out.dtype)) {
+    record(out, 'clamp', [x], (g) => {
+      const pass = hasMin && hasMax ? logicalAnd(ge(x, min), le(x, max!)) : hasMin ? ge(x, min) : le(x, max!);
+      return [where(pass, g, 0)];
+    });
+  }
+  return out;
+}

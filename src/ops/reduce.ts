@@ -1,0 +1,129 @@
+/**
+ * Reductions over any set of axes, with `keepdim`. The backend always reduces to the keepdim
+ * shape; dropping the size-1 dims afterwards is a free reshape.
+ */
+import type { ArgReduceOp, ReduceOp } from '../backend/backend.js';
+import { isFloat } from '../backend/backend.js';
+import { noGrad, record } from '../autograd.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { normAxes, normAxis, reducedShape, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { checkInputs, wrap } from './core.js';
+import { add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
+import { expand, reshape } from './shapeops.js';
+
+export type Axes = number | readonly number[];
+
+function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
+  const backend = checkInputs(op, x);
+  const outDType = x.dtype === 'bool' && (op === 'sum' || op === 'prod') ? 'int32' : x.dtype;
+  return wrap(backend, backend.reduce(op, x, axes), reducedShape(x.shape, axes, true), outDType);
+}
+
+function finish(out: Tensor, x: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
+  return keepdim ? out : reshape(out, reducedShape(x.shape, axes, false));
+}
+
+function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
+  if (axes.some((a) => x.shape[a] === 0)) {
+    throw new ShapeError(`${op}: cannot reduce over a zero-size dimension (axes ${JSON.stringify(axes)} of shape ${fmtShape(x.shape)})`);
+  }
+}
+
+export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  checkInputs('sum', x);
+  const ax = normAxes('sum', axes, x.shape);
+  if (ax.length === 0) return x;
+  const out = reduceRaw('sum', x, ax);
+  if (isFloat(x.dtype)) record(out, 'sum', [x], (g) => [expand(g, x.shape)]);
+  return finish(out, x, ax, keepdim);
+}
+
+export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  checkInputs('mean', x);
+  if (!isFloat(x.dtype)) throw new DTypeError(`mean: input must be floating point, got ${x.dtype} with shape ${fmtShape(x.shape)}; cast it first`);
+  const ax = normAxes('mean', axes, x.shape);
+  const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
+  return div(sum(x, ax, keepdim), count);
+}
+
+/** Variance with Bessel's correction by default (`correction: 1`), as torch.var. */
+export function variance(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+  const ax = normAxes('var', axes, x.shape);
+  const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
+  const centred = sub(x, mean(x, ax, true));
+  return div(sum(square(centred), ax, opts.keepdim ?? false), Math.max(count - (opts.correction ?? 1), 0));
+}
+
+export function std(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+  return sqrt(variance(x, axes, opts));
+}
+
+/** Max/min: ties share the gradient evenly (as torch.amax). */
+function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim: boolean): Tensor {
+  checkInputs(op, x);
+  const ax = normAxes(op, axes, x.shape);
+  checkNonEmpty(op, x, ax);
+  if (ax.length === 0) return x;
+  const out = reduceRaw(op, x, ax);
+  if (isFloat(x.dtype)) {
+    record(out, op, [x], (g) => {
+      const hit = cast(eq(x, out), g.dtype);
+      return [div(mul(hit, g), sum(hit, ax, true))];
+    });
+  }
+  return finish(out, x, ax, keepdim);
+}
+
+export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('max', x, axes, keepdim);
+export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('min', x, axes, keepdim);
+
+/** Product; the gradient is prod / x, so it is undefined (NaN/inf) where x contains zeros. */
+export function prod(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  checkInputs('prod', x);
+  const ax = normAxes('prod', axes, x.shape);
+  if (ax.length === 0) return x;
+  const out = reduceRaw('prod', x, ax);
+  if (isFloat(x.dtype)) record(out, 'prod', [x], (g) => [div(mul(g, out), x)]);
+  return finish(out, x, ax, keepdim);
+}
+
+/** log(sum(exp(x))) computed stably by factoring out the max (which is constant for the gradient). */
+export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  checkInputs('logsumexp', x);
+  if (!isFloat(x.dtype)) throw new DTypeError(`logsumexp: input must be floating point, got ${x.dtype} with shape ${fmtShape(x.shape)}`);
+  const ax = normAxes('logsumexp', axes, x.shape);
+  checkNonEmpty('logsumexp', x, ax);
+  // An all -inf row has max -inf; shifting by 0 there keeps exp(x - m) = 0 instead of NaN.
+  const shift = noGrad(() => {
+    const m = max(x, ax, true);
+    return where(eq(m, -Infinity), 0, m);
+  });
+  const out = add(log(sum(exp(sub(x, shift)), ax, true)), shift);
+  return finish(out, x, ax, keepdim);
+}
+
+function argReduce(op: ArgReduceOp, x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+  const backend = checkInputs(op, x);
+  if (axis === undefined) return argReduce(op, reshape(x, [-1]), 0, false);
+  const a = normAxis(op, axis, x.shape.length, x.shape);
+  checkNonEmpty(op, x, [a]);
+  const out = wrap(backend, backend.argReduce(op, x, a), reducedShape(x.shape, [a], true), 'int32');
+  return finish(out, x, [a], keepdim);
+}
+
+/** Index of the largest value along `axis` (of the flattened tensor when omitted); first index on ties. */
+export const argmax = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmax', x, axis, keepdim);
+export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmin', x, axis, keepdim);
+
+/** Sum a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length ? sum(g, axes, true) : g;
+  return reshape(summed, shape);
+}

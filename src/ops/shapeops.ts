@@ -1,0 +1,284 @@
+/**
+ * Shape ops. Storage is always dense, so ops that only regroup dimensions (reshape, view,
+ * flatten, squeeze, unsqueeze) share storage for free, and ops that reorder or select elements
+ * (permute, expand, slice, cat, pad) run the backend's one strided-copy primitive.
+ */
+import { record } from '../autograd.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { checkShape, contiguousStrides, inferReshape, normAxis, numel, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { checkFits, checkInputs, promoteTypes, shareStorage, wrap } from './core.js';
+import { cast } from './elementwise.js';
+import { sumToShape } from './reduce.js';
+
+// ---- views that share storage ----
+
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkInputs('reshape', x);
+  const target = inferReshape('reshape', x.shape, shape);
+  if (shapesEqual(target, x.shape)) return x;
+  const out = shareStorage(x, target, 'reshape');
+  return record(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
+}
+
+/** Same as reshape: storage is always contiguous here, so every view is valid. */
+export const view = reshape;
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.shape.length === 0) return reshape(x, [1]);
+  const s = normAxis('flatten', startDim, x.shape.length, x.shape);
+  const e = normAxis('flatten', endDim, x.shape.length, x.shape);
+  if (s > e) throw new ShapeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmtShape(x.shape)}`);
+  const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
+  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+}
+
+/** Drop size-1 dims (all of them, or those in `axes`; a listed dim that is not size 1 is kept, as in PyTorch). */
+export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  const list = axes === undefined ? null : (typeof axes === 'number' ? [axes] : axes).map((a) => normAxis('squeeze', a, x.shape.length, x.shape));
+  return reshape(x, x.shape.filter((d, i) => !(d === 1 && (list === null || list.includes(i)))));
+}
+
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  const a = normAxis('unsqueeze', axis, x.shape.length + 1, x.shape);
+  const shape = [...x.shape];
+  shape.splice(a, 0, 1);
+  return reshape(x, shape);
+}
+
+/** Same storage, cut from the autograd graph. */
+export function detach(x: Tensor): Tensor {
+  checkInputs('detach', x);
+  return shareStorage(x, x.shape, 'detach');
+}
+
+// ---- strided copies ----
+
+/** Where a strided selection of `source` lives: per output dim a stride into the source, plus an offset. */
+interface Window {
+  shape: number[];
+  strides: number[];
+  offset: number;
+}
+
+/** Gather a window of `x` into a new dense tensor. The backward scatters into zeros. */
+function gatherWindow(op: string, x: Tensor, w: Window): Tensor {
+  const backend = checkInputs(op, x);
+  checkFits(op, backend, w.shape, x.dtype);
+  const dst = backend.alloc(numel(w.shape), x.dtype);
+  if (numel(w.shape) > 0) backend.stridedCopy(x.storage, dst, x.dtype, w.shape, w.strides, w.offset, contiguousStrides(w.shape), 0);
+  const out = wrap(backend, dst, w.shape, x.dtype);
+  return record(out, op, [x], (g) => [scatterWindow(op + 'Backward', g, x.shape, w, 0)]);
+}
+
+/** Write dense `g` into a window of a new tensor of `shape` filled with `fill`. The backward gathers. */
+function scatterWindow(op: string, g: Tensor, shape: readonly number[], w: Window, fill: number): Tensor {
+  const backend = checkInputs(op, g);
+  checkFits(op, backend, shape, g.dtype);
+  const dst = backend.fill(numel(shape), g.dtype, fill);
+  if (numel(w.shape) > 0) backend.stridedCopy(g.storage, dst, g.dtype, w.shape, contiguousStrides(w.shape), 0, w.strides, w.offset);
+  const out = wrap(backend, dst, shape, g.dtype);
+  return record(out, op, [g], (gg) => [gatherWindow(op + 'Backward', gg, w)]);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkInputs('permute', x);
+  const axes = dims.map((d) => normAxis('permute', d, x.shape.length, x.shape));
+  if (axes.length !== x.shape.length || new Set(axes).size !== axes.length) {
+    throw new ShapeError(`permute: dims ${JSON.stringify(dims)} are not a permutation of the ${x.shape.length} dims of shape ${fmtShape(x.shape)}`);
+  }
+  if (axes.every((a, i) => a === i)) return x;
+  const strides = contiguousStrides(x.shape);
+  const backend = checkInputs('permute', x);
+  const shape = axes.map((a) => x.shape[a]!);
+  const dst = backend.alloc(numel(shape), x.dtype);
+  backend.stridedCopy(x.storage, dst, x.dtype, shape, axes.map((a) => strides[a]!), 0, contiguousStrides(shape), 0);
+  const out = wrap(backend, dst, shape, x.dtype);
+  const inverse = new Array<number>(axes.length);
+  axes.forEach((a, i) => (inverse[a] = i));
+  return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
+}
+
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  const r = x.shape.length;
+  const a = normAxis('transpose', dim0, r, x.shape);
+  const b = normAxis('transpose', dim1, r, x.shape);
+  const dims = [...Array(r).keys()];
+  dims[a] = b;
+  dims[b] = a;
+  return permute(x, dims);
+}
+
+/** Broadcast to `shape` (-1 keeps a dim), materialised. The gradient sums back down. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  checkInputs('expand', x);
+  const lead = shape.length - x.shape.length;
+  if (lead < 0) throw new ShapeError(`expand: target ${fmtShape(shape)} has fewer dims than the input ${fmtShape(x.shape)}`);
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
+  checkShape('expand', 'shape', target);
+  const src = contiguousStrides(x.shape);
+  const strides = target.map((d, i) => {
+    if (i < lead) return 0;
+    const xd = x.shape[i - lead]!;
+    if (xd === d) return src[i - lead]!;
+    if (xd === 1) return 0;
+    throw new ShapeError(`expand: the input ${fmtShape(x.shape)} cannot be expanded to ${fmtShape(shape)} (dim ${i} is ${xd}, not 1)`);
+  });
+  if (shapesEqual(target, x.shape)) return x;
+  const backend = checkInputs('expand', x);
+  checkFits('expand', backend, target, x.dtype);
+  const dst = backend.alloc(numel(target), x.dtype);
+  if (numel(target) > 0) backend.stridedCopy(x.storage, dst, x.dtype, target, strides, 0, contiguousStrides(target), 0);
+  const out = wrap(backend, dst, target, x.dtype);
+  return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
+}
+
+export function clone(x: Tensor): Tensor {
+  return gatherWindow('clone', x, { shape: [...x.shape], strides: contiguousStrides(x.shape), offset: 0 });
+}
+
+// ---- slicing ----
+
+/** One axis of a slice: an index (drops the dim), a range, or null / undefined for the whole axis. */
+export type SliceSpec = number | null | undefined | { start?: number; stop?: number; step?: number };
+
+/**
+ * Python-style slicing: `slice(x, [0, {start: 1, step: 2}, null, {stop: -1}])`. Negative indices
+ * count from the end; missing trailing axes are taken whole. Steps must be positive.
+ */
+export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
+  checkInputs('slice', x);
+  if (specs.length > x.shape.length) {
+    throw new ShapeError(`slice: ${specs.length} indices given for a tensor of shape ${fmtShape(x.shape)}`);
+  }
+  const strides = contiguousStrides(x.shape);
+  const w: Window = { shape: [], strides: [], offset: 0 };
+  x.shape.forEach((size, d) => {
+    const spec = specs[d];
+    if (typeof spec === 'number') {
+      const i = spec < 0 ? spec + size : spec;
+      if (!Number.isInteger(spec) || i < 0 || i >= size) {
+        throw new ShapeError(`slice: index ${spec} is out of range for axis ${d} of size ${size} (shape ${fmtShape(x.shape)})`);
+      }
+      w.offset += i * strides[d]!;
+      return;
+    }
+    const step = spec?.step ?? 1;
+    if (!Number.isInteger(step) || step <= 0) throw new ArgumentError(`slice: step must be a positive integer, got ${step} on axis ${d}`);
+    const clampIndex = (v: number | undefined, dflt: number) => {
+      if (v === undefined) return dflt;
+      const i = v < 0 ? v + size : v;
+      return Math.min(Math.max(i, 0), size);
+    };
+    const start = clampIndex(spec?.start, 0);
+    const stop = clampIndex(spec?.stop, size);
+    w.shape.push(Math.max(0, Math.ceil((stop - start) / step)));
+    w.strides.push(strides[d]! * step);
+    w.offset += start * strides[d]!;
+  });
+  if (shapesEqual(w.shape, x.shape)) return x;
+  return gatherWindow('slice', x, w);
+}
+
+/** The window of dim `axis` from `start` to `start + length` in a tensor of `shape`. */
+function axisWindow(shape: readonly number[], axis: number, start: number, length: number): Window {
+  const strides = contiguousStrides(shape);
+  const out = [...shape];
+  out[axis] = length;
+  return { shape: out, strides, offset: start * strides[axis]! };
+}
+
+/** Constant padding in PyTorch's order: [lastLeft, lastRight, secondLastLeft, secondLastRight, ...]. */
+export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+  checkInputs('pad', x);
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.shape.length) {
+    throw new ShapeError(`pad: expected an even number of pads covering at most ${x.shape.length} dims, got ${JSON.stringify(pads)} for shape ${fmtShape(x.shape)}`);
+  }
+  if (pads.some((p) => !Number.isInteger(p) || p < 0)) {
+    throw new ArgumentError(`pad: pads must be non-negative integers, got ${JSON.stringify(pads)} for shape ${fmtShape(x.shape)}`);
+  }
+  const shape = [...x.shape];
+  const before = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < pads.length / 2; i++) {
+    const d = shape.length - 1 - i;
+    before[d] = pads[2 * i]!;
+    shape[d]! += pads[2 * i]! + pads[2 * i + 1]!;
+  }
+  const strides = contiguousStrides(shape);
+  const w: Window = { shape: [...x.shape], strides, offset: before.reduce((o, b, d) => o + b * strides[d]!, 0) };
+  return scatterWindow('pad', x, shape, w, value);
+}
+
+// ---- joining and splitting ----
+
+export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ArgumentError('cat: expected a non-empty list of tensors');
+  const first = tensors[0]!;
+  const backend = checkInputs('cat', ...tensors);
+  const a = normAxis('cat', axis, first.shape.length, first.shape);
+  for (const t of tensors) {
+    if (t.shape.length !== first.shape.length || t.shape.some((d, i) => i !== a && d !== first.shape[i])) {
+      throw new ShapeError(`cat: shapes ${tensors.map((x) => fmtShape(x.shape)).join(', ')} differ outside axis ${axis}`);
+    }
+  }
+  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
+  if (dtype === 'float64' && !backend.supportsFloat64) throw new DTypeError(`cat: float64 is not supported on ${backend.name}`);
+  const inputs = tensors.map((t) => cast(t, dtype));
+  const shape = [...first.shape];
+  shape[a] = inputs.reduce((s, t) => s + t.shape[a]!, 0);
+  checkFits('cat', backend, shape, dtype);
+  const dst = backend.alloc(numel(shape), dtype);
+  const windows: Window[] = [];
+  let offset = 0;
+  for (const t of inputs) {
+    const w = axisWindow(shape, a, offset, t.shape[a]!);
+    windows.push(w);
+    if (t.size > 0) backend.stridedCopy(t.storage, dst, dtype, w.shape, contiguousStrides(w.shape), 0, w.strides, w.offset);
+    offset += t.shape[a]!;
+  }
+  const out = wrap(backend, dst, shape, dtype);
+  return record(out, 'cat', inputs, (g) => windows.map((w) => gatherWindow('catBackward', g, w)));
+}
+
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of tensors');
+  const first = tensors[0]!;
+  for (const t of tensors) {
+    if (!shapesEqual(t.shape, first.shape)) {
+      throw new ShapeError(`stack: all tensors must have the same shape, got ${tensors.map((x) => fmtShape(x.shape)).join(', ')}`);
+    }
+  }
+  const a = normAxis('stack', axis, first.shape.length + 1, first.shape);
+  return cat(tensors.map((t) => unsqueeze(t, a)), a);
+}
+
+/** Split into pieces of `sizes` (a list) or of `size` each (the last may be smaller), as torch.split. */
+export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
+  checkInputs('split', x);
+  const a = normAxis('split', axis, x.shape.length, x.shape);
+  const total = x.shape[a]!;
+  let list: number[];
+  if (typeof sizes === 'number') {
+    if (!Number.isInteger(sizes) || sizes <= 0) throw new ArgumentError(`split: size must be a positive integer, got ${sizes}`);
+    list = [];
+    for (let s = 0; s < total; s += sizes) list.push(Math.min(sizes, total - s));
+  } else {
+    list = [...sizes];
+    if (list.reduce((s, v) => s + v, 0) !== total || list.some((v) => v < 0)) {
+      throw new ShapeError(`split: sizes ${JSON.stringify(sizes)} do not add up to ${total} (axis ${axis} of shape ${fmtShape(x.shape)})`);
+    }
+  }
+  let start = 0;
+  return list.map((len) => {
+    const w = axisWindow(x.shape, a, start, len);
+    start += len;
+    return gatherWindow('split', x, w);
+  });
+}
+
+/** Split into `chunks` nearly equal pieces (the last may be smaller), as torch.chunk. */
+export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  const a = normAxis('chunk', axis, x.shape.length, x.shape);
+  return split(x, Math.max(1, Math.ceil(x.shape[a]! / chunks)), a);
+}
