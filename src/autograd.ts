@@ -104,31 +104,41 @@ function propagate(root: Tensor, gradient: Tensor | undefined, wanted: Set<Tenso
   }
   const run = () => {
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, seedGradient(root, gradient, op));
+    // How many map entries hold each gradient tensor: one rule may hand the same tensor to several
+    // inputs (add returns [g, g]), so a gradient is freed only when no entry holds it any more.
+    const holders = new Map<Tensor, number>();
+    const hold = (input: Tensor, g: Tensor) => {
+      grads.set(input, g);
+      holders.set(g, (holders.get(g) ?? 0) + 1);
+    };
+    const unhold = (g: Tensor) => {
+      const n = (holders.get(g) ?? 1) - 1;
+      if (n > 0) return holders.set(g, n);
+      holders.delete(g);
+      if (!createGraph && g !== gradient) g.dispose();
+    };
+    hold(root, seedGradient(root, gradient, op));
     const order = topologicalOrder(root);
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
       const g = grads.get(t);
       if (!g || !t.gradFn) continue;
       const inputGrads = t.gradFn.backward(g);
-      if (!wanted.has(t)) {
-        grads.delete(t);
-        if (!createGraph && g !== gradient) g.dispose();
-      }
       t.gradFn.inputs.forEach((input, j) => {
         const gi = inputGrads[j];
         if (!gi || !input.requiresGrad) return;
         const prev = grads.get(input);
         if (prev) {
-          grads.set(input, ops.add(prev, gi));
-          if (!createGraph) {
-            prev.dispose();
-            gi.dispose();
-          }
+          hold(input, ops.add(prev, gi));
+          unhold(prev);
         } else {
-          grads.set(input, gi);
+          hold(input, gi);
         }
       });
+      if (!wanted.has(t)) {
+        grads.delete(t);
+        unhold(g);
+      }
     }
     const result = new Map<Tensor, Tensor>();
     for (const t of wanted) {
@@ -201,7 +211,9 @@ export function valueAndGrad(fn: (...args: Tensor[]) => Tensor, opts: { argnums?
       transformDepth--;
     }
     const wrt = argnums.map((i) => leaves[i]!);
-    const createGraph = transformDepth > 0 && gradEnabled;
+    // An argument that already requires grad belongs to an outer graph (an enclosing transform or a
+    // user's backward): keep the gradient differentiable for it.
+    const createGraph = gradEnabled && (transformDepth > 0 || args.some((a) => a.requiresGrad));
     const grads = enableGrad(() => gradients(value, wrt, { createGraph, allowUnused: true }));
     return [createGraph ? value : value.detach(), grads];
   };

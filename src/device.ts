@@ -32,7 +32,17 @@ export async function initWebGPU(opts: { gpu?: GPU; makeDefault?: boolean; power
 export function deviceInfo(device: DeviceName): DeviceInfo {
   getBackend(device, 'deviceInfo');
   if (device === 'cpu' || !webgpu) return { device: 'cpu', adapter: 'JavaScript (float64-capable reference backend)', isSoftware: true };
-  return { device: 'webgpu', ...webgpu.describe() };
+  const { vendor, architecture, description, isSoftware } = webgpu.adapterInfo;
+  const limits: Record<string, number> = {};
+  // GPUSupportedLimits exposes its values as prototype getters, so enumerate with for..in.
+  for (const name in webgpu.device.limits) limits[name] = (webgpu.device.limits as unknown as Record<string, number>)[name]!;
+  return {
+    device: 'webgpu',
+    adapter: [vendor, architecture, description].filter(Boolean).join(' / ') || 'unknown adapter',
+    isSoftware,
+    limits,
+    features: [...webgpu.device.features],
+  };
 }
 
 /** Submit queued GPU work now (ops queue it; reads flush on their own). */

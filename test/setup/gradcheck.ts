@@ -56,8 +56,13 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     if (skip.has(idx)) return;
     const a = analytic[k++]!;
     for (let i = 0; i < x.size; i++) {
-      const plus = leaves.map((y, j) => (j === idx ? withElement(x.detach(), i, eps) : y.detach()));
-      const minus = leaves.map((y, j) => (j === idx ? withElement(x.detach(), i, -eps) : y.detach()));
+      // Fresh leaves that require grad, so functions that differentiate internally still can.
+      const fresh = (y: Tensor, j: number, delta: number) => {
+        const t = j === idx ? withElement(x, i, delta) : y.detach();
+        return skip.has(j) ? t : t.requiresGrad_(true);
+      };
+      const plus = leaves.map((y, j) => fresh(y, j, eps));
+      const minus = leaves.map((y, j) => fresh(y, j, -eps));
       const numeric = ((loss(fn(...plus)).dataSync()[0]!) - (loss(fn(...minus)).dataSync()[0]!)) / (2 * eps);
       const err = Math.abs(numeric - a[i]!);
       if (err > atol + rtol * Math.abs(numeric)) {
