@@ -33,7 +33,7 @@ describe('identical random streams on CPU and WebGPU', () => {
   beforeAll(async () => {
     await T.initWebGPU();
   });
-  it('rand is bit-identical, randn equal within float32 rounding, randint identical', async () => {
+  it('rand is bit-identical, randn equal within WGSL log/cos accuracy, randint identical', async () => {
     for (const seed of [0, 7, 2 ** 40 + 3]) {
       T.manualSeed(seed);
       const cpu = [T.rand([1000]), T.randn([257]), T.randint(0, 10, [300])];
@@ -42,7 +42,7 @@ describe('identical random streams on CPU and WebGPU', () => {
       expect(await gpu[0]!.toArray()).toEqual(await cpu[0]!.toArray());
       const gn = await gpu[1]!.toArray();
       const cn = await cpu[1]!.toArray();
-      gn.forEach((v, i) => expect(Math.abs(v - cn[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cn[i]!))));
+      gn.forEach((v, i) => expect(Math.abs(v - cn[i]!)).toBeLessThan(2e-4 * Math.max(1, Math.abs(cn[i]!))));
       expect(await gpu[2]!.toArray()).toEqual(await cpu[2]!.toArray());
     }
   });
