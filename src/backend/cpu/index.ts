@@ -1,0 +1,2 @@
+export { CpuBackend, cpuBackend, type CpuStorage } from './cpu-backend';
+export { erf } from './erf';
