@@ -8,7 +8,7 @@
  *
  * Conventions every primitive follows:
  * - Inputs are `TensorRef`s; the backend never mutates an input's storage, except the explicit
- *   destination of `stridedCopy` / `fillInto`.
+ *   destination of `stridedCopy`.
  * - Outputs are fresh storages owned by the caller, who releases them with `release`.
  * - Arguments have already been validated by the ops layer (shapes, dtypes, axes); a backend may
  *   assume they are valid. Backends throw only for device-level problems (`DeviceError`:

@@ -92,9 +92,9 @@ export function scalarTensor(value: number, dtype: DType, device: DeviceName): T
   return wrap(backend, backend.fill(1, dtype, value), [], dtype);
 }
 
-/** Lift scalars to tensors on the device of the tensor operand(s). */
-export function lift(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  const device = a instanceof Tensor ? a.device : b instanceof Tensor ? b.device : getDefaultDevice();
+/** Lift scalars to tensors on the device of the tensor operand(s) (or `device` when both are scalars). */
+export function lift(op: string, a: TensorLike, b: TensorLike, device?: DeviceName): [Tensor, Tensor] {
+  device = a instanceof Tensor ? a.device : b instanceof Tensor ? b.device : device ?? getDefaultDevice();
   const dtype = resultDType(a, b);
   const ta = a instanceof Tensor ? a : scalarTensor(Number(a), dtype, device);
   const tb = b instanceof Tensor ? b : scalarTensor(Number(b), dtype, device);

@@ -156,7 +156,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (cond.dtype !== 'bool') {
     throw new DTypeError(`where: condition must be a bool tensor, got ${cond.dtype} with shape ${fmtShape(cond.shape)}`);
   }
-  let [ta, tb] = lift('where', a, b);
+  let [ta, tb] = lift('where', a, b, cond.device);
   const dtype = resultDType(ta, tb);
   ta = cast(ta, dtype);
   tb = cast(tb, dtype);

@@ -1,0 +1,174 @@
+// Elementwise binary functions with NumPy broadcasting.
+// OP codes follow BINARY_OPS in src/backend/webgpu/codes.ts; DTYPE: 0 float32, 1 int32, 2 bool.
+// Broadcasting is expressed as per-input element strides over the output shape (stride 0 on a
+// broadcast dimension); the host merges dimensions first, so rank is usually 1 or 2.
+// BROADCAST = false is the fast path for same-shape operands: no index arithmetic at all.
+
+struct Params {
+  n: u32,
+  rank: u32,
+  shape: array<vec4<u32>, 2>,
+  a_strides: array<vec4<u32>, 2>,
+  b_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<u32>;
+@group(0) @binding(1) var<storage, read> b: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+override OP: u32;
+override DTYPE: u32;
+override BROADCAST: bool = true;
+override WG: u32 = 256u;
+
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// Special values built at run time: a constant-folded bitcast to inf/NaN is a shader-creation error.
+fn from_bits(w: u32) -> f32 {
+  return bitcast<f32>(w);
+}
+
+fn is_odd_integer(v: f32) -> bool {
+  return abs(v) < 16777216.0 && (i32(v) & 1) == 1;
+}
+
+// pow with the sign rules of C's pow: negative bases need an integer exponent.
+fn pow_f32(x: f32, y: f32) -> f32 {
+  // C99: pow(1, y) and pow(x, 0) are 1 even for NaN, and pow(-1, +-inf) is 1.
+  if (y == 0.0 || x == 1.0) { return 1.0; }
+  if (x == -1.0 && abs(y) == from_bits(0x7f800000u)) { return 1.0; }
+  if (is_nan(x) || is_nan(y)) { return x + y; }
+  if (x == 0.0) {
+    if (y < 0.0) { return select(1.0 / x, from_bits(0x7f800000u), !is_odd_integer(y)); }
+    return select(0.0, x, is_odd_integer(y));
+  }
+  let m = pow(abs(x), y);
+  if (x > 0.0) { return m; }
+  if (floor(y) != y) { return from_bits(0x7fc00000u); }
+  return select(m, -m, is_odd_integer(y));
+}
+
+// Python / PyTorch remainder: the result takes the divisor's sign.
+fn mod_f32(x: f32, y: f32) -> f32 {
+  var r = x - y * trunc(x / y);
+  if (r != 0.0 && ((r < 0.0) != (y < 0.0))) { r += y; }
+  return r;
+}
+
+fn binary_f32(x: f32, y: f32) -> f32 {
+  switch OP {
+    case 0u: { return x + y; }
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    case 3u: { return x / y; }
+    case 4u: { return pow_f32(x, y); }
+    // NaN propagates, as in torch.maximum / torch.minimum.
+    case 5u: { return select(max(x, y), x + y, is_nan(x) || is_nan(y)); }
+    case 6u: { return select(min(x, y), x + y, is_nan(x) || is_nan(y)); }
+    case 7u: { return mod_f32(x, y); }
+    default: { return 0.0; }
+  }
+}
+
+fn pow_i32(x: i32, y: i32) -> i32 {
+  if (y < 0) {
+    // Integer results of x^-|y| (anything else truncates to 0).
+    if (x == 1) { return 1; }
+    if (x == -1) { return select(1, -1, (y & 1) == 1); }
+    return 0;
+  }
+  var result = 1;
+  var base = x;
+  var e = y;
+  loop {
+    if (e == 0) { break; }
+    if ((e & 1) == 1) { result = result * base; }
+    base = base * base;
+    e = e >> 1u;
+  }
+  return result;
+}
+
+fn binary_i32(x: i32, y: i32) -> i32 {
+  switch OP {
+    case 0u: { return x + y; }
+    case 1u: { return x - y; }
+    case 2u: { return x * y; }
+    // Truncating division; division by zero gives 0 (WGSL would return x).
+    case 3u: { return select(x / y, 0, y == 0); }
+    case 4u: { return pow_i32(x, y); }
+    case 5u: { return max(x, y); }
+    case 6u: { return min(x, y); }
+    case 7u: {
+      if (y == 0) { return 0; }
+      var r = x % y;
+      if (r != 0 && ((r < 0) != (y < 0))) { r += y; }
+      return r;
+    }
+    default: { return 0; }
+  }
+}
+
+fn compare_f32(x: f32, y: f32) -> bool {
+  switch OP {
+    case 8u: { return x == y; }
+    case 9u: { return x != y; }
+    case 10u: { return x < y; }
+    case 11u: { return x <= y; }
+    case 12u: { return x > y; }
+    case 13u: { return x >= y; }
+    case 14u: { return x != 0.0 && y != 0.0; }
+    default: { return x != 0.0 || y != 0.0; }
+  }
+}
+
+fn compare_i32(x: i32, y: i32) -> bool {
+  switch OP {
+    case 8u: { return x == y; }
+    case 9u: { return x != y; }
+    case 10u: { return x < y; }
+    case 11u: { return x <= y; }
+    case 12u: { return x > y; }
+    case 13u: { return x >= y; }
+    case 14u: { return x != 0 && y != 0; }
+    default: { return x != 0 || y != 0; }
+  }
+}
+
+fn apply(wa: u32, wb: u32) -> u32 {
+  if (OP >= 8u) {
+    let r = select(compare_i32(bitcast<i32>(wa), bitcast<i32>(wb)), compare_f32(bitcast<f32>(wa), bitcast<f32>(wb)), DTYPE == 0u);
+    return select(0u, 1u, r);
+  }
+  if (DTYPE == 0u) { return bitcast<u32>(binary_f32(bitcast<f32>(wa), bitcast<f32>(wb))); }
+  let r = binary_i32(bitcast<i32>(wa), bitcast<i32>(wb));
+  // bool arithmetic stays bool (true + true is true, as in PyTorch).
+  if (DTYPE == 2u) { return select(0u, 1u, r != 0); }
+  return bitcast<u32>(r);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  if (!BROADCAST) {
+    out[i] = apply(a[i], b[i]);
+    return;
+  }
+  var rem = i;
+  var ia = 0u;
+  var ib = 0u;
+  for (var d = i32(params.rank) - 1; d >= 0; d--) {
+    let q = u32(d) / 4u;
+    let c = u32(d) % 4u;
+    let size = params.shape[q][c];
+    let coord = rem % size;
+    rem = rem / size;
+    ia += coord * params.a_strides[q][c];
+    ib += coord * params.b_strides[q][c];
+  }
+  out[i] = apply(a[ia], b[ib]);
+}

@@ -1,0 +1,33 @@
+// dtype conversion. FROM / TO: 0 float32, 1 int32, 2 bool (one 0/1 word per element).
+// float -> int truncates toward zero; anything -> bool is (x != 0).
+
+struct Params {
+  n: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<u32>;
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+override FROM: u32;
+override TO: u32;
+override WG: u32 = 256u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let w = x[i];
+  var r = w;
+  if (TO == 2u) {
+    // -0.0 is zero too; a NaN is non-zero, as in C and NumPy.
+    r = select(select(0u, 1u, w != 0u), select(0u, 1u, (w & 0x7fffffffu) != 0u), FROM == 0u);
+  } else if (FROM == 0u && TO == 1u) {
+    let v = bitcast<f32>(w);
+    // NaN converts to 0 like a typed-array store; out-of-range values saturate.
+    r = bitcast<u32>(select(i32(v), 0, (w & 0x7fffffffu) > 0x7f800000u));
+  } else if (FROM != 0u && TO == 0u) {
+    r = bitcast<u32>(f32(bitcast<i32>(w)));
+  }
+  y[i] = r;
+}

@@ -1,0 +1,356 @@
+/**
+ * The WebGPU backend: every primitive of the kernel contract as a WGSL dispatch (no CPU fallback).
+ *
+ * All dtypes live on the GPU as 32-bit words (bool as one 0/1 word per element), so one kernel
+ * file serves float32, int32 and bool through bitcasts. Work is queued on a shared command encoder
+ * (see queue.ts) and only submitted on flush, on read, or when a batch grows large.
+ */
+import { DeviceError } from '../../errors.js';
+import { COMPARISON_OPS, hostArrayFor } from '../backend.js';
+import type {
+  ArgReduceOp, Backend, BackendMemory, BinaryOp, DType, HostArray, MatmulArgs, RandomArgs, ReduceOp,
+  Storage, TensorRef, UnaryOp,
+} from '../backend.js';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, dtypeCode, opCode } from './codes.js';
+import { BufferUsage, DeviceHealth, MAP_MODE_READ, acquireDevice, numericLimits } from './device.js';
+import type { AcquireOptions, AcquiredDevice, AdapterDescription } from './device.js';
+import { KernelRegistry } from './kernels.js';
+import { broadcastStrides, contiguousStrides, mergeDims, numelOf } from './layout.js';
+import { encodeMatmul } from './matmul.js';
+import type { MatmulContext } from './matmul.js';
+import { BufferPool } from './pool.js';
+import type { PooledBuffer } from './pool.js';
+import { CommandQueue } from './queue.js';
+import { encodeReduce } from './reduce.js';
+
+export type { AdapterDescription } from './device.js';
+
+/** Threads per workgroup of the elementwise kernels: the `WG` override's default in their WGSL. */
+const WG = 256;
+const WORD_BYTES = 4;
+
+export interface WebGPUStorage extends Storage {
+  readonly backend: 'webgpu';
+  readonly entry: PooledBuffer;
+  readonly numel: number;
+  released: boolean;
+}
+
+function asGPU(storage: Storage): WebGPUStorage {
+  if (storage.backend !== 'webgpu') throw new DeviceError(`a ${storage.backend} storage was passed to the WebGPU backend`);
+  return storage as WebGPUStorage;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly supportsFloat64 = false;
+  readonly adapterInfo: AdapterDescription;
+  readonly device: GPUDevice;
+  private readonly health: DeviceHealth;
+  private readonly queue: CommandQueue;
+  private readonly kernels: KernelRegistry;
+  private readonly storagePool: BufferPool;
+  private readonly stagingPool: BufferPool;
+  private readonly maxBindingBytes: number;
+  private readonly matmulContext: MatmulContext;
+
+  /**
+   * `acquired` keeps the GPU instance and adapter reachable: in Node, Dawn tears the device down
+   * (hangs, futex aborts) once the instance that created it is garbage collected.
+   */
+  constructor(private readonly acquired: AcquiredDevice) {
+    const { device, info } = acquired;
+    this.device = device;
+    this.adapterInfo = info;
+    this.health = new DeviceHealth(device);
+    this.queue = new CommandQueue(device, this.health);
+    this.kernels = new KernelRegistry(device);
+    this.maxBindingBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    this.storagePool = new BufferPool(device, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, this.maxBindingBytes);
+    this.stagingPool = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, device.limits.maxBufferSize);
+    this.matmulContext = {
+      kernels: this.kernels,
+      queue: this.queue,
+      isSoftware: info.isSoftware,
+      scratch: (bytes) => this.acquire(bytes / WORD_BYTES, 'float32'),
+      releaseScratch: (entry) => this.storagePool.release(entry, this.queue.batch),
+      sumRows: (src, dst, rows, width) =>
+        encodeReduce(this.kernels, this.queue, opCode(REDUCE_OPS, 'sum'), 0, src, dst,
+          { shape: [width], strides: [1] }, { shape: [rows], strides: [width] }),
+    };
+  }
+
+  maxElements(_dtype: DType): number {
+    return Math.floor(this.maxBindingBytes / WORD_BYTES);
+  }
+
+  // ---- memory ----
+
+  upload(data: HostArray, dtype: DType): Storage {
+    dtypeCode(dtype);
+    const storage = this.allocStorage(data.length, dtype);
+    if (data.length === 0) return storage;
+    let words: Float32Array | Int32Array | Uint32Array;
+    if (dtype === 'bool') words = Uint32Array.from(data as Uint8Array);
+    else if (dtype === 'int32') words = data instanceof Int32Array ? data : Int32Array.from(data);
+    else words = data instanceof Float32Array ? data : Float32Array.from(data);
+    // writeBuffer runs before commands not yet submitted; if those may still read this recycled
+    // buffer, submit them first.
+    if (storage.entry.releasedInBatch === this.queue.batch && this.queue.hasPendingWork) this.queue.flush();
+    this.device.queue.writeBuffer(storage.entry.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    return storage;
+  }
+
+  alloc(numel: number, dtype: DType): Storage {
+    dtypeCode(dtype);
+    return this.allocStorage(numel, dtype);
+  }
+
+  release(storage: Storage): void {
+    const gpuStorage = asGPU(storage);
+    // A second release would put one buffer in the pool twice, and two storages would share it.
+    if (gpuStorage.released) return;
+    gpuStorage.released = true;
+    this.storagePool.release(gpuStorage.entry, this.queue.batch);
+  }
+
+  async read(ref: TensorRef): Promise<HostArray> {
+    const src = asGPU(ref.storage);
+    dtypeCode(ref.dtype);
+    const numel = numelOf(ref.shape);
+    const out = hostArrayFor(ref.dtype, numel);
+    if (numel === 0) return out;
+    const bytes = numel * WORD_BYTES;
+    const staging = this.stagingPool.acquire(bytes);
+    try {
+      this.queue.copy(src.entry.buffer, staging.buffer, bytes);
+      this.queue.flush();
+      await Promise.all([staging.buffer.mapAsync(MAP_MODE_READ, 0, bytes), this.queue.settle(), this.kernels.settle()]);
+      this.health.raiseRecorded();
+      const words = staging.buffer.getMappedRange(0, bytes);
+      if (ref.dtype === 'bool') (out as Uint8Array).set(new Uint32Array(words));
+      else new Uint8Array(out.buffer, out.byteOffset, bytes).set(new Uint8Array(words));
+    } catch (err) {
+      await Promise.all([this.queue.settle(), this.kernels.settle()]);
+      this.health.raiseRecorded();
+      throw err instanceof DeviceError ? err : new DeviceError(`reading a WebGPU buffer failed: ${(err as Error).message}`);
+    } finally {
+      // A pooled staging buffer must go back unmapped, or the next copy into it is invalid.
+      if (staging.buffer.mapState === 'mapped') staging.buffer.unmap();
+      this.stagingPool.release(staging, this.queue.batch);
+    }
+    return out;
+  }
+
+  flush(): void {
+    this.kernels.raiseKnown();
+    this.queue.flush();
+  }
+
+  async sync(): Promise<void> {
+    this.flush();
+    await Promise.all([this.device.queue.onSubmittedWorkDone(), this.queue.settle(), this.kernels.settle()]);
+    this.health.raiseRecorded();
+  }
+
+  memory(): BackendMemory {
+    return {
+      pooledBytes: this.storagePool.pooledBytes + this.stagingPool.pooledBytes,
+      allocatedBytes: this.storagePool.allocatedBytes,
+    };
+  }
+
+  trimPool(): void {
+    // Queued commands may still use pooled buffers; they must be submitted before destruction.
+    this.queue.flush();
+    this.kernels.dropBindGroups();
+    this.storagePool.trim();
+    this.stagingPool.trim();
+  }
+
+  /** What `deviceInfo()` reports: the adapter, whether it is a CPU implementation, limits, features. */
+  describe(): { adapter: string; isSoftware: boolean; limits: Record<string, number>; features: string[] } {
+    const { vendor, architecture, description, isSoftware } = this.adapterInfo;
+    const adapter = [vendor, architecture, description].filter((s) => s !== '').join(' / ');
+    return { adapter, isSoftware, limits: numericLimits(this.device.limits), features: [...this.device.features] };
+  }
+
+  /** Releases the GPU device; the backend is unusable afterwards. */
+  destroy(): void {
+    this.acquired.device.destroy();
+  }
+
+  // ---- kernels ----
+
+  fill(numel: number, dtype: DType, value: number): Storage {
+    dtypeCode(dtype);
+    const out = this.allocStorage(numel, dtype);
+    let bits: number;
+    if (dtype === 'float32') bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
+    else if (dtype === 'int32') bits = value >>> 0;
+    else bits = value !== 0 ? 1 : 0;
+    this.elementwise('fill', {}, [out.entry], { n: numel, bits }, numel);
+    return out;
+  }
+
+  unary(op: UnaryOp, x: TensorRef, param?: number): Storage {
+    const numel = numelOf(x.shape);
+    const out = this.allocStorage(numel, op === 'logicalNot' ? 'bool' : x.dtype);
+    const constants = { OP: opCode(UNARY_OPS, op), DTYPE: dtypeCode(x.dtype) };
+    // Defaults as in PyTorch (and the CPU backend) when the ops layer passes no parameter.
+    const p = param ?? (op === 'elu' ? 1 : 0.01);
+    this.elementwise('unary', constants, [asGPU(x.storage).entry, out.entry], { n: numel, param: p }, numel);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: TensorRef, b: TensorRef, outShape: readonly number[]): Storage {
+    const numel = numelOf(outShape);
+    const out = this.allocStorage(numel, COMPARISON_OPS.has(op) ? 'bool' : a.dtype);
+    const buffers = [asGPU(a.storage).entry, asGPU(b.storage).entry, out.entry];
+    const constants = { OP: opCode(BINARY_OPS, op), DTYPE: dtypeCode(a.dtype), BROADCAST: 1 };
+    if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
+      constants.BROADCAST = 0;
+      this.elementwise('binary', constants, buffers, { n: numel }, numel);
+      return out;
+    }
+    const merged = mergeDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)], `binary ${op}`);
+    const params = { n: numel, rank: merged.shape.length, shape: merged.shape, a_strides: merged.strides[0]!, b_strides: merged.strides[1]! };
+    this.elementwise('binary', constants, buffers, params, numel);
+    return out;
+  }
+
+  where(cond: TensorRef, a: TensorRef, b: TensorRef, outShape: readonly number[]): Storage {
+    const numel = numelOf(outShape);
+    dtypeCode(a.dtype);
+    const out = this.allocStorage(numel, a.dtype);
+    const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape));
+    const merged = mergeDims(outShape, strides, 'where');
+    const params = {
+      n: numel, rank: merged.shape.length, shape: merged.shape,
+      cond_strides: merged.strides[0]!, a_strides: merged.strides[1]!, b_strides: merged.strides[2]!,
+    };
+    const buffers = [cond, a, b].map((t) => asGPU(t.storage).entry);
+    this.elementwise('where', {}, [...buffers, out.entry], params, numel);
+    return out;
+  }
+
+  cast(x: TensorRef, dtype: DType): Storage {
+    const numel = numelOf(x.shape);
+    const constants = { FROM: dtypeCode(x.dtype), TO: dtypeCode(dtype) };
+    const out = this.allocStorage(numel, dtype);
+    this.elementwise('cast', constants, [asGPU(x.storage).entry, out.entry], { n: numel }, numel);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: TensorRef, axes: readonly number[]): Storage {
+    const dtype = dtypeCode(x.dtype);
+    const outDtype: DType = x.dtype === 'bool' && (op === 'sum' || op === 'prod') ? 'int32' : x.dtype;
+    const strides = contiguousStrides(x.shape);
+    const reducedAxes = new Set(axes);
+    const kept = { shape: [] as number[], strides: [] as number[] };
+    const reduced = { shape: [] as number[], strides: [] as number[] };
+    x.shape.forEach((size, d) => {
+      const space = reducedAxes.has(d) ? reduced : kept;
+      space.shape.push(size);
+      space.strides.push(strides[d]!);
+    });
+    const out = this.allocStorage(numelOf(kept.shape), outDtype);
+    encodeReduce(this.kernels, this.queue, opCode(REDUCE_OPS, op), dtype, asGPU(x.storage).entry, out.entry, kept, reduced);
+    return out;
+  }
+
+  argReduce(op: ArgReduceOp, x: TensorRef, axis: number): Storage {
+    const dtype = dtypeCode(x.dtype);
+    const len = x.shape[axis]!;
+    const inner = numelOf(x.shape.slice(axis + 1));
+    const nOut = numelOf(x.shape) / Math.max(len, 1);
+    const out = this.allocStorage(nOut, 'int32');
+    this.elementwise('argreduce', { ARGMIN: Number(op === 'argmin'), DTYPE: dtype },
+      [asGPU(x.storage).entry, out.entry], { n_out: nOut, len, inner }, nOut);
+    return out;
+  }
+
+  matmul(a: TensorRef, b: TensorRef, args: MatmulArgs): Storage {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+      throw new DeviceError(`matmul on WebGPU takes float32 operands, got ${a.dtype} and ${b.dtype}`);
+    }
+    const numel = args.batch * args.m * args.n;
+    // An empty inner dimension is a valid product: all zeros.
+    if (args.k === 0) return this.fill(numel, 'float32', 0);
+    const out = this.allocStorage(numel, 'float32');
+    encodeMatmul(this.matmulContext, asGPU(a.storage).entry, asGPU(b.storage).entry, out.entry, args);
+    return out;
+  }
+
+  stridedCopy(
+    src: Storage, dst: Storage, dtype: DType, shape: readonly number[],
+    srcStrides: readonly number[], srcOffset: number,
+    dstStrides: readonly number[], dstOffset: number,
+  ): void {
+    dtypeCode(dtype);
+    const numel = numelOf(shape);
+    if (numel === 0) return;
+    const merged = mergeDims(shape, [srcStrides, dstStrides], 'stridedCopy');
+    const target = asGPU(dst).entry;
+    let source = asGPU(src).entry;
+    // A buffer cannot be bound both read-only and writable in one dispatch: read from a snapshot.
+    const snapshot = source === target ? this.acquire(asGPU(src).numel, dtype) : undefined;
+    if (snapshot) {
+      this.queue.copy(source.buffer, snapshot.buffer, asGPU(src).numel * WORD_BYTES);
+      source = snapshot;
+    }
+    const params = {
+      n: numel, rank: merged.shape.length, src_offset: srcOffset, dst_offset: dstOffset,
+      shape: merged.shape, src_strides: merged.strides[0]!, dst_strides: merged.strides[1]!,
+    };
+    this.elementwise('copy', {}, [source, target], params, numel);
+    if (snapshot) this.storagePool.release(snapshot, this.queue.batch);
+  }
+
+  random(numel: number, dtype: DType, args: RandomArgs): Storage {
+    if (dtype !== 'float32') throw new DeviceError(`random on WebGPU produces float32, got ${dtype}`);
+    const out = this.allocStorage(numel, dtype);
+    const params = { n: numel, key0: args.key[0] >>> 0, key1: args.key[1] >>> 0, stream: args.stream >>> 0 };
+    this.elementwise('random', { KIND: args.kind === 'uniform' ? 0 : 1 }, [out.entry], params, numel);
+    return out;
+  }
+
+  /** Compiles `source` as a kernel and waits for its validation: a test hook for error reporting. */
+  async compileKernelForTest(name: string, source: string, constants: Record<string, number> = {}): Promise<void> {
+    this.kernels.compile(name, source).pipeline(constants);
+    await this.kernels.settle();
+  }
+
+  // ---- helpers ----
+
+  private acquire(numel: number, dtype: DType): PooledBuffer {
+    const bytes = Math.max(numel, 1) * WORD_BYTES;
+    if (bytes > this.maxBindingBytes) {
+      throw new DeviceError(
+        `cannot allocate ${bytes} bytes (${numel} ${dtype} elements) on WebGPU: over the device's storage binding limit of ${this.maxBindingBytes} bytes`,
+      );
+    }
+    this.health.assertAlive();
+    return this.storagePool.acquire(bytes);
+  }
+
+  private allocStorage(numel: number, dtype: DType): WebGPUStorage {
+    return { backend: 'webgpu', entry: this.acquire(numel, dtype), numel, released: false };
+  }
+
+  private elementwise(
+    kernel: 'fill' | 'unary' | 'binary' | 'where' | 'cast' | 'copy' | 'argreduce' | 'random',
+    constants: Record<string, number>, buffers: PooledBuffer[], params: Record<string, number | readonly number[]>, threads: number,
+  ): void {
+    if (threads === 0) return;
+    this.queue.dispatch(this.kernels.get(kernel), constants, buffers, params, this.queue.grid1D(Math.ceil(threads / WG)));
+  }
+}
+
+export async function createWebGPUBackend(opts: AcquireOptions = {}): Promise<WebGPUBackend> {
+  return new WebGPUBackend(await acquireDevice(opts));
+}

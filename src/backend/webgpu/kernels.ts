@@ -1,0 +1,80 @@
+/**
+ * The kernel registry: every WGSL file the backend runs, compiled lazily on first use.
+ *
+ * Shader-module compilation messages and pipeline validation arrive asynchronously; they are
+ * collected here and raised (with the kernel's name) no later than the next read, so an invalid
+ * pipeline can never silently produce garbage.
+ */
+import { DeviceError } from '../../errors.js';
+import { Kernel } from './pipelines.js';
+import type { PipelineCheck } from './pipelines.js';
+import argreduce from '../../../kernels/argreduce.wgsl';
+import binary from '../../../kernels/binary.wgsl';
+import cast from '../../../kernels/cast.wgsl';
+import copy from '../../../kernels/copy.wgsl';
+import fill from '../../../kernels/fill.wgsl';
+import matmulNaive from '../../../kernels/matmul_naive.wgsl';
+import matmulRegister from '../../../kernels/matmul_register.wgsl';
+import matmulShared from '../../../kernels/matmul_shared.wgsl';
+import matmulSplitk from '../../../kernels/matmul_splitk.wgsl';
+import random from '../../../kernels/random.wgsl';
+import reduce from '../../../kernels/reduce.wgsl';
+import unary from '../../../kernels/unary.wgsl';
+import where from '../../../kernels/where.wgsl';
+
+const SOURCES = {
+  argreduce, binary, cast, copy, fill, random, reduce, unary, where,
+  matmulNaive, matmulRegister, matmulShared, matmulSplitk,
+} as const;
+
+export type KernelName = keyof typeof SOURCES;
+
+export class KernelRegistry {
+  private readonly kernels = new Map<string, Kernel>();
+  private checks: PipelineCheck[] = [];
+  private failures: string[] = [];
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get(name: KernelName): Kernel {
+    let kernel = this.kernels.get(name);
+    if (!kernel) {
+      kernel = this.compile(name, SOURCES[name]);
+      this.kernels.set(name, kernel);
+    }
+    return kernel;
+  }
+
+  compile(name: string, source: string): Kernel {
+    return new Kernel(this.device, name, source, 'main', (check) => this.track(check));
+  }
+
+  /** Forgets cached bind groups, which may reference buffers about to be destroyed. */
+  dropBindGroups(): void {
+    for (const kernel of this.kernels.values()) kernel.bindGroups.clear();
+  }
+
+  /** Throws the compile / pipeline errors already known (cheap; used on every flush). */
+  raiseKnown(): void {
+    if (this.failures.length === 0) return;
+    const messages = this.failures.splice(0);
+    throw new DeviceError(`WGSL kernel error: ${messages.join(' | ')}`);
+  }
+
+  /** Waits for every outstanding compile / pipeline check, then throws any failure. */
+  async settle(): Promise<void> {
+    while (this.checks.length > 0) {
+      const pending = this.checks;
+      this.checks = [];
+      await Promise.all(pending.map((c) => c.result));
+    }
+    this.raiseKnown();
+  }
+
+  private track(check: PipelineCheck): void {
+    this.checks.push(check);
+    void check.result.then((message) => {
+      if (message !== null) this.failures.push(`${check.kernel}: ${message}`);
+    });
+  }
+}
