@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'models/index': 'models/index.ts', cli: 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', 'models/index': 'models/index.ts' } },
+  dts: true,
   loader: { '.wgsl': 'text' },
   external: ['webgpu'],
+  // wgsl_reflect's package entry is CJS under "type": "module"; bundling its ESM build sidesteps that.
+  noExternal: ['wgsl_reflect'],
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -44,6 +44,31 @@ const HOW_TO_GET_AN_ADAPTER =
   'and XDG_RUNTIME_DIR (any writable directory). In a browser, use Chrome (or another browser with WebGPU ' +
   'enabled) on a page served from http://localhost or https.';
 
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** The `webgpu` package's `create`, loaded on demand. */
+async function loadDawn(): Promise<typeof import('webgpu').create> {
+  // A computed specifier keeps browser bundlers from trying to bundle the Node-only package.
+  const moduleName = 'webgpu';
+  return ((await import(/* @vite-ignore */ moduleName)) as typeof import('webgpu')).create;
+}
+
+/**
+ * In Node with no Vulkan driver chosen, Dawn finds no adapter on a machine without a GPU. If
+ * Debian's Chromium is installed, its SwiftShader ICD is a working software adapter: point the
+ * Vulkan loader at it (it reads the variable when Dawn makes a new instance) and try again.
+ */
+async function softwareFallbackGPU(): Promise<GPU | null> {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  if (!proc?.versions?.node || proc.env.VK_ICD_FILENAMES || proc.env.VK_DRIVER_FILES) return null;
+  const fs = proc.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  const os = proc.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
+  if (!fs?.existsSync(SWIFTSHADER_ICD)) return null;
+  proc.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (!proc.env.XDG_RUNTIME_DIR && os) proc.env.XDG_RUNTIME_DIR = os.tmpdir();
+  return (await loadDawn())([]);
+}
+
 async function findGPU(injected?: GPU): Promise<GPU> {
   if (injected) return injected;
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
@@ -51,10 +76,7 @@ async function findGPU(injected?: GPU): Promise<GPU> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) throw new DeviceError(`WebGPU is not available here (navigator.gpu is missing). ${HOW_TO_GET_AN_ADAPTER}`);
   try {
-    // A computed specifier keeps browser bundlers from trying to bundle the Node-only package.
-    const moduleName = 'webgpu';
-    const { create } = (await import(/* @vite-ignore */ moduleName)) as typeof import('webgpu');
-    return create([]);
+    return (await loadDawn())([]);
   } catch (err) {
     throw new DeviceError(`Could not load the \`webgpu\` package (${(err as Error).message}). ${HOW_TO_GET_AN_ADAPTER}`);
   }
@@ -81,8 +103,14 @@ export function numericLimits(limits: GPUSupportedLimits): Record<string, number
 }
 
 export async function acquireDevice(opts: AcquireOptions = {}): Promise<AcquiredDevice> {
-  const gpu = await findGPU(opts.gpu);
-  const adapter = await gpu.requestAdapter(opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined);
+  const adapterOptions = opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined;
+  let gpu = await findGPU(opts.gpu);
+  let adapter = await gpu.requestAdapter(adapterOptions);
+  const fallback = adapter || opts.gpu ? null : await softwareFallbackGPU();
+  if (fallback) {
+    gpu = fallback;
+    adapter = await gpu.requestAdapter(adapterOptions);
+  }
   if (!adapter) throw new DeviceError(`No WebGPU adapter found. ${HOW_TO_GET_AN_ADAPTER}`);
 
   const requiredLimits = numericLimits(adapter.limits);
