@@ -1,14 +1,31 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
+const shared: Options = {
   loader: { '.wgsl': 'text' },
   external: ['webgpu'],
   // wgsl_reflect's package entry is CJS under "type": "module"; bundling its ESM build sidesteps that.
   noExternal: ['wgsl_reflect'],
   sourcemap: true,
-  clean: true,
   target: 'es2022',
-});
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    // One build for the three library entries, so they share one copy of the core (one backend
+    // registry, one Tensor class) through split chunks, in CJS as in ESM.
+    entry: { index: 'src/index.ts', node: 'src/node.ts', 'models/index': 'models/index.ts' },
+    format: ['esm', 'cjs'],
+    splitting: true,
+    // import.meta.url (the embedded MNIST's require) in the CJS build.
+    shims: true,
+    dts: true,
+    clean: true,
+  },
+  {
+    ...shared,
+    // The `genlab` command: an ESM script (its shebang is kept).
+    entry: { 'cli/main': 'src/cli/main.ts' },
+    format: ['esm'],
+  },
+]);

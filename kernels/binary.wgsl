@@ -1,15 +1,24 @@
 // Elementwise binary functions with NumPy broadcasting.
 // OP codes follow BINARY_OPS in src/backend/webgpu/codes.ts; DTYPE: 0 float32, 1 int32, 2 bool.
-// Broadcasting is expressed as per-input element strides over the output shape (stride 0 on a
-// broadcast dimension); the host merges dimensions first, so rank is usually 1 or 2.
-// BROADCAST = false is the fast path for same-shape operands: no index arithmetic at all.
+//
+// The host merges dimensions (layout.ts) and picks a MODE for what is left:
+//   0  a, b and out share one contiguous layout (same shapes): no index arithmetic at all;
+//   1  b is a single element (tensor-scalar ops: optimizer updates, scaling);
+//   2  a is a single element;
+//   3  general broadcasting over RANK merged dims, as per-input element strides over the output
+//      (stride 0 on a broadcast dim). Bias adds merge to RANK 2: one division per element.
+//
+// Why the kernel is shaped like this: on CPU implementations (SwiftShader) an invocation costs far
+// more than the arithmetic, both sides of a branch run under lane masks, and loops, dynamically
+// indexed vectors and integer divisions are slow. So every invocation handles ELEMENTS elements
+// WG apart (neighbouring invocations still touch neighbouring words, which both GPUs and
+// SwiftShader turn into wide accesses), and RANK is a constant so that the index arithmetic is
+// straight-line code with constant uniform indices.
 
 struct Params {
   n: u32,
-  rank: u32,
-  shape: array<vec4<u32>, 2>,
-  a_strides: array<vec4<u32>, 2>,
-  b_strides: array<vec4<u32>, 2>,
+  // MODE 3: one entry per dimension, innermost first: (size, a stride, b stride, unused).
+  dims: array<vec4<u32>, 8>,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<u32>;
@@ -19,8 +28,11 @@ struct Params {
 
 override OP: u32;
 override DTYPE: u32;
-override BROADCAST: bool = true;
-override WG: u32 = 256u;
+override MODE: u32 = 0u;
+override RANK: u32 = 1u;
+// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
+override WG: u32 = 64u;
+const ELEMENTS = 8u;
 
 fn is_nan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
@@ -150,25 +162,60 @@ fn apply(wa: u32, wb: u32) -> u32 {
   return bitcast<u32>(r);
 }
 
+// Peels one dimension off the row-major index `rem`, returning its offsets into a and b.
+fn peel(rem: ptr<function, u32>, dim: vec4<u32>) -> vec2<u32> {
+  let q = *rem / dim.x;
+  let coord = *rem - q * dim.x;
+  *rem = q;
+  return coord * dim.yz;
+}
+
+// Offsets into a and b of output element i. The RANK tests are constants, so only the used dims
+// remain, and the outermost coordinate is whatever the inner ones leave over (no division).
+fn offsets(i: u32) -> vec2<u32> {
+  var rem = i;
+  var off = vec2<u32>(0u);
+  if (RANK > 1u) { off += peel(&rem, params.dims[0]); }
+  if (RANK > 2u) { off += peel(&rem, params.dims[1]); }
+  if (RANK > 3u) { off += peel(&rem, params.dims[2]); }
+  if (RANK > 4u) { off += peel(&rem, params.dims[3]); }
+  if (RANK > 5u) { off += peel(&rem, params.dims[4]); }
+  if (RANK > 6u) { off += peel(&rem, params.dims[5]); }
+  if (RANK > 7u) { off += peel(&rem, params.dims[6]); }
+  return off + rem * params.dims[RANK - 1u].yz;
+}
+
+fn element(i: u32) {
+  switch MODE {
+    case 0u: { out[i] = apply(a[i], b[i]); }
+    case 1u: { out[i] = apply(a[i], b[0]); }
+    case 2u: { out[i] = apply(a[0], b[i]); }
+    default: {
+      let o = offsets(i);
+      out[i] = apply(a[o.x], b[o.y]);
+    }
+  }
+}
+
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= params.n) { return; }
-  if (!BROADCAST) {
-    out[i] = apply(a[i], b[i]);
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  // Grids over the per-dimension limit are folded into 2D by the host (the overshoot fails both tests below).
+  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
+  // A whole block is straight-line code without guards. The partial last block goes through a
+  // loop: SwiftShader runs the code of an untaken branch under an empty lane mask, but skips a loop
+  // that no lane enters, so the guarded form costs nothing elsewhere.
+  if (first + (ELEMENTS - 1u) * WG < params.n) {
+    element(first);
+    element(first + WG);
+    element(first + 2u * WG);
+    element(first + 3u * WG);
+    element(first + 4u * WG);
+    element(first + 5u * WG);
+    element(first + 6u * WG);
+    element(first + 7u * WG);
     return;
   }
-  var rem = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let q = u32(d) / 4u;
-    let c = u32(d) % 4u;
-    let size = params.shape[q][c];
-    let coord = rem % size;
-    rem = rem / size;
-    ia += coord * params.a_strides[q][c];
-    ib += coord * params.b_strides[q][c];
+  for (var i = first; i < params.n; i += WG) {
+    element(i);
   }
-  out[i] = apply(a[ia], b[ib]);
 }

@@ -1,5 +1,6 @@
 // dtype conversion. FROM / TO: 0 float32, 1 int32, 2 bool (one 0/1 word per element).
 // float -> int truncates toward zero; anything -> bool is (x != 0).
+// Shaped like binary.wgsl, for the same reasons (see there): ELEMENTS elements per invocation, WG apart.
 
 struct Params {
   n: u32,
@@ -11,12 +12,11 @@ struct Params {
 
 override FROM: u32;
 override TO: u32;
-override WG: u32 = 256u;
+// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
+override WG: u32 = 64u;
+const ELEMENTS = 8u;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= params.n) { return; }
+fn element(i: u32) {
   let w = x[i];
   var r = w;
   if (TO == 2u) {
@@ -30,4 +30,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     r = bitcast<u32>(f32(bitcast<i32>(w)));
   }
   y[i] = r;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
+  // Whole blocks unguarded, the partial last block in a loop (see binary.wgsl for why).
+  if (first + (ELEMENTS - 1u) * WG < params.n) {
+    element(first);
+    element(first + WG);
+    element(first + 2u * WG);
+    element(first + 3u * WG);
+    element(first + 4u * WG);
+    element(first + 5u * WG);
+    element(first + 6u * WG);
+    element(first + 7u * WG);
+    return;
+  }
+  for (var i = first; i < params.n; i += WG) {
+    element(i);
+  }
 }

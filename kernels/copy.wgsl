@@ -1,38 +1,69 @@
 // The strided copy primitive: dst[dst_offset + sum(i_d * dst_strides_d)] =
-// src[src_offset + sum(i_d * src_strides_d)] over `shape`. Words are copied raw, so one pipeline
-// serves every dtype. The host merges dimensions that are contiguous in both layouts first.
+// src[src_offset + sum(i_d * src_strides_d)] over `shape` (permute, transpose, slice, expand, cat,
+// pad all come here). Words are copied raw, so one pipeline per RANK serves every dtype. The host
+// merges dimensions that are contiguous in both layouts first, so a plain copy is RANK 1 and a
+// transpose RANK 2 (one division per element).
+//
+// Shaped like binary.wgsl, for the same reasons (see there): ELEMENTS elements per invocation, WG
+// apart, and the rank as a constant so the index arithmetic is straight-line code.
 
 struct Params {
   n: u32,
-  rank: u32,
   src_offset: u32,
   dst_offset: u32,
-  shape: array<vec4<u32>, 2>,
-  src_strides: array<vec4<u32>, 2>,
-  dst_strides: array<vec4<u32>, 2>,
+  // One entry per dimension, innermost first: (size, src stride, dst stride, unused).
+  dims: array<vec4<u32>, 8>,
 }
 
 @group(0) @binding(0) var<storage, read> src: array<u32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-override WG: u32 = 256u;
+override RANK: u32 = 1u;
+// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
+override WG: u32 = 64u;
+const ELEMENTS = 8u;
+
+// Peels one dimension off the row-major index `rem`, returning its offsets into src and dst.
+fn peel(rem: ptr<function, u32>, dim: vec4<u32>) -> vec2<u32> {
+  let q = *rem / dim.x;
+  let coord = *rem - q * dim.x;
+  *rem = q;
+  return coord * dim.yz;
+}
+
+// The RANK tests are constants, so only the used dims remain, and the outermost coordinate is
+// whatever the inner ones leave over (no division).
+fn element(i: u32) {
+  var rem = i;
+  var off = vec2<u32>(params.src_offset, params.dst_offset);
+  if (RANK > 1u) { off += peel(&rem, params.dims[0]); }
+  if (RANK > 2u) { off += peel(&rem, params.dims[1]); }
+  if (RANK > 3u) { off += peel(&rem, params.dims[2]); }
+  if (RANK > 4u) { off += peel(&rem, params.dims[3]); }
+  if (RANK > 5u) { off += peel(&rem, params.dims[4]); }
+  if (RANK > 6u) { off += peel(&rem, params.dims[5]); }
+  if (RANK > 7u) { off += peel(&rem, params.dims[6]); }
+  off += rem * params.dims[RANK - 1u].yz;
+  dst[off.y] = src[off.x];
+}
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= params.n) { return; }
-  var rem = i;
-  var is = params.src_offset;
-  var id = params.dst_offset;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let q = u32(d) / 4u;
-    let c = u32(d) % 4u;
-    let size = params.shape[q][c];
-    let coord = rem % size;
-    rem = rem / size;
-    is += coord * params.src_strides[q][c];
-    id += coord * params.dst_strides[q][c];
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
+  // Whole blocks unguarded, the partial last block in a loop (see binary.wgsl for why).
+  if (first + (ELEMENTS - 1u) * WG < params.n) {
+    element(first);
+    element(first + WG);
+    element(first + 2u * WG);
+    element(first + 3u * WG);
+    element(first + 4u * WG);
+    element(first + 5u * WG);
+    element(first + 6u * WG);
+    element(first + 7u * WG);
+    return;
   }
-  dst[id] = src[is];
+  for (var i = first; i < params.n; i += WG) {
+    element(i);
+  }
 }

@@ -1,6 +1,7 @@
 // Elementwise unary functions. One pipeline per (OP, DTYPE) via override constants.
 // OP codes follow UNARY_OPS in src/backend/webgpu/codes.ts; DTYPE: 0 float32, 1 int32, 2 bool.
 // Every dtype is stored as 32-bit words and reinterpreted with bitcast.
+// Shaped like binary.wgsl, for the same reasons (see there): ELEMENTS elements per invocation, WG apart.
 
 struct Params {
   n: u32,
@@ -14,7 +15,9 @@ struct Params {
 
 override OP: u32;
 override DTYPE: u32;
-override WG: u32 = 256u;
+// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
+override WG: u32 = 64u;
+const ELEMENTS = 8u;
 
 const INV_SQRT2: f32 = 0.70710678118654752;
 const TWO_OVER_SQRT_PI: f32 = 1.1283791670955126;
@@ -166,10 +169,7 @@ fn unary_i32(v: i32) -> i32 {
   }
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= params.n) { return; }
+fn element(i: u32) {
   let w = x[i];
   if (OP == 25u) {
     // logicalNot: zero (including -0.0 for floats) becomes true.
@@ -184,5 +184,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else {
     // A bool result stays 0/1 whatever the function computed.
     y[i] = select(0u, 1u, unary_i32(bitcast<i32>(w)) != 0);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
+  // Whole blocks unguarded, the partial last block in a loop (see binary.wgsl for why).
+  if (first + (ELEMENTS - 1u) * WG < params.n) {
+    element(first);
+    element(first + WG);
+    element(first + 2u * WG);
+    element(first + 3u * WG);
+    element(first + 4u * WG);
+    element(first + 5u * WG);
+    element(first + 6u * WG);
+    element(first + 7u * WG);
+    return;
+  }
+  for (var i = first; i < params.n; i += WG) {
+    element(i);
   }
 }

@@ -1,13 +1,14 @@
 // out = cond ? a : b with all three broadcast to the output shape through per-input strides.
-// Values are copied as raw 32-bit words, so one pipeline serves every dtype.
+// Values are copied as raw 32-bit words, so one pipeline per RANK serves every dtype.
+//
+// Shaped like binary.wgsl, for the same reasons (see there): ELEMENTS elements per invocation, WG
+// apart, and the merged rank as a constant so the index arithmetic is straight-line code.
+// RANK 0 means all three operands are laid out like the output (no index arithmetic at all).
 
 struct Params {
   n: u32,
-  rank: u32,
-  shape: array<vec4<u32>, 2>,
-  cond_strides: array<vec4<u32>, 2>,
-  a_strides: array<vec4<u32>, 2>,
-  b_strides: array<vec4<u32>, 2>,
+  // RANK >= 1: one entry per dimension, innermost first: (size, cond stride, a stride, b stride).
+  dims: array<vec4<u32>, 8>,
 }
 
 @group(0) @binding(0) var<storage, read> cond: array<u32>;
@@ -16,25 +17,59 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-override WG: u32 = 256u;
+override RANK: u32 = 0u;
+// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
+override WG: u32 = 64u;
+const ELEMENTS = 8u;
+
+// Peels one dimension off the row-major index `rem`, returning its offsets into cond, a and b.
+fn peel(rem: ptr<function, u32>, dim: vec4<u32>) -> vec3<u32> {
+  let q = *rem / dim.x;
+  let coord = *rem - q * dim.x;
+  *rem = q;
+  return coord * dim.yzw;
+}
+
+// The RANK tests are constants, so only the used dims remain, and the outermost coordinate is
+// whatever the inner ones leave over (no division).
+fn offsets(i: u32) -> vec3<u32> {
+  var rem = i;
+  var off = vec3<u32>(0u);
+  if (RANK > 1u) { off += peel(&rem, params.dims[0]); }
+  if (RANK > 2u) { off += peel(&rem, params.dims[1]); }
+  if (RANK > 3u) { off += peel(&rem, params.dims[2]); }
+  if (RANK > 4u) { off += peel(&rem, params.dims[3]); }
+  if (RANK > 5u) { off += peel(&rem, params.dims[4]); }
+  if (RANK > 6u) { off += peel(&rem, params.dims[5]); }
+  if (RANK > 7u) { off += peel(&rem, params.dims[6]); }
+  return off + rem * params.dims[max(RANK, 1u) - 1u].yzw;
+}
+
+fn element(i: u32) {
+  if (RANK == 0u) {
+    out[i] = select(b[i], a[i], cond[i] != 0u);
+    return;
+  }
+  let o = offsets(i);
+  out[i] = select(b[o.z], a[o.y], cond[o.x] != 0u);
+}
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= params.n) { return; }
-  var rem = i;
-  var ic = 0u;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = i32(params.rank) - 1; d >= 0; d--) {
-    let q = u32(d) / 4u;
-    let c = u32(d) % 4u;
-    let size = params.shape[q][c];
-    let coord = rem % size;
-    rem = rem / size;
-    ic += coord * params.cond_strides[q][c];
-    ia += coord * params.a_strides[q][c];
-    ib += coord * params.b_strides[q][c];
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
+  // Whole blocks unguarded, the partial last block in a loop (see binary.wgsl for why).
+  if (first + (ELEMENTS - 1u) * WG < params.n) {
+    element(first);
+    element(first + WG);
+    element(first + 2u * WG);
+    element(first + 3u * WG);
+    element(first + 4u * WG);
+    element(first + 5u * WG);
+    element(first + 6u * WG);
+    element(first + 7u * WG);
+    return;
   }
-  out[i] = select(b[ib], a[ia], cond[ic] != 0u);
+  for (var i = first; i < params.n; i += WG) {
+    element(i);
+  }
 }

@@ -7,6 +7,7 @@ import { cpuBackend } from '../src/backend/cpu/index.js';
 import type { BinaryOp, DType, HostArray, MatmulArgs, MatmulVariant, Storage, TensorRef, UnaryOp } from '../src/backend/backend.js';
 import { hostArrayFor } from '../src/backend/backend.js';
 import { createWebGPUBackend } from '../src/backend/webgpu/index.js';
+import { binaryMode, broadcastStrides, contiguousStrides, mergeDims, packDims } from '../src/backend/webgpu/layout.js';
 import type { WebGPUBackend, WebGPUStorage } from '../src/backend/webgpu/index.js';
 import { DeviceError } from '../src/errors.js';
 import { TOL, firstMismatch } from './setup/tolerance.js';
@@ -421,5 +422,133 @@ describe('webgpu backend: device errors and memory', () => {
       expect(() => doomed.fill(4, 'float32', 1)).toThrow(DeviceError);
       await expect(doomed.read({ storage: s, shape: [4], dtype: 'float32' })).rejects.toBeInstanceOf(DeviceError);
     });
+  });
+});
+
+// The streaming kernels (fill, unary, binary, where, cast, copy) handle 512 elements per workgroup,
+// 8 per invocation: whole blocks run unguarded and the last, partial block through a loop, so
+// every kernel is checked on a partial block alone, whole blocks, and whole blocks plus a partial one.
+describe('webgpu backend: streaming kernel variants', () => {
+  const sizes = [5, 512, 3 * 512 + 37];
+
+  /** out shape, b shape alternating size 1: merging cannot remove any of the `rank` dims. */
+  function alternating(rank: number): [number[], number[]] {
+    const out = Array.from({ length: rank }, (_, d) => (d % 2 === 0 ? 2 : 3));
+    return [out, out.map((s, d) => (d % 2 === 1 ? 1 : s))];
+  }
+
+  function mergedBinary(sa: number[], sb: number[], so: number[]) {
+    return mergeDims(so, [broadcastStrides(sa, so), broadcastStrides(sb, so)], 'test');
+  }
+
+  // [a shape, b shape, out shape, expected MODE, expected RANK (MODE 3)]
+  const binaryCases: [number[], number[], number[], number, number][] = [
+    ...sizes.map((n): [number[], number[], number[], number, number] => [[n], [n], [n], 0, 1]),
+    [[5], [1, 5], [1, 5], 0, 1],
+    [[3, 517], [], [3, 517], 1, 1],
+    [[3, 517], [1, 1], [3, 517], 1, 1],
+    [[], [7, 300], [7, 300], 2, 1],
+    [[41, 37], [37], [41, 37], 3, 2],
+    [[41, 37], [41, 1], [41, 37], 3, 2],
+    [[37], [41, 1], [41, 37], 3, 2],
+    [[6, 1, 100], [7, 1], [6, 7, 100], 3, 3],
+    ...[4, 5, 6, 7, 8].map((r): [number[], number[], number[], number, number] => {
+      const [out, b] = alternating(r);
+      return [out, b, out, 3, r];
+    }),
+  ];
+
+  it('binary: every addressing MODE and RANK 2..8 (float32 and int32)', async () => {
+    for (const [sa, sb, so, mode, rank] of binaryCases) {
+      const merged = mergedBinary(sa, sb, so);
+      expect(binaryMode(merged), `MODE for ${JSON.stringify([sa, sb])}`).toBe(mode);
+      if (mode === 3) expect(merged.shape.length, `RANK for ${JSON.stringify([sa, sb])}`).toBe(rank);
+      const what = `${JSON.stringify([sa, sb])} (MODE ${mode}${mode === 3 ? `, RANK ${rank}` : ''})`;
+      const a = randomPair(sa, 'float32', 0.1, 3);
+      const b = randomPair(sb);
+      for (const op of ['sub', 'pow', 'lt'] as BinaryOp[]) {
+        const dtype = op === 'lt' ? 'bool' : 'float32';
+        const tol = op === 'pow' ? TOL.f32Transcendental : TOL.exact;
+        await expectParity(`binary ${op} ${what}`, gpu.binary(op, a.gpu, b.gpu, so), cpuBackend.binary(op, a.cpu, b.cpu, so), so, dtype, tol);
+      }
+      const x = randomPair(sa, 'int32', -20, 20);
+      const y = randomPair(sb, 'int32', -20, 20);
+      await expectParity(`int32 mod ${what}`, gpu.binary('mod', x.gpu, y.gpu, so), cpuBackend.binary('mod', x.cpu, y.cpu, so), so, 'int32', TOL.exact);
+    }
+  });
+
+  it('where: contiguous operands (RANK 0) and strided ones up to RANK 8', async () => {
+    const [out8, half8] = alternating(8);
+    const cases: [number[], number[], number[], number[]][] = [
+      ...sizes.map((n): [number[], number[], number[], number[]] => [[n], [n], [n], [n]]),
+      [[3, 517], [3, 517], [], [3, 517]],
+      [[41, 37], [37], [41, 1], [41, 37]],
+      [[6, 7, 1], [7, 100], [6, 1, 100], [6, 7, 100]],
+      [half8, out8, half8.map((s) => (s === 1 ? 3 : 1)), out8],
+    ];
+    for (const [sc, sa, sb, so] of cases) {
+      for (const dtype of ['float32', 'int32'] as DType[]) {
+        const cond = randomPair(sc, 'bool');
+        const a = randomPair(sa, dtype);
+        const b = randomPair(sb, dtype);
+        await expectParity(`where ${dtype} ${JSON.stringify([sc, sa, sb])}`, gpu.where(cond.gpu, a.gpu, b.gpu, so), cpuBackend.where(cond.cpu, a.cpu, b.cpu, so), so, dtype, TOL.exact);
+      }
+    }
+  });
+
+  it('stridedCopy: RANK 1..8 with offsets, over whole and partial blocks', async () => {
+    // [shape, src strides, src offset, dst strides, dst offset, src numel, dst numel]
+    const [shape8] = alternating(8);
+    const dense8 = contiguousStrides(shape8);
+    const cases: [number[], number[], number, number[], number, number, number][] = [
+      ...sizes.map((n): [number[], number[], number, number[], number, number, number] => [[n], [1], 3, [1], 5, n + 3, n + 5]),
+      // Transpose [41, 37] -> [37, 41].
+      [[37, 41], [1, 37], 0, [41, 1], 0, 41 * 37, 41 * 37],
+      // Permute [9, 11, 13] -> [13, 9, 11] into the middle of a larger buffer.
+      [[13, 9, 11], [1, 143, 13], 0, [99, 11, 1], 7, 9 * 11 * 13, 13 * 99 + 7],
+      // Reverse the 8 axes of a [2, 3, 2, 3, 2, 3, 2, 3] tensor.
+      [[...shape8].reverse(), [...dense8].reverse(), 0, contiguousStrides([...shape8].reverse()), 0, numel(shape8), numel(shape8)],
+    ];
+    for (const [shape, srcStrides, srcOffset, dstStrides, dstOffset, srcNumel, dstNumel] of cases) {
+      for (const dtype of ['float32', 'int32'] as DType[]) {
+        const x = randomPair([srcNumel], dtype);
+        const dst = { gpu: gpu.fill(dstNumel, dtype, -1), cpu: cpuBackend.fill(dstNumel, dtype, -1) };
+        gpu.stridedCopy(x.gpu.storage, dst.gpu, dtype, shape, srcStrides, srcOffset, dstStrides, dstOffset);
+        cpuBackend.stridedCopy(x.cpu.storage, dst.cpu, dtype, shape, srcStrides, srcOffset, dstStrides, dstOffset);
+        await expectParity(`stridedCopy ${dtype} ${JSON.stringify(shape)}`, dst.gpu, dst.cpu, [dstNumel], dtype, TOL.exact);
+      }
+    }
+  });
+
+  it('unary, cast and fill over whole and partial blocks', async () => {
+    for (const n of sizes) {
+      const x = randomPair([n], 'float32', 0.01, 9);
+      await expectParity(`unary neg [${n}]`, gpu.unary('neg', x.gpu), cpuBackend.unary('neg', x.cpu), [n], 'float32', TOL.exact);
+      await expectParity(`unary sqrt [${n}]`, gpu.unary('sqrt', x.gpu), cpuBackend.unary('sqrt', x.cpu), [n], 'float32', TOL.f32Elementwise);
+      await expectParity(`unary exp [${n}]`, gpu.unary('exp', x.gpu), cpuBackend.unary('exp', x.cpu), [n], 'float32', TOL.f32Transcendental);
+      const k = randomPair([n], 'int32', -3, 3);
+      await expectParity(`logicalNot int32 [${n}]`, gpu.unary('logicalNot', k.gpu), cpuBackend.unary('logicalNot', k.cpu), [n], 'bool', TOL.exact);
+      await expectParity(`cast float32->int32 [${n}]`, gpu.cast(x.gpu, 'int32'), cpuBackend.cast(x.cpu, 'int32'), [n], 'int32', TOL.exact);
+      await expectParity(`cast int32->bool [${n}]`, gpu.cast(k.gpu, 'bool'), cpuBackend.cast(k.cpu, 'bool'), [n], 'bool', TOL.exact);
+      await expectParity(`fill [${n}]`, gpu.fill(n, 'float32', 0.5), cpuBackend.fill(n, 'float32', 0.5), [n], 'float32', TOL.exact);
+    }
+  });
+
+  it('packs merged layouts innermost first', () => {
+    expect(packDims({ shape: [41, 37], strides: [[37, 1], [0, 1]] })).toEqual([37, 1, 1, 0, 41, 37, 0, 0]);
+    expect(packDims({ shape: [5], strides: [[1], [2], [3]] })).toEqual([5, 1, 2, 3]);
+    expect(binaryMode({ shape: [], strides: [[], []] })).toBe(0);
+  });
+
+  it('folds grids beyond 65535 workgroups of 512 elements into 2D', async () => {
+    const n = 65535 * 512 + 777;
+    const ones = gpu.fill(n, 'float32', 1);
+    const doubled = gpu.binary('add', { storage: ones, shape: [n], dtype: 'float32' }, { storage: ones, shape: [n], dtype: 'float32' }, [n]);
+    const data = await gpu.read({ storage: doubled, shape: [n], dtype: 'float32' });
+    expect(data[0]).toBe(2);
+    expect(data[n - 1]).toBe(2);
+    expect(data.every((v) => v === 2)).toBe(true);
+    gpu.release(ones);
+    gpu.release(doubled);
   });
 });

@@ -100,6 +100,31 @@ export interface RandomArgs {
   stream: number;
 }
 
+/**
+ * 2-D convolution geometry, NCHW activations and OIHW weights (PyTorch layout). Padding is
+ * asymmetric: [top, bottom, left, right]. Weight shape is [outChannels, inChannels / groups, kh, kw].
+ */
+export interface Conv2dArgs {
+  stride: readonly [number, number];
+  padding: readonly [number, number, number, number];
+  dilation: readonly [number, number];
+  groups: number;
+  /** Force a kernel in tests and benchmarks ('auto' lets the backend choose). */
+  variant?: 'auto' | 'direct' | 'gemm';
+}
+
+/** Activation fused into a kernel's epilogue. */
+export type Epilogue = { activation: 'none' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'silu'; alpha?: number };
+
+export interface Pool2dArgs {
+  kernel: readonly [number, number];
+  stride: readonly [number, number];
+  /** [top, bottom, left, right]; padded cells are -inf for max and excluded or zero for avg. */
+  padding: readonly [number, number, number, number];
+  /** avg only: whether padded cells count in the divisor (PyTorch's count_include_pad). */
+  countIncludePad: boolean;
+}
+
 export interface BackendMemory {
   /** Bytes sitting in the backend's pool, free for reuse. */
   pooledBytes: number;
@@ -160,6 +185,90 @@ export interface Backend {
   ): void;
   /** A fresh storage of `numel` Philox draws: uniform in [0, 1) or standard normal. dtype float32/float64. */
   random(numel: number, dtype: DType, args: RandomArgs): Storage;
+
+  // ---- convolution and pooling (NCHW) ----
+  /**
+   * y[N, O, Ho, Wo] = conv(x[N, C, H, W], w[O, C/groups, kh, kw]) + bias[O], then the epilogue
+   * activation. Ho = floor((H + pt + pb - dh*(kh-1) - 1) / sh) + 1, likewise Wo.
+   */
+  conv2d(x: TensorRef, w: TensorRef, bias: TensorRef | null, args: Conv2dArgs, epilogue?: Epilogue): Storage;
+  /**
+   * The gradient of conv2d with respect to its input: gx[inputShape] from gy[N, O, Ho, Wo] and w.
+   * This is also transposed convolution's forward pass.
+   */
+  conv2dGradInput(gy: TensorRef, w: TensorRef, inputShape: readonly [number, number, number, number], args: Conv2dArgs): Storage;
+  /** The gradient of conv2d with respect to its weight: gw[weightShape] from x and gy. */
+  conv2dGradWeight(x: TensorRef, gy: TensorRef, weightShape: readonly [number, number, number, number], args: Conv2dArgs): Storage;
+  /** Max or average pooling over [N, C, H, W]. */
+  pool2d(op: 'max' | 'avg', x: TensorRef, args: Pool2dArgs): Storage;
+  /** Gradient of pool2d: gx[x.shape] from x and gy (max routes each gy to its window's first maximum). */
+  pool2dGrad(op: 'max' | 'avg', x: TensorRef, gy: TensorRef, args: Pool2dArgs): Storage;
+  /**
+   * Mean and biased variance over `axes` in one pass (Welford / workgroup reduction), both in
+   * keepdim shape: the statistics behind batch, layer, group and instance norm.
+   */
+  moments(x: TensorRef, axes: readonly number[]): [Storage, Storage];
+
+  // ---- sequences, indexing, attention ----
+  /** Softmax or log-softmax along the last axis (max-subtracted; one row per workgroup). */
+  softmax(op: 'softmax' | 'logSoftmax', x: TensorRef): Storage;
+  /**
+   * out[..., i, ...] = x[..., index[..., i, ...], ...] along `axis` (take_along_axis): index is
+   * int32 with the same rank as x, its shape equal to x's except along `axis`. Output has index's shape.
+   */
+  gather(x: TensorRef, index: TensorRef, axis: number): Storage;
+  /** A fresh storage of `shape` = zeros with src added at index along `axis` (the adjoint of gather). */
+  scatterAdd(src: TensorRef, index: TensorRef, axis: number, shape: readonly number[]): Storage;
+  /** Inclusive cumulative sum along `axis`. */
+  cumsum(x: TensorRef, axis: number): Storage;
+  /** Sort along the last axis (stable); returns values and int32 source indices. */
+  sort(x: TensorRef, descending: boolean): [Storage, Storage];
+  /**
+   * Fused attention forward: softmax(q k^T * scale + mask) v for q [B, H, Lq, D], k [B, H, Lk, D],
+   * v [B, H, Lk, Dv]; mask (float, additive, broadcastable to [B, H, Lq, Lk]) or causal. Also returns
+   * the row log-sum-exp [B, H, Lq] the backward pass recomputes probabilities from.
+   */
+  attention(q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, args: { scale: number; causal: boolean }): [Storage, Storage];
+  /**
+   * Fused attention backward: [dq, dk, dv] for `attention` with the same inputs, from the output's
+   * gradient dout [B, H, Lq, Dv], the forward's lse and delta = rowsum(dout * out) [B, H, Lq].
+   * Probabilities are recomputed from lse, never stored.
+   */
+  attentionBackward(
+    q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, lse: TensorRef, delta: TensorRef, dout: TensorRef,
+    args: { scale: number; causal: boolean },
+  ): [Storage, Storage, Storage];
+  /**
+   * LSTM cell gate math in one pass after the gate matmuls: z = xGates + hGates + bias, with
+   * xGates, hGates [B, 4H] and bias [4H] (gate order i, f, g, o as in PyTorch);
+   * c' = sigmoid(z_f) c + sigmoid(z_i) tanh(z_g), h' = sigmoid(z_o) tanh(c'). Returns [h', c'], each [B, H].
+   */
+  lstmCell(xGates: TensorRef, hGates: TensorRef, bias: TensorRef | null, c: TensorRef): [Storage, Storage];
+
+  // ---- optimizers ----
+  /**
+   * One fused optimizer step for one parameter, updating `param` and its `state` storages in place
+   * (the sanctioned mutation besides stridedCopy's destination): one dispatch, no readback.
+   * float32 / float64 only; `grad` has the parameter's numel.
+   */
+  optimizerUpdate(kind: OptimizerKind, param: Storage, grad: Storage, state: readonly Storage[], numel: number, dtype: DType, hyper: OptimizerHyper): void;
+}
+
+/** adam / adamw: state [m, v]; sgd: state [] or [momentumBuffer]; rmsprop: state [squareAvg] or [squareAvg, momentumBuffer]. */
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
+
+/** Hyper-parameters of one step; `step` counts from 1 (Adam's bias correction). */
+export interface OptimizerHyper {
+  lr: number;
+  weightDecay: number;
+  step: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  alpha?: number;
 }
 
 export const DTYPE_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };

@@ -6,14 +6,10 @@ import { createRequire } from 'node:module';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import type { DeviceName } from '../backend/backend.js';
-
-export interface ImageDataset {
-  images: Tensor;
-  labels: Tensor;
-}
+import type { ImageDataset } from './dataset.js';
 
 /** Load up to `limit` digits, interleaving classes so any prefix is balanced. */
-export function loadEmbeddedMnist(opts: { limit?: number; device?: DeviceName } = {}): ImageDataset {
+export function loadEmbeddedMnist(opts: { limit?: number; device?: DeviceName } = {}): Required<ImageDataset> {
   const require = createRequire(import.meta.url);
   const perClass: number[][] = [];
   for (let d = 0; d < 10; d++) perClass.push((require(`mnist/src/digits/${d}.json`) as { data: number[] }).data);

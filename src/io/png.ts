@@ -1,53 +1,10 @@
-/** Sample grids as PNG files (fast-png does the encoding); written to a temp name, then renamed. */
-import { renameSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+/** Sample grids as PNG files (fast-png does the encoding), written to a temp name, then renamed. */
 import { encode } from 'fast-png';
-import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-
-export interface GridOptions {
-  /** Images per row (default: ceil(sqrt(N))). */
-  nrow?: number;
-  /** Pixels between tiles. */
-  padding?: number;
-  /** The value range mapped to black..white (default [0, 1]; use [-1, 1] for tanh outputs). */
-  range?: [number, number];
-}
-
-/** Tile [N, C, H, W] images (C = 1 or 3) into one 8-bit image. */
-export async function imageGrid(images: Tensor, opts: GridOptions = {}): Promise<{ width: number; height: number; channels: number; data: Uint8Array }> {
-  if (images.shape.length !== 4 || (images.shape[1] !== 1 && images.shape[1] !== 3)) {
-    throw new ShapeError(`imageGrid: images must be [N, 1 or 3, H, W], got ${fmtShape(images.shape)}`);
-  }
-  const [n, c, h, w] = images.shape as [number, number, number, number];
-  const values = await images.data();
-  const nrow = opts.nrow ?? Math.ceil(Math.sqrt(n));
-  const ncol = Math.ceil(n / nrow);
-  const pad = opts.padding ?? 2;
-  const [lo, hi] = opts.range ?? [0, 1];
-  const width = nrow * (w + pad) + pad;
-  const height = ncol * (h + pad) + pad;
-  const data = new Uint8Array(width * height * c);
-  for (let i = 0; i < n; i++) {
-    const ox = pad + (i % nrow) * (w + pad);
-    const oy = pad + Math.floor(i / nrow) * (h + pad);
-    for (let ch = 0; ch < c; ch++) {
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          const v = (values[((i * c + ch) * h + y) * w + x]! - lo) / (hi - lo);
-          data[((oy + y) * width + ox + x) * c + ch] = Math.round(Math.min(1, Math.max(0, v)) * 255);
-        }
-      }
-    }
-  }
-  return { width, height, channels: c, data };
-}
+import { imageGrid, type GridOptions } from './grid.js';
+import { writeFileAtomic } from './files.js';
 
 export async function saveImageGrid(path: string, images: Tensor, opts: GridOptions = {}): Promise<void> {
   const grid = await imageGrid(images, opts);
-  const png = encode({ width: grid.width, height: grid.height, data: grid.data, channels: grid.channels, depth: 8 });
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, png);
-  renameSync(tmp, path);
+  writeFileAtomic(path, encode({ width: grid.width, height: grid.height, data: grid.data, channels: grid.channels, depth: 8 }));
 }

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { checkFits, checkInputs, promoteTypes, shareStorage, wrap } from './core.js';
 import { cast } from './elementwise.js';
 import { sumToShape } from './reduce.js';
+import { padSeparable, type PadMode } from './resample.js';
 
 // ---- views that share storage ----
 
@@ -188,8 +189,18 @@ function axisWindow(shape: readonly number[], axis: number, start: number, lengt
   return { shape: out, strides, offset: start * strides[axis]! };
 }
 
-/** Constant padding in PyTorch's order: [lastLeft, lastRight, secondLastLeft, secondLastRight, ...]. */
-export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+export interface PadOptions {
+  /** 'constant' fills with `value`; 'reflect' mirrors without repeating the edge; 'replicate' repeats it. */
+  mode?: 'constant' | PadMode;
+  value?: number;
+}
+
+/**
+ * Padding in PyTorch's order: [lastLeft, lastRight, secondLastLeft, secondLastRight, ...], with a
+ * constant `value` (the default, 0) or a mode.
+ */
+export function pad(x: Tensor, pads: readonly number[], valueOrOptions: number | PadOptions = 0): Tensor {
+  const { mode = 'constant', value = 0 } = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
   checkInputs('pad', x);
   if (pads.length % 2 !== 0 || pads.length / 2 > x.shape.length) {
     throw new ShapeError(`pad: expected an even number of pads covering at most ${x.shape.length} dims, got ${JSON.stringify(pads)} for shape ${fmtShape(x.shape)}`);
@@ -197,6 +208,7 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   if (pads.some((p) => !Number.isInteger(p) || p < 0)) {
     throw new ArgumentError(`pad: pads must be non-negative integers, got ${JSON.stringify(pads)} for shape ${fmtShape(x.shape)}`);
   }
+  if (mode !== 'constant') return padSeparable(x, pads, mode);
   const shape = [...x.shape];
   const before = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < pads.length / 2; i++) {

@@ -9,24 +9,40 @@ import { DeviceError } from '../../errors.js';
 import { COMPARISON_OPS, hostArrayFor } from '../backend.js';
 import type {
   ArgReduceOp, Backend, BackendMemory, BinaryOp, DType, HostArray, MatmulArgs, RandomArgs, ReduceOp,
+  OptimizerHyper, OptimizerKind,
+  Conv2dArgs, Epilogue, Pool2dArgs,
   Storage, TensorRef, UnaryOp,
 } from '../backend.js';
 import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, dtypeCode, opCode } from './codes.js';
 import { BufferUsage, DeviceHealth, MAP_MODE_READ, acquireDevice, numericLimits } from './device.js';
 import type { AcquireOptions, AcquiredDevice, AdapterDescription } from './device.js';
 import { KernelRegistry } from './kernels.js';
-import { broadcastStrides, contiguousStrides, mergeDims, numelOf } from './layout.js';
+import { binaryMode, broadcastStrides, contiguousStrides, isContiguous, mergeDims, numelOf, packDims } from './layout.js';
 import { encodeMatmul } from './matmul.js';
 import type { MatmulContext } from './matmul.js';
 import { BufferPool } from './pool.js';
 import type { PooledBuffer } from './pool.js';
 import { CommandQueue } from './queue.js';
 import { encodeReduce } from './reduce.js';
+import * as conv from './conv.js';
+import * as moments from './moments.js';
+import * as pooling from './pool2d.js';
+import type { SpatialContext } from './spatial.js';
+import { encodeAttention, encodeAttentionBackward, type AttentionOperands } from './attention.js';
+import { encodeGather, encodeScatterAdd } from './indexing.js';
+import { encodeCumsum, encodeLstmCell, encodeSort } from './sequence.js';
+import { encodeSoftmax } from './softmax.js';
+import { encodeOptimizerUpdate } from './optimizer.js';
 
 export type { AdapterDescription } from './device.js';
 
 /** Threads per workgroup of the elementwise kernels: the `WG` override's default in their WGSL. */
 const WG = 256;
+/**
+ * Elements per workgroup of the streaming kernels (fill, unary, binary, where, cast, copy): their
+ * `WG` override's default (64) times the 8 elements each invocation handles.
+ */
+const STREAM_BLOCK = 64 * 8;
 const WORD_BYTES = 4;
 
 export interface WebGPUStorage extends Storage {
@@ -57,6 +73,10 @@ export class WebGPUBackend implements Backend {
   private readonly stagingPool: BufferPool;
   private readonly maxBindingBytes: number;
   private readonly matmulContext: MatmulContext;
+  private spatialContext: SpatialContext | undefined;
+  private optimizerPlaceholders: [PooledBuffer, PooledBuffer] | undefined;
+  /** Bound in place of an optional input that a kernel variant never reads (no mask, no bias). */
+  private unusedInput: PooledBuffer | undefined;
 
   /**
    * `acquired` keeps the GPU instance and adapter reachable: in Node, Dawn tears the device down
@@ -193,7 +213,7 @@ export class WebGPUBackend implements Backend {
     if (dtype === 'float32') bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
     else if (dtype === 'int32') bits = value >>> 0;
     else bits = value !== 0 ? 1 : 0;
-    this.elementwise('fill', {}, [out.entry], { n: numel, bits }, numel);
+    this.stream('fill', {}, [out.entry], { n: numel, bits }, numel);
     return out;
   }
 
@@ -203,7 +223,7 @@ export class WebGPUBackend implements Backend {
     const constants = { OP: opCode(UNARY_OPS, op), DTYPE: dtypeCode(x.dtype) };
     // Defaults as in PyTorch (and the CPU backend) when the ops layer passes no parameter.
     const p = param ?? (op === 'elu' ? 1 : 0.01);
-    this.elementwise('unary', constants, [asGPU(x.storage).entry, out.entry], { n: numel, param: p }, numel);
+    this.stream('unary', constants, [asGPU(x.storage).entry, out.entry], { n: numel, param: p }, numel);
     return out;
   }
 
@@ -211,15 +231,16 @@ export class WebGPUBackend implements Backend {
     const numel = numelOf(outShape);
     const out = this.allocStorage(numel, COMPARISON_OPS.has(op) ? 'bool' : a.dtype);
     const buffers = [asGPU(a.storage).entry, asGPU(b.storage).entry, out.entry];
-    const constants = { OP: opCode(BINARY_OPS, op), DTYPE: dtypeCode(a.dtype), BROADCAST: 1 };
+    const constants = { OP: opCode(BINARY_OPS, op), DTYPE: dtypeCode(a.dtype), MODE: 0, RANK: 1 };
     if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
-      constants.BROADCAST = 0;
-      this.elementwise('binary', constants, buffers, { n: numel }, numel);
+      this.stream('binary', constants, buffers, { n: numel }, numel);
       return out;
     }
     const merged = mergeDims(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)], `binary ${op}`);
-    const params = { n: numel, rank: merged.shape.length, shape: merged.shape, a_strides: merged.strides[0]!, b_strides: merged.strides[1]! };
-    this.elementwise('binary', constants, buffers, params, numel);
+    constants.MODE = binaryMode(merged);
+    // Pipelines are per (MODE, RANK); shapes stay in the uniform.
+    if (constants.MODE === 3) constants.RANK = merged.shape.length;
+    this.stream('binary', constants, buffers, { n: numel, dims: packDims(merged) }, numel);
     return out;
   }
 
@@ -229,12 +250,10 @@ export class WebGPUBackend implements Backend {
     const out = this.allocStorage(numel, a.dtype);
     const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape));
     const merged = mergeDims(outShape, strides, 'where');
-    const params = {
-      n: numel, rank: merged.shape.length, shape: merged.shape,
-      cond_strides: merged.strides[0]!, a_strides: merged.strides[1]!, b_strides: merged.strides[2]!,
-    };
     const buffers = [cond, a, b].map((t) => asGPU(t.storage).entry);
-    this.elementwise('where', {}, [...buffers, out.entry], params, numel);
+    // RANK 0: all three read in output order.
+    const constants = { RANK: isContiguous(merged) ? 0 : merged.shape.length };
+    this.stream('where', constants, [...buffers, out.entry], { n: numel, dims: packDims(merged) }, numel);
     return out;
   }
 
@@ -242,7 +261,7 @@ export class WebGPUBackend implements Backend {
     const numel = numelOf(x.shape);
     const constants = { FROM: dtypeCode(x.dtype), TO: dtypeCode(dtype) };
     const out = this.allocStorage(numel, dtype);
-    this.elementwise('cast', constants, [asGPU(x.storage).entry, out.entry], { n: numel }, numel);
+    this.stream('cast', constants, [asGPU(x.storage).entry, out.entry], { n: numel }, numel);
     return out;
   }
 
@@ -303,11 +322,8 @@ export class WebGPUBackend implements Backend {
       this.queue.copy(source.buffer, snapshot.buffer, asGPU(src).numel * WORD_BYTES);
       source = snapshot;
     }
-    const params = {
-      n: numel, rank: merged.shape.length, src_offset: srcOffset, dst_offset: dstOffset,
-      shape: merged.shape, src_strides: merged.strides[0]!, dst_strides: merged.strides[1]!,
-    };
-    this.elementwise('copy', {}, [source, target], params, numel);
+    const params = { n: numel, src_offset: srcOffset, dst_offset: dstOffset, dims: packDims(merged) };
+    this.stream('copy', { RANK: Math.max(merged.shape.length, 1) }, [source, target], params, numel);
     if (snapshot) this.storagePool.release(snapshot, this.queue.batch);
   }
 
@@ -317,6 +333,154 @@ export class WebGPUBackend implements Backend {
     const params = { n: numel, key0: args.key[0] >>> 0, key1: args.key[1] >>> 0, stream: args.stream >>> 0 };
     this.elementwise('random', { KIND: args.kind === 'uniform' ? 0 : 1 }, [out.entry], params, numel);
     return out;
+  }
+
+  optimizerUpdate(kind: OptimizerKind, param: Storage, grad: Storage, state: readonly Storage[], numel: number, dtype: DType, hyper: OptimizerHyper): void {
+    if (dtype !== 'float32') throw new DeviceError(`optimizerUpdate on WebGPU takes float32 parameters, got ${dtype}`);
+    // Kinds with fewer state buffers still bind two: never-read words, allocated once (two, since
+    // writable bindings may not alias).
+    this.optimizerPlaceholders ??= [this.acquire(1, 'float32'), this.acquire(1, 'float32')];
+    const entries = state.map((s) => asGPU(s).entry);
+    encodeOptimizerUpdate(this.kernels, this.queue, kind, asGPU(param).entry, asGPU(grad).entry, entries, this.optimizerPlaceholders, numel, hyper);
+  }
+
+  // ---- sequences, indexing, attention ----
+
+  softmax(op: 'softmax' | 'logSoftmax', x: TensorRef): Storage {
+    const numel = numelOf(x.shape);
+    const width = x.shape.at(-1) ?? 1;
+    const out = this.allocStorage(numel, x.dtype);
+    if (numel > 0) encodeSoftmax(this.kernels, this.queue, this.adapterInfo.isSoftware, op === 'logSoftmax', asGPU(x.storage).entry, out.entry, numel / width, width);
+    return out;
+  }
+
+  gather(x: TensorRef, index: TensorRef, axis: number): Storage {
+    const out = this.allocStorage(numelOf(index.shape), x.dtype);
+    if (numelOf(index.shape) > 0) encodeGather(this.kernels, this.queue, asGPU(x.storage).entry, x.shape, asGPU(index.storage).entry, index.shape, axis, out.entry);
+    return out;
+  }
+
+  scatterAdd(src: TensorRef, index: TensorRef, axis: number, shape: readonly number[]): Storage {
+    const out = asGPU(this.fill(numelOf(shape), src.dtype, 0));
+    if (numelOf(index.shape) > 0) {
+      encodeScatterAdd(this.kernels, this.queue, dtypeCode(src.dtype), asGPU(src.storage).entry, asGPU(index.storage).entry, index.shape, axis, out.entry, shape);
+    }
+    return out;
+  }
+
+  cumsum(x: TensorRef, axis: number): Storage {
+    const out = this.allocStorage(numelOf(x.shape), x.dtype);
+    if (numelOf(x.shape) > 0) encodeCumsum(this.kernels, this.queue, dtypeCode(x.dtype), asGPU(x.storage).entry, out.entry, x.shape, axis);
+    return out;
+  }
+
+  sort(x: TensorRef, descending: boolean): [Storage, Storage] {
+    const numel = numelOf(x.shape);
+    const values = this.allocStorage(numel, x.dtype);
+    const indices = this.allocStorage(numel, 'int32');
+    if (numel > 0) encodeSort(this.kernels, this.queue, dtypeCode(x.dtype), descending, asGPU(x.storage).entry, values.entry, indices.entry, numel, x.shape.at(-1) ?? 1);
+    return [values, indices];
+  }
+
+  attention(q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, args: { scale: number; causal: boolean }): [Storage, Storage] {
+    const geometry = attentionGeometry(q, k, v);
+    const { batch, heads, queries, valueDepth } = geometry;
+    const out = this.allocStorage(batch * heads * queries * valueDepth, q.dtype);
+    const lse = this.allocStorage(batch * heads * queries, q.dtype);
+    if (batch * heads * queries > 0) {
+      encodeAttention(this.kernels, this.queue, geometry, args.scale, args.causal, this.attentionOperands(q, k, v, mask), out.entry, lse.entry);
+    }
+    return [out, lse];
+  }
+
+  attentionBackward(
+    q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, lse: TensorRef, delta: TensorRef, dout: TensorRef,
+    args: { scale: number; causal: boolean },
+  ): [Storage, Storage, Storage] {
+    const grads = [q, k, v].map((t) => this.allocStorage(numelOf(t.shape), t.dtype)) as [WebGPUStorage, WebGPUStorage, WebGPUStorage];
+    const geometry = attentionGeometry(q, k, v);
+    if (geometry.batch * geometry.heads * geometry.queries > 0) {
+      encodeAttentionBackward(
+        this.kernels, this.queue, geometry, args.scale, args.causal, this.attentionOperands(q, k, v, mask),
+        asGPU(dout.storage).entry, asGPU(lse.storage).entry, asGPU(delta.storage).entry, [grads[0].entry, grads[1].entry, grads[2].entry],
+      );
+    }
+    return grads;
+  }
+
+  private attentionOperands(q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null): AttentionOperands {
+    return {
+      q: asGPU(q.storage).entry, k: asGPU(k.storage).entry, v: asGPU(v.storage).entry,
+      mask: mask && { buffer: asGPU(mask.storage).entry, shape: mask.shape }, placeholder: this.placeholder(),
+    };
+  }
+
+  lstmCell(xGates: TensorRef, hGates: TensorRef, bias: TensorRef | null, c: TensorRef): [Storage, Storage] {
+    const [batch, hidden] = c.shape as [number, number];
+    const h = this.allocStorage(batch * hidden, c.dtype);
+    const cNext = this.allocStorage(batch * hidden, c.dtype);
+    if (batch * hidden > 0) {
+      encodeLstmCell(
+        this.kernels, this.queue, asGPU(xGates.storage).entry, asGPU(hGates.storage).entry, bias && asGPU(bias.storage).entry,
+        this.placeholder(), asGPU(c.storage).entry, h.entry, cNext.entry, batch, hidden,
+      );
+    }
+    return [h, cNext];
+  }
+
+  private placeholder(): PooledBuffer {
+    return (this.unusedInput ??= this.acquire(1, 'float32'));
+  }
+
+  // ---- convolution, pooling and normalisation statistics (src/backend/webgpu/conv.ts, pool2d.ts, moments.ts) ----
+
+  conv2d(x: TensorRef, w: TensorRef, bias: TensorRef | null, args: Conv2dArgs, epilogue?: Epilogue): Storage {
+    return conv.conv2d(this.spatial('conv2d', x, w), x, w, bias, args, epilogue);
+  }
+
+  conv2dGradInput(gy: TensorRef, w: TensorRef, inputShape: readonly [number, number, number, number], args: Conv2dArgs): Storage {
+    return conv.conv2dGradInput(this.spatial('conv2dGradInput', gy, w), gy, w, inputShape, args);
+  }
+
+  conv2dGradWeight(x: TensorRef, gy: TensorRef, weightShape: readonly [number, number, number, number], args: Conv2dArgs): Storage {
+    return conv.conv2dGradWeight(this.spatial('conv2dGradWeight', x, gy), x, gy, weightShape, args);
+  }
+
+  pool2d(op: 'max' | 'avg', x: TensorRef, args: Pool2dArgs): Storage {
+    return pooling.pool2d(this.spatial('pool2d', x), op, x, args);
+  }
+
+  pool2dGrad(op: 'max' | 'avg', x: TensorRef, gy: TensorRef, args: Pool2dArgs): Storage {
+    return pooling.pool2dGrad(this.spatial('pool2dGrad', x, gy), op, x, gy, args);
+  }
+
+  moments(x: TensorRef, axes: readonly number[]): [Storage, Storage] {
+    return moments.moments(this.spatial('moments', x), x, axes);
+  }
+
+  /** The launchers' view of this backend, after checking that every operand is float32. */
+  private spatial(op: string, ...operands: TensorRef[]): SpatialContext {
+    for (const t of operands) {
+      if (t.dtype !== 'float32') throw new DeviceError(`${op} on WebGPU takes float32 tensors, got ${t.dtype}`);
+    }
+    return (this.spatialContext ??= {
+      kernels: this.kernels,
+      queue: this.queue,
+      isSoftware: this.adapterInfo.isSoftware,
+      hasSubgroups: this.device.features.has('subgroups'),
+      alloc: (numel) => {
+        const storage = this.allocStorage(numel, 'float32');
+        return { storage, buffer: storage.entry };
+      },
+      zeros: (numel) => {
+        const storage = this.fill(numel, 'float32', 0) as WebGPUStorage;
+        return { storage, buffer: storage.entry };
+      },
+      release: (storage) => this.release(storage),
+      bufferOf: (storage) => asGPU(storage).entry,
+      copy: (src, dst, shape, srcStrides, srcOffset, dstStrides) => this.stridedCopy(src, dst, 'float32', shape, srcStrides, srcOffset, dstStrides, 0),
+      sumRows: this.matmulContext.sumRows,
+    });
   }
 
   /** Compiles `source` as a kernel and waits for its validation: a test hook for error reporting. */
@@ -342,13 +506,28 @@ export class WebGPUBackend implements Backend {
     return { backend: 'webgpu', entry: this.acquire(numel, dtype), numel, released: false };
   }
 
+  /** A dispatch of one of the streaming kernels, which handle STREAM_BLOCK elements per workgroup. */
+  private stream(
+    kernel: 'fill' | 'unary' | 'binary' | 'where' | 'cast' | 'copy',
+    constants: Record<string, number>, buffers: PooledBuffer[], params: Record<string, number | readonly number[]>, numel: number,
+  ): void {
+    if (numel === 0) return;
+    this.queue.dispatch(this.kernels.get(kernel), constants, buffers, params, this.queue.grid1D(Math.ceil(numel / STREAM_BLOCK)));
+  }
+
   private elementwise(
-    kernel: 'fill' | 'unary' | 'binary' | 'where' | 'cast' | 'copy' | 'argreduce' | 'random',
+    kernel: 'argreduce' | 'random',
     constants: Record<string, number>, buffers: PooledBuffer[], params: Record<string, number | readonly number[]>, threads: number,
   ): void {
     if (threads === 0) return;
     this.queue.dispatch(this.kernels.get(kernel), constants, buffers, params, this.queue.grid1D(Math.ceil(threads / WG)));
   }
+}
+
+/** [B, H, L, D] operands of the attention primitives. */
+function attentionGeometry(q: TensorRef, k: TensorRef, v: TensorRef) {
+  const [batch, heads, queries, depth] = q.shape as [number, number, number, number];
+  return { batch, heads, queries, keys: k.shape[2]!, depth, valueDepth: v.shape[3]! };
 }
 
 export async function createWebGPUBackend(opts: AcquireOptions = {}): Promise<WebGPUBackend> {

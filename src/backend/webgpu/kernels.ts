@@ -9,22 +9,41 @@ import { DeviceError } from '../../errors.js';
 import { Kernel } from './pipelines.js';
 import type { PipelineCheck } from './pipelines.js';
 import argreduce from '../../../kernels/argreduce.wgsl';
+import attention from '../../../kernels/attention.wgsl';
 import binary from '../../../kernels/binary.wgsl';
 import cast from '../../../kernels/cast.wgsl';
 import copy from '../../../kernels/copy.wgsl';
+import cumsum from '../../../kernels/cumsum.wgsl';
 import fill from '../../../kernels/fill.wgsl';
+import gather from '../../../kernels/gather.wgsl';
+import lstm from '../../../kernels/lstm.wgsl';
 import matmulNaive from '../../../kernels/matmul_naive.wgsl';
 import matmulRegister from '../../../kernels/matmul_register.wgsl';
 import matmulShared from '../../../kernels/matmul_shared.wgsl';
 import matmulSplitk from '../../../kernels/matmul_splitk.wgsl';
+import optimizer from '../../../kernels/optimizer.wgsl';
 import random from '../../../kernels/random.wgsl';
 import reduce from '../../../kernels/reduce.wgsl';
+import scatter from '../../../kernels/scatter.wgsl';
+import softmax from '../../../kernels/softmax.wgsl';
+import sort from '../../../kernels/sort.wgsl';
 import unary from '../../../kernels/unary.wgsl';
 import where from '../../../kernels/where.wgsl';
+import conv2dDirect from '../../../kernels/conv2d_direct.wgsl';
+import conv2dGemm from '../../../kernels/conv2d_gemm.wgsl';
+import conv2dGradWeightDirect from '../../../kernels/conv2d_grad_weight_direct.wgsl';
+import conv2dGradWeightGemm from '../../../kernels/conv2d_grad_weight_gemm.wgsl';
+import moments from '../../../kernels/moments.wgsl';
+import momentsSubgroups from '../../../kernels/moments_subgroups.wgsl';
+import pool2d from '../../../kernels/pool2d.wgsl';
+import pool2dGrad from '../../../kernels/pool2d_grad.wgsl';
 
 const SOURCES = {
   argreduce, binary, cast, copy, fill, random, reduce, unary, where,
   matmulNaive, matmulRegister, matmulShared, matmulSplitk,
+  conv2dGemm, conv2dDirect, conv2dGradWeightGemm, conv2dGradWeightDirect, pool2d, pool2dGrad, moments, momentsSubgroups,
+  attention, cumsum, gather, lstm, scatter, softmax, sort,
+  optimizer,
 } as const;
 
 export type KernelName = keyof typeof SOURCES;

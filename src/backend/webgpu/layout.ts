@@ -66,3 +66,35 @@ export function mergeDims(shape: readonly number[], strides: readonly (readonly 
   }
   return { shape: outShape, strides: outStrides };
 }
+
+/**
+ * A merged layout as the strided kernels' `dims` uniform: one vec4 per dimension, innermost first,
+ * holding (size, stride of operand 0, of operand 1, of operand 2). Innermost first lets a kernel
+ * peel dims off a flat index with constant uniform indices (its RANK override says how many).
+ */
+export function packDims(layout: MergedLayout): number[] {
+  const words: number[] = [];
+  for (let d = layout.shape.length - 1; d >= 0; d--) {
+    words.push(layout.shape[d]!, layout.strides[0]?.[d] ?? 0, layout.strides[1]?.[d] ?? 0, layout.strides[2]?.[d] ?? 0);
+  }
+  return words;
+}
+
+/** True when every operand of a merged layout is read in output order (no index arithmetic needed). */
+export function isContiguous(layout: MergedLayout): boolean {
+  return layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides.every((s) => s[0] === 1));
+}
+
+/**
+ * The addressing mode of kernels/binary.wgsl for a merged two-operand layout: 0 both contiguous,
+ * 1 b is one element, 2 a is one element, 3 general strides (the kernel's RANK = merged rank).
+ */
+export function binaryMode(layout: MergedLayout): 0 | 1 | 2 | 3 {
+  if (isContiguous(layout)) return 0;
+  if (layout.shape.length === 1) {
+    const [a, b] = [layout.strides[0]![0], layout.strides[1]![0]];
+    if (a === 1 && b === 0) return 1;
+    if (a === 0 && b === 1) return 2;
+  }
+  return 3;
+}

@@ -1,0 +1,3 @@
+/** `@genlab/tensor/models`: the generative models of MODELS.md and the registry `genlab` trains them from. */
+export { registerModel, getModel, listModels, type ModelEntry, type Trainer, type TrainingDefaults } from './registry.js';
+export { MlpAutoencoder, createMlpAutoencoder, type MlpAutoencoderConfig } from './mlp-autoencoder.js';

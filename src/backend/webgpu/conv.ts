@@ -1,0 +1,247 @@
+/**
+ * Launching the convolution kernels: conv2d, its input gradient (also transposed convolution's
+ * forward pass) and its weight gradient, each as an implicit GEMM on register tiles ('gemm') or
+ * one output per thread ('direct').
+ *
+ * conv2d and conv2dGradInput share one correlation kernel (kernels/conv2d_gemm.wgsl, or
+ * conv2d_direct.wgsl): the host describes where weights, source and outputs live. The input
+ * gradient is split into stride phases, each a dense stride-1 correlation over gy with only the
+ * kernel taps that reach it. The weight gradient sums over every sample and position, so it is
+ * split over chunks of rows (split-K) when its output alone cannot keep the device busy.
+ */
+import type { Conv2dArgs, Epilogue, Storage, TensorRef } from '../backend.js';
+import type { KernelName } from './kernels.js';
+import { numelOf } from './layout.js';
+import type { PooledBuffer } from './pool.js';
+import type { SpatialContext } from './spatial.js';
+
+type Shape4 = readonly [number, number, number, number];
+type Variant = 'direct' | 'gemm';
+
+/** Per-thread tile of the gemm kernels (16 rows x 8 positions), mirrored in their WGSL. */
+const TILE = { rows: 16, cols: 8 };
+/** Threads per workgroup of the gemm kernels; its shape adapts to the row tiles. */
+const GEMM_THREADS = 64;
+const DIRECT_WG = 256;
+/** Codes of the ACTIVATION override in conv2d_gemm.wgsl / conv2d_direct.wgsl. */
+const EPILOGUES: readonly Epilogue['activation'][] = ['none', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
+/**
+ * Threads the weight gradient should expose before its rows are split further: a CPU adapter is
+ * busy with a few hundred, a GPU wants tens of thousands.
+ */
+const GRAD_WEIGHT_THREADS = { software: 512, hardware: 32768 };
+
+/**
+ * The correlation both kernels compute (see kernels/conv2d_gemm.wgsl), member names as in their
+ * `Params`, plus where the weight A[g, r, c, th, tw] sits in the OIHW tensor:
+ * weight.base + g * weight.group + r * weight.row + c * weight.chan + th * weight.th + tw * weight.tw.
+ */
+interface Correlation {
+  rows: number;
+  cols_h: number;
+  cols_w: number;
+  taps_c: number;
+  taps_h: number;
+  taps_w: number;
+  src_h: number;
+  src_w: number;
+  src_channels: number;
+  row_mul: number;
+  row_base: number;
+  tap_h: number;
+  col_mul: number;
+  col_base: number;
+  tap_w: number;
+  out_base: number;
+  out_batch: number;
+  out_chan: number;
+  out_h: number;
+  out_w: number;
+  groups: number;
+  alpha: number;
+}
+
+interface WeightView {
+  base: number;
+  group: number;
+  row: number;
+  chan: number;
+  th: number;
+  tw: number;
+}
+
+/**
+ * 'gemm' unless its 16-row tile would mostly idle (depthwise convolutions, RGB outputs: few rows
+ * per group).
+ */
+function chooseVariant(args: Conv2dArgs, rows: number): Variant {
+  const requested = args.variant ?? 'auto';
+  if (requested !== 'auto') return requested;
+  return rows >= 8 ? 'gemm' : 'direct';
+}
+
+function shape4(ref: TensorRef): Shape4 {
+  return ref.shape as unknown as Shape4;
+}
+
+interface CorrelationOperands {
+  src: PooledBuffer;
+  weight: Storage;
+  bias: PooledBuffer | null;
+  out: PooledBuffer;
+  activation: Epilogue['activation'];
+}
+
+function dispatchCorrelation(ctx: SpatialContext, variant: Variant, batch: number, p: Correlation, a: WeightView, io: CorrelationOperands): void {
+  const constants = { HAS_BIAS: Number(io.bias !== null), ACTIVATION: EPILOGUES.indexOf(io.activation) };
+  const weight = ctx.bufferOf(io.weight);
+  // An absent bias still needs a binding; the weight buffer stands in and is never read as bias.
+  const bias = io.bias ?? weight;
+  if (variant === 'direct') {
+    const total = batch * p.groups * p.rows * p.cols_h * p.cols_w;
+    if (total === 0) return;
+    const params = { ...p, total, a_base: a.base, a_group: a.group, a_row: a.row, a_chan: a.chan, a_th: a.th, a_tw: a.tw };
+    ctx.queue.dispatch(ctx.kernels.get('conv2dDirect'), { ...constants, WG: DIRECT_WG }, [io.src, weight, bias, io.out], params, ctx.queue.grid1D(Math.ceil(total / DIRECT_WG)));
+    return;
+  }
+  const packed = packWeights(ctx, io.weight, p, a);
+  const blocks = Math.ceil(p.rows / 4);
+  const params = { ...p, a_group: p.taps_c * p.taps_h * p.taps_w * blocks, a_tap: blocks };
+  dispatchTiles(ctx, 'conv2dGemm', constants, [io.src, packed.buffer, bias, io.out], params, p.rows, p.cols_h * p.cols_w, batch * p.groups);
+  ctx.release(packed.storage);
+}
+
+/**
+ * The weights the gemm kernel reads: A[g, (c, th, tw), r] with each tap's rows contiguous and
+ * padded with zeros to a multiple of 4, so four rows load as one vec4 (a small strided copy; only
+ * the taps this correlation uses).
+ */
+function packWeights(ctx: SpatialContext, weight: Storage, p: Correlation, a: WeightView): { storage: Storage; buffer: PooledBuffer } {
+  const rows4 = Math.ceil(p.rows / 4) * 4;
+  const shape = [p.groups, p.taps_c, p.taps_h, p.taps_w, p.rows];
+  const packed = rows4 === p.rows ? ctx.alloc(numelOf(shape)) : ctx.zeros(numelOf(shape) / p.rows * rows4);
+  const dstStrides = [p.taps_c * p.taps_h * p.taps_w * rows4, p.taps_h * p.taps_w * rows4, p.taps_w * rows4, rows4, 1];
+  ctx.copy(weight, packed.storage, shape, [a.group, a.chan, a.th, a.tw, a.row], a.base, dstStrides);
+  return packed;
+}
+
+/** A grid of 16 x 8 tiles over rows x cols, `depth` deep, in workgroups shaped to the row tiles. */
+function dispatchTiles(
+  ctx: SpatialContext, kernel: KernelName, constants: Record<string, number>, buffers: PooledBuffer[],
+  params: object, rows: number, cols: number, depth: number,
+): void {
+  const rowTiles = Math.ceil(rows / TILE.rows);
+  const colTiles = Math.ceil(cols / TILE.cols);
+  if (rowTiles === 0 || colTiles === 0 || depth === 0) return;
+  const wgY = Math.min(2 ** Math.ceil(Math.log2(rowTiles)), 8);
+  const wgX = GEMM_THREADS / wgY;
+  const grid = [Math.ceil(colTiles / wgX), Math.ceil(rowTiles / wgY), depth] as const;
+  ctx.queue.checkGrid(kernel, grid);
+  ctx.queue.dispatch(ctx.kernels.get(kernel), { ...constants, WG_X: wgX, WG_Y: wgY }, buffers, params as Record<string, number>, grid);
+}
+
+export function conv2d(ctx: SpatialContext, x: TensorRef, w: TensorRef, bias: TensorRef | null, args: Conv2dArgs, epilogue?: Epilogue): Storage {
+  const [n, c, h, wd] = shape4(x);
+  const [o, cg, kh, kw] = shape4(w);
+  const { stride: [sh, sw], padding: [pt, pb, pl, pr], dilation: [dh, dw], groups } = args;
+  const ho = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
+  const wo = Math.floor((wd + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const out = ctx.alloc(n * o * ho * wo);
+  const og = o / groups;
+  const p: Correlation = {
+    rows: og, cols_h: ho, cols_w: wo, taps_c: cg, taps_h: kh, taps_w: kw,
+    src_h: h, src_w: wd, src_channels: c,
+    row_mul: sh, row_base: -pt, tap_h: dh, col_mul: sw, col_base: -pl, tap_w: dw,
+    out_base: 0, out_batch: o * ho * wo, out_chan: ho * wo, out_h: wo, out_w: 1,
+    groups, alpha: epilogue?.alpha ?? 0.01,
+  };
+  const a: WeightView = { base: 0, group: og * cg * kh * kw, row: cg * kh * kw, chan: kh * kw, th: kw, tw: 1 };
+  dispatchCorrelation(ctx, chooseVariant(args, og), n, p, a, {
+    src: ctx.bufferOf(x.storage), weight: w.storage, bias: bias ? ctx.bufferOf(bias.storage) : null,
+    out: out.buffer, activation: epilogue?.activation ?? 'none',
+  });
+  return out.storage;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The kernel taps along one axis that reach input coordinates `phase + stride * i` of the input
+ * gradient: input p receives gy at (p + pad - k * dilation) / stride when that divides evenly,
+ * which for a fixed phase holds for k = first, first + step, ... with gy row i + base - t * shift.
+ */
+function phaseTaps(phase: number, pad: number, stride: number, dilation: number, kernel: number) {
+  let first = 0;
+  while (first < kernel && (((phase + pad - first * dilation) % stride) + stride) % stride !== 0) first++;
+  const step = stride / gcd(stride, dilation);
+  const count = first < kernel ? Math.ceil((kernel - first) / step) : 0;
+  return { first, step, count, base: (phase + pad - first * dilation) / stride, shift: (step * dilation) / stride };
+}
+
+export function conv2dGradInput(ctx: SpatialContext, gy: TensorRef, w: TensorRef, inputShape: Shape4, args: Conv2dArgs): Storage {
+  const [n, c, h, wd] = inputShape;
+  const [, o, ho, wo] = shape4(gy);
+  const [, cg, kh, kw] = shape4(w);
+  const { stride: [sh, sw], padding: [pt, , pl], dilation: [dh, dw], groups } = args;
+  const out = ctx.alloc(numelOf(inputShape));
+  const og = o / groups;
+  const variant = chooseVariant(args, cg);
+  const gyBuffer = ctx.bufferOf(gy.storage);
+  for (let ph = 0; ph < Math.min(sh, h); ph++) {
+    const rows = phaseTaps(ph, pt, sh, dh, kh);
+    for (let pw = 0; pw < Math.min(sw, wd); pw++) {
+      const cols = phaseTaps(pw, pl, sw, dw, kw);
+      const p: Correlation = {
+        rows: cg, cols_h: Math.ceil((h - ph) / sh), cols_w: Math.ceil((wd - pw) / sw),
+        taps_c: og, taps_h: rows.count, taps_w: cols.count,
+        src_h: ho, src_w: wo, src_channels: o,
+        row_mul: 1, row_base: rows.base, tap_h: -rows.shift, col_mul: 1, col_base: cols.base, tap_w: -cols.shift,
+        out_base: ph * wd + pw, out_batch: c * h * wd, out_chan: h * wd, out_h: sh * wd, out_w: sw,
+        groups, alpha: 0,
+      };
+      const a: WeightView = {
+        base: rows.first * kw + cols.first, group: og * cg * kh * kw, row: kh * kw, chan: cg * kh * kw,
+        th: rows.step * kw, tw: cols.step,
+      };
+      dispatchCorrelation(ctx, variant, n, p, a, { src: gyBuffer, weight: w.storage, bias: null, out: out.buffer, activation: 'none' });
+    }
+  }
+  return out.storage;
+}
+
+export function conv2dGradWeight(ctx: SpatialContext, x: TensorRef, gy: TensorRef, weightShape: Shape4, args: Conv2dArgs): Storage {
+  const [n, c, h, wd] = shape4(x);
+  const [, o, ho, wo] = shape4(gy);
+  const [, cg, kh, kw] = weightShape;
+  const { stride: [sh, sw], padding: [pt, , pl], dilation: [dh, dw], groups } = args;
+  const og = o / groups;
+  const taps = cg * kh * kw;
+  const weights = o * taps;
+  const out = ctx.alloc(weights);
+  const variant = chooseVariant(args, og);
+  const threads = variant === 'gemm' ? groups * Math.ceil(og / TILE.rows) * Math.ceil(taps / TILE.cols) : weights;
+  const totalRows = n * ho;
+  const wanted = Math.ceil((ctx.isSoftware ? GRAD_WEIGHT_THREADS.software : GRAD_WEIGHT_THREADS.hardware) / Math.max(threads, 1));
+  const rowsPerChunk = Math.ceil(totalRows / Math.min(Math.max(wanted, 1), Math.max(totalRows, 1)));
+  const chunks = Math.max(Math.ceil(totalRows / Math.max(rowsPerChunk, 1)), 1);
+  const params = {
+    rows: og, taps, kernel_w: kw, kernel_hw: kh * kw, in_channels: c, in_h: h, in_w: wd,
+    out_channels: o, out_h: ho, out_w: wo, stride_h: sh, stride_w: sw, pad_top: pt, pad_left: pl,
+    dil_h: dh, dil_w: dw, groups, rows_per_chunk: rowsPerChunk, total_rows: totalRows,
+  };
+  const partial = chunks > 1 ? ctx.alloc(chunks * weights) : out;
+  const buffers = [ctx.bufferOf(x.storage), ctx.bufferOf(gy.storage), partial.buffer];
+  if (variant === 'direct') {
+    const total = chunks * weights;
+    ctx.queue.dispatch(ctx.kernels.get('conv2dGradWeightDirect'), { WG: DIRECT_WG }, buffers, { ...params, total }, ctx.queue.grid1D(Math.ceil(total / DIRECT_WG)));
+  } else {
+    dispatchTiles(ctx, 'conv2dGradWeightGemm', {}, buffers, params, og, taps, groups * chunks);
+  }
+  if (partial !== out) {
+    ctx.sumRows(partial.buffer, out.buffer, chunks, weights);
+    ctx.release(partial.storage);
+  }
+  return out.storage;
+}

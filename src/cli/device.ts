@@ -1,0 +1,67 @@
+/**
+ * Picking the device to train on: the one asked for; else a hardware WebGPU adapter; else, with
+ * only a software adapter (SwiftShader runs shaders on the same CPU cores), whichever of it and
+ * the CPU backend runs this model's training step faster, timed on a real batch.
+ */
+import * as T from '../index.js';
+import type { DeviceName, Tensor } from '../index.js';
+import type { ModelEntry } from '../../models/registry.js';
+import { ArgumentError } from '../errors.js';
+
+/** Seconds per training step of `entry` on `device` (two warm-up steps, then three timed). */
+async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, images: Tensor): Promise<number> {
+  const trainer = entry.create({ device, lr, config });
+  const batch = await images.to(device);
+  const run = async (n: number) => {
+    for (let i = 0; i < n; i++) for (const loss of Object.values(trainer.trainStep(batch))) loss.dispose();
+    await T.sync(device);
+  };
+  try {
+    await run(2);
+    const t0 = performance.now();
+    await run(3);
+    return (performance.now() - t0) / 3000;
+  } finally {
+    if (batch !== images) batch.dispose();
+    trainer.module.dispose();
+    for (const opt of Object.values(trainer.optimizers)) opt.dispose();
+  }
+}
+
+export async function chooseDevice(
+  requested: string | undefined, entry: ModelEntry, config: object, lr: number, sampleBatch: Tensor, log: (line: string) => void,
+): Promise<DeviceName> {
+  if (requested === 'cpu') return 'cpu';
+  if (requested !== undefined && requested !== 'webgpu') throw new ArgumentError(`--device must be webgpu or cpu, got '${requested}'`);
+  let info: T.DeviceInfo;
+  try {
+    info = await T.initWebGPU();
+  } catch (e) {
+    if (requested === 'webgpu') throw e;
+    log(`WebGPU unavailable (${(e as Error).message.split('\n')[0]}); training on the CPU backend.`);
+    return 'cpu';
+  }
+  if (requested === 'webgpu') return 'webgpu';
+  if (!info.isSoftware) {
+    log(`Using WebGPU on ${info.adapter}.`);
+    return 'webgpu';
+  }
+  const gpu = await timeStep(entry, config, lr, 'webgpu', sampleBatch);
+  const cpu = await timeStep(entry, config, lr, 'cpu', sampleBatch);
+  const pick = gpu < cpu ? 'webgpu' : 'cpu';
+  log(`Software WebGPU adapter (${info.adapter}): ${(gpu * 1000).toFixed(0)} ms/step vs CPU backend ${(cpu * 1000).toFixed(0)} ms/step; using ${pick}.`);
+  return pick;
+}
+
+/** For work too short to time (sampling): the requested device, else a hardware WebGPU adapter, else the CPU. */
+export async function preferredDevice(requested: string | undefined): Promise<DeviceName> {
+  if (requested === 'cpu') return 'cpu';
+  if (requested !== undefined && requested !== 'webgpu') throw new ArgumentError(`--device must be webgpu or cpu, got '${requested}'`);
+  try {
+    const info = await T.initWebGPU();
+    return requested === 'webgpu' || !info.isSoftware ? 'webgpu' : 'cpu';
+  } catch (e) {
+    if (requested === 'webgpu') throw e;
+    return 'cpu';
+  }
+}

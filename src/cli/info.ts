@@ -1,0 +1,23 @@
+/** `genlab info`: the backends this machine offers (adapter, whether it is software, key limits) and the models. */
+import * as T from '../index.js';
+import { listModels } from '../../models/index.js';
+
+const LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension',
+];
+
+export async function info(): Promise<number> {
+  console.log(`cpu     ${T.deviceInfo('cpu').adapter}`);
+  try {
+    const gpu = await T.initWebGPU();
+    console.log(`webgpu  ${gpu.adapter}${gpu.isSoftware ? ' (software adapter: runs on the CPU cores)' : ''}`);
+    for (const name of LIMITS) console.log(`        ${name.padEnd(36)} ${gpu.limits?.[name]?.toLocaleString('en-US') ?? '-'}`);
+    console.log(`        features: ${gpu.features?.length ? gpu.features.join(', ') : '(none)'}`);
+  } catch (e) {
+    console.log(`webgpu  unavailable: ${(e as Error).message}`);
+  }
+  console.log('\nmodels:');
+  for (const m of listModels()) console.log(`  ${m.name.padEnd(20)} ${m.description}`);
+  return 0;
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * The `genlab` command:
+ *   genlab train <model> [--data mnist|fashion-mnist|PATH] [--steps N | --epochs N] [--batch N]
+ *                        [--lr X] [--seed N] [--device webgpu|cpu] [--out DIR] [--resume DIR]
+ *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|cpu]
+ *   genlab info
+ * From the sources: node --import tsx --import ./scripts/wgsl-register.mjs src/cli/main.ts ...
+ */
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { GenlabError } from '../errors.js';
+import { info } from './info.js';
+import { sample } from './sample.js';
+import { train } from './train.js';
+
+const USAGE = `usage:
+  genlab train <model> [options]     train a model (genlab info lists them)
+      --data mnist|fashion-mnist|PATH   dataset (default: the embedded MNIST digits)
+      --steps N | --epochs N            training length (default: the model's)
+      --batch N  --lr X  --seed N       batch size, learning rate, seed
+      --device webgpu|cpu               default: the fastest found
+      --out DIR                         samples and checkpoint (default: runs/<model>)
+      --sample-every N                  steps between sample grids
+      --limit N                         use only the first N images
+      --resume DIR                      continue from a checkpoint directory
+  genlab sample <checkpoint> [--n N] [--out FILE] [--seed N] [--device webgpu|cpu]
+  genlab info                        adapter, limits, backends and models`;
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${v}'`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  // Dawn prints a warning for every adapter query without it.
+  process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  switch (command) {
+    case 'train': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          data: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
+          lr: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, out: { type: 'string' },
+          resume: { type: 'string' }, 'sample-every': { type: 'string' }, limit: { type: 'string' },
+        },
+      });
+      if (positionals.length !== 1) throw new UsageError('train takes one model name');
+      if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+      const model = positionals[0]!;
+      return train({
+        model,
+        data: values.data,
+        steps: int('steps', values.steps),
+        epochs: int('epochs', values.epochs),
+        batch: int('batch', values.batch),
+        lr: num('lr', values.lr),
+        seed: int('seed', values.seed),
+        device: values.device,
+        out: values.out ?? `runs/${model}`,
+        resume: values.resume,
+        sampleEvery: int('sample-every', values['sample-every']),
+        limit: int('limit', values.limit),
+      });
+    }
+    case 'sample': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { n: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' } },
+      });
+      if (positionals.length !== 1) throw new UsageError('sample takes one checkpoint directory');
+      return sample({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 64, out: values.out ?? 'samples.png', seed: int('seed', values.seed), device: values.device });
+    }
+    case 'info':
+      return info();
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  const err = e as Error;
+  // Library errors carry their own clear messages; anything else may be a bug, so keep its stack.
+  const known = err instanceof GenlabError || err instanceof UsageError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+  console.error(`genlab: ${known ? err.message : (err.stack ?? err.message)}`);
+  if (err instanceof UsageError) console.error(USAGE);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
+}
+// Dawn's device keeps the event loop alive; the work is done.
+process.exit();

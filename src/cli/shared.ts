@@ -1,0 +1,16 @@
+/** What the `genlab` subcommands share: checkpoint metadata keys and the data-range transform. */
+import type { Transform } from '../io/transforms.js';
+import { toSymmetric } from '../io/transforms.js';
+import { ArgumentError } from '../errors.js';
+
+/** Keys of the model file's metadata: the registry name and configuration that rebuild the model. */
+export const MODEL_KEY = 'genlab.model';
+export const CONFIG_KEY = 'genlab.config';
+export const DATA_KEY = 'genlab.data';
+
+/** Datasets load in [0, 1]; this maps a batch into the range a model trains in. */
+export function rangeTransform(range: readonly [number, number]): Transform {
+  if (range[0] === 0 && range[1] === 1) return (x) => x;
+  if (range[0] === -1 && range[1] === 1) return toSymmetric();
+  throw new ArgumentError(`no transform from [0, 1] to [${range.join(', ')}]`);
+}

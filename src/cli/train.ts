@@ -1,0 +1,173 @@
+/**
+ * `genlab train <model>`: train a registered model on a dataset with a progress bar, sample grids
+ * every N steps, and a checkpoint at the end or on Ctrl-C that `--resume` continues exactly.
+ *
+ * Exact resumption: the data order is a pure function of (seed, epoch), the global generator is
+ * reseeded from (seed, step) before every step, and the optimizer state is in the checkpoint, so
+ * N steps + resume + M steps gives the same weights as N + M steps in one run.
+ */
+import { join } from 'node:path';
+import * as T from '../index.js';
+import type { Tensor } from '../index.js';
+import { DataLoader } from '../io/dataloader.js';
+import { loadCheckpoint, readCheckpointInfo, saveCheckpoint } from '../io/checkpoint.js';
+import { loadDataset } from '../io/datasets.js';
+import { saveImageGrid } from '../io/png.js';
+import { getModel, type ModelEntry, type Trainer } from '../../models/index.js';
+import { chooseDevice } from './device.js';
+import { createProgress } from './progress.js';
+import { CONFIG_KEY, DATA_KEY, MODEL_KEY, rangeTransform } from './shared.js';
+import { ArgumentError } from '../errors.js';
+
+export interface TrainArgs {
+  model: string;
+  data?: string;
+  steps?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  device?: string;
+  out: string;
+  resume?: string;
+  sampleEvery?: number;
+  limit?: number;
+}
+
+/** What a checkpoint stores to resume a run (JSON in its optimizer file). */
+interface RunState extends Record<string, unknown> {
+  step: number;
+  totalSteps: number;
+  seed: number;
+  batch: number;
+  data: string;
+  limit: number | null;
+}
+
+const SAMPLE_COUNT = 64;
+/** Loss reads force a device round trip: at most this often. */
+const READ_INTERVAL_MS = 250;
+
+/** Seed of step `step`'s generator: one stream per (seed, step), independent of what ran before. */
+const stepSeed = (seed: number, step: number) => seed * 1_000_000 + step;
+
+export async function train(args: TrainArgs): Promise<number> {
+  const entry = getModel(args.model);
+  const resumed = args.resume ? loadRunState(args.resume, entry) : null;
+  const run: RunState = {
+    step: resumed?.state.step ?? 0,
+    totalSteps: 0,
+    seed: args.seed ?? resumed?.state.seed ?? 0,
+    batch: args.batch ?? resumed?.state.batch ?? entry.defaults.batch,
+    data: args.data ?? resumed?.state.data ?? 'mnist',
+    limit: args.limit ?? resumed?.state.limit ?? null,
+  };
+  const config = resumed?.config ?? entry.config;
+  const lr = args.lr ?? entry.defaults.lr;
+
+  const dataset = loadDataset(run.data, { limit: run.limit ?? undefined });
+  const count = dataset.images.shape[0]!;
+  if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
+  const transform = rangeTransform(entry.dataRange);
+  const probe = T.tidy(() => transform(T.slice(dataset.images, [{ stop: run.batch }])));
+  const device = await chooseDevice(args.device, entry, config, lr, probe, console.log);
+  if (probe !== dataset.images) probe.dispose();
+
+  T.manualSeed(run.seed);
+  const trainer = entry.create({ device, lr, config });
+  if (args.resume) {
+    loadCheckpoint(args.resume, { module: trainer.module, optimizers: trainer.optimizers });
+    // The optimizer state carries the old learning rate; an explicit --lr overrides it.
+    if (args.lr !== undefined) for (const o of Object.values(trainer.optimizers)) for (const g of o.paramGroups) g.lr = args.lr;
+  }
+  const loader = new DataLoader(dataset, { batchSize: run.batch, shuffle: true, seed: run.seed, dropLast: true, device, transform });
+  run.totalSteps = args.steps ?? (args.epochs !== undefined ? args.epochs * loader.length : (resumed?.state.totalSteps ?? entry.defaults.steps));
+  const sampleEvery = args.sampleEvery ?? entry.defaults.sampleEvery;
+  const preview = await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
+  const previewImages = T.tidy(() => transform(preview));
+  if (previewImages !== preview) preview.dispose();
+
+  const params = trainer.module.parameters().reduce((n, p) => n + p.size, 0);
+  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}, batch ${run.batch}, ${loader.length} steps per epoch`);
+  if (run.step > 0) console.log(`resuming from step ${run.step} of ${args.resume}`);
+  if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createProgress(run.totalSteps, run.step);
+  const writeSamples = async (step: number) => {
+    const images = trainer.sample(SAMPLE_COUNT, previewImages);
+    const path = join(args.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
+    await saveImageGrid(path, images, { range: entry.dataRange, nrow: 8 });
+    images.dispose();
+    progress.log(`wrote ${path}`);
+  };
+
+  let lastLoss: Tensor | null = null;
+  let lossText = '-';
+  let lastRead = 0;
+  const t0 = performance.now();
+  const firstStep = run.step;
+  try {
+    while (run.step < run.totalSteps && !interrupted) {
+      const step = run.step;
+      T.manualSeed(stepSeed(run.seed, step));
+      using batch = loader.batch(Math.floor(step / loader.length), step % loader.length);
+      const losses = trainer.trainStep(batch.images, batch.labels);
+      const [first, ...rest] = Object.values(losses);
+      for (const l of rest) l.dispose();
+      lastLoss?.dispose();
+      lastLoss = first ?? null;
+      run.step++;
+      const now = performance.now();
+      if (lastLoss && (now - lastRead > READ_INTERVAL_MS || run.step === run.totalSteps)) {
+        lossText = (await lastLoss.item()).toFixed(4);
+        lastRead = performance.now();
+      }
+      const rate = (run.step - firstStep) / ((performance.now() - t0) / 1000);
+      progress.update(run.step, { loss: lossText, rate: rate.toFixed(1) });
+      if (sampleEvery > 0 && run.step % sampleEvery === 0) await writeSamples(run.step);
+      // Let a pending Ctrl-C be delivered between steps (the loop is otherwise synchronous on the CPU).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+    lastLoss?.dispose();
+  }
+
+  const ran = run.step - firstStep;
+  if (ran > 0) {
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`${ran} steps in ${seconds.toFixed(1)} s (${(ran / seconds).toFixed(1)} steps/s on ${device}), final loss ${lossText}`);
+    if (sampleEvery <= 0 || run.step % sampleEvery !== 0) await writeSamples(run.step);
+  }
+  const checkpointDir = join(args.out, 'checkpoint');
+  await saveCheckpoint(checkpointDir, {
+    module: trainer.module,
+    optimizers: trainer.optimizers,
+    metadata: { [MODEL_KEY]: entry.name, [CONFIG_KEY]: JSON.stringify(config), [DATA_KEY]: run.data },
+    trainingState: run,
+  });
+  console.log(`saved checkpoint ${checkpointDir} (step ${run.step})`);
+  disposeTrainer(trainer, previewImages);
+  if (!interrupted) return 0;
+  console.log(`interrupted: continue with \`genlab train ${entry.name} --resume ${checkpointDir} --out ${args.out}\``);
+  return 130;
+}
+
+function loadRunState(dir: string, entry: ModelEntry): { state: RunState; config: object } {
+  const { metadata, trainingState } = readCheckpointInfo(dir);
+  if (metadata[MODEL_KEY] !== entry.name) throw new ArgumentError(`${dir} is a checkpoint of '${metadata[MODEL_KEY]}', not '${entry.name}'`);
+  return { state: trainingState as RunState, config: JSON.parse(metadata[CONFIG_KEY] ?? '{}') as object };
+}
+
+function disposeTrainer(trainer: Trainer, ...extra: Tensor[]): void {
+  trainer.module.dispose();
+  for (const o of Object.values(trainer.optimizers)) o.dispose();
+  for (const t of extra) t.dispose();
+}

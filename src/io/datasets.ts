@@ -1,0 +1,65 @@
+/**
+ * Datasets from disk (Node): IDX files (raw or gzip), Fashion-MNIST where Debian's
+ * `dataset-fashion-mnist` installs it, and the embedded MNIST default. Every loader returns CPU
+ * tensors with pixels in [0, 1]; a DataLoader moves batches to the training device.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageDatasetFromIdx, type ImageDataset } from './dataset.js';
+import { readMaybeGzip } from './files.js';
+import { MissingFileError } from './format-error.js';
+import { parseIdx } from './idx.js';
+import { loadEmbeddedMnist } from './mnist.js';
+
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+export interface LoadOptions {
+  /** 'train' (default) or 'test' (the t10k files). */
+  split?: 'train' | 'test';
+  /** Keep only the first N examples. */
+  limit?: number;
+}
+
+/** An IDX images file and optional labels file (each raw or gzip). */
+export function loadIdxDataset(imagesPath: string, labelsPath?: string, opts: { limit?: number } = {}): ImageDataset {
+  const images = parseIdx(readMaybeGzip(imagesPath, 'IDX images'), imagesPath);
+  const labels = labelsPath ? parseIdx(readMaybeGzip(labelsPath, 'IDX labels'), labelsPath) : null;
+  return imageDatasetFromIdx(images, labels, { limit: opts.limit, source: imagesPath });
+}
+
+/** The first of `names` (each with or without .gz) that exists in `dir`. */
+function findFile(dir: string, base: string): string | undefined {
+  return [base, `${base}.gz`].map((n) => join(dir, n)).find((p) => existsSync(p));
+}
+
+/** A directory in the MNIST layout: {train,t10k}-images-idx3-ubyte[.gz] and {train,t10k}-labels-idx1-ubyte[.gz]. */
+export function loadIdxDirectory(dir: string, opts: LoadOptions = {}): ImageDataset {
+  const prefix = (opts.split ?? 'train') === 'train' ? 'train' : 't10k';
+  const images = findFile(dir, `${prefix}-images-idx3-ubyte`);
+  if (!images) {
+    throw new MissingFileError(`no ${prefix}-images-idx3-ubyte[.gz] in ${dir} (expected the MNIST file layout: ${prefix}-images-idx3-ubyte.gz and ${prefix}-labels-idx1-ubyte.gz)`);
+  }
+  return loadIdxDataset(images, findFile(dir, `${prefix}-labels-idx1-ubyte`), opts);
+}
+
+/** Fashion-MNIST (Xiao et al., 2017): 60,000 train / 10,000 test 28x28 images of 10 clothing classes. */
+export function loadFashionMnist(opts: LoadOptions & { dir?: string } = {}): ImageDataset {
+  const dir = opts.dir ?? FASHION_MNIST_DIR;
+  if (!existsSync(dir)) {
+    throw new MissingFileError(
+      `Fashion-MNIST not found: ${dir} does not exist. Install it with \`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu), or download the four *-ubyte.gz files and pass their directory.`,
+    );
+  }
+  return loadIdxDirectory(dir, opts);
+}
+
+/**
+ * The dataset the `genlab` command names: 'mnist' (the embedded digits), 'fashion-mnist', a
+ * directory in the MNIST layout, or a single IDX images file.
+ */
+export function loadDataset(spec: string, opts: LoadOptions = {}): ImageDataset {
+  if (spec === 'mnist') return loadEmbeddedMnist({ limit: opts.limit });
+  if (spec === 'fashion-mnist') return loadFashionMnist(opts);
+  if (!existsSync(spec)) throw new MissingFileError(`dataset '${spec}': expected 'mnist', 'fashion-mnist', a directory of IDX files or an IDX file`);
+  return statSync(spec).isDirectory() ? loadIdxDirectory(spec, opts) : loadIdxDataset(spec, undefined, opts);
+}

@@ -1,0 +1,13 @@
+/**
+ * Input and output that work everywhere (browser included): safetensors bytes, IDX parsing, the
+ * DataLoader and its transforms, sample grids. File-system helpers live in the Node entry
+ * (`@genlab/tensor/node`).
+ */
+export { FormatError, MissingFileError } from './format-error.js';
+export { encodeSafetensors, serializeSafetensors, parseSafetensors, type SafetensorsContents, type SafetensorsEntry } from './safetensors.js';
+export { parseIdx, type IdxArray } from './idx.js';
+export { imageDatasetFromIdx, type ImageDataset } from './dataset.js';
+export { DataLoader, type Batch, type DataLoaderOptions } from './dataloader.js';
+export * as transforms from './transforms.js';
+export { imageGrid, type GridImage, type GridOptions } from './grid.js';
+export { drawImageGrid } from './canvas.js';

@@ -1,0 +1,48 @@
+/**
+ * Adam (Kingma & Ba, 2015) with L2 weight decay folded into the gradient, and AdamW (Loshchilov &
+ * Hutter, 2019) with decoupled weight decay: torch.optim.Adam and torch.optim.AdamW.
+ */
+import type { OptimizerHyper } from '../backend/backend.js';
+import { ArgumentError } from '../errors.js';
+import { Optimizer, type ParamGroup, type ParamsArg } from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+abstract class AdamBase extends Optimizer<AdamOptions> {
+  protected stateNames(): string[] {
+    return ['exp_avg', 'exp_avg_sq'];
+  }
+
+  protected hyper(group: ParamGroup<AdamOptions>): Omit<OptimizerHyper, 'step'> {
+    const { lr, betas, eps, weightDecay } = group;
+    return { lr, weightDecay, beta1: betas[0], beta2: betas[1], eps };
+  }
+
+  protected override validate(group: ParamGroup<AdamOptions>): void {
+    super.validate(group);
+    const [b1, b2] = group.betas;
+    if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new ArgumentError(`${this.constructor.name}: invalid betas [${b1}, ${b2}]`);
+    if (!(group.eps >= 0)) throw new ArgumentError(`${this.constructor.name}: invalid eps ${group.eps}`);
+  }
+}
+
+export class Adam extends AdamBase {
+  protected readonly kind = 'adam' as const;
+
+  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...options });
+  }
+}
+
+export class AdamW extends AdamBase {
+  protected readonly kind = 'adamw' as const;
+
+  constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, ...options });
+  }
+}

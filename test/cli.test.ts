@@ -1,0 +1,111 @@
+// The `genlab` command end to end, run from the sources as a user would: train on a tiny budget,
+// resume exactly, stop on Ctrl-C with a checkpoint, sample from a checkpoint, and report errors.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { loadSafetensors } from '../src/node.js';
+
+interface Result {
+  code: number | null;
+  out: string;
+}
+
+/** Runs `genlab ...args`; `onOutput` sees the output so far and may act on the child (send a signal). */
+function genlab(args: string[], onOutput?: (out: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/wgsl-register.mjs', 'src/cli/main.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const take = (chunk: Buffer) => {
+      out += chunk.toString();
+      onOutput?.(out, (signal) => child.kill(signal));
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'genlab-cli-'));
+const TINY = ['--device', 'cpu', '--batch', '16', '--limit', '200'];
+
+describe('genlab train', () => {
+  it('trains on a tiny budget and writes sample grids and a checkpoint', async () => {
+    const out = tmp();
+    const r = await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '8', '--sample-every', '4', '--out', out]);
+    expect(r.out).toContain('mlp-autoencoder: 419,120 parameters on cpu; 200 images from mnist');
+    expect(r.out).toMatch(/8 steps in [\d.]+ s \([\d.]+ steps\/s on cpu\), final loss 0\.\d{4}/);
+    expect(r.code).toBe(0);
+    for (const step of ['000004', '000008']) {
+      const png = decode(readFileSync(join(out, 'samples', `step-${step}.png`)));
+      expect([png.width, png.height]).toEqual([8 * 30 + 2, 8 * 30 + 2]);
+    }
+    const model = loadSafetensors(join(out, 'checkpoint', 'model.safetensors'));
+    expect(Object.keys(model.tensors)).toContain('encoder.1.weight');
+    expect(model.metadata['genlab.model']).toBe('mlp-autoencoder');
+    expect(model.metadata['genlab.step']).toBe('8');
+    const optimizer = loadSafetensors(join(out, 'checkpoint', 'optimizer.safetensors'));
+    expect(Object.keys(optimizer.tensors)).toContain('adam.state.0.exp_avg_sq');
+  });
+
+  it('--resume continues to the same weights as an uninterrupted run', async () => {
+    const [straight, first, resumed] = [tmp(), tmp(), tmp()];
+    const common = [...TINY, '--sample-every', '0'];
+    expect((await genlab(['train', 'mlp-autoencoder', ...common, '--steps', '6', '--out', straight])).code).toBe(0);
+    expect((await genlab(['train', 'mlp-autoencoder', ...common, '--steps', '3', '--out', first])).code).toBe(0);
+    const r = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--steps', '6', '--sample-every', '0', '--resume', join(first, 'checkpoint'), '--out', resumed]);
+    expect(r.out).toContain('resuming from step 3');
+    expect(r.code).toBe(0);
+    const bytes = (dir: string) => readFileSync(join(dir, 'checkpoint', 'model.safetensors'));
+    expect(bytes(resumed).equals(bytes(straight))).toBe(true);
+  });
+
+  it('Ctrl-C stops after the current step and saves a resumable checkpoint', async () => {
+    const out = tmp();
+    let sent = false;
+    const r = await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '100000', '--sample-every', '0', '--out', out], (text, kill) => {
+      if (!sent && text.includes('step 1/100000')) {
+        sent = true;
+        kill('SIGINT');
+      }
+    });
+    expect(r.code).toBe(130);
+    expect(r.out).toMatch(/interrupted: continue with `genlab train mlp-autoencoder --resume /);
+    expect(existsSync(join(out, 'checkpoint', 'optimizer.safetensors'))).toBe(true);
+  });
+
+  it('reports bad input clearly', async () => {
+    const unknown = await genlab(['train', 'no-such-model']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toContain("genlab: unknown model 'no-such-model'; available: mlp-autoencoder");
+    const usage = await genlab(['train', 'mlp-autoencoder', '--steps', 'many']);
+    expect(usage.code).toBe(2);
+    expect(usage.out).toContain("--steps must be a non-negative integer, got 'many'");
+    const data = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--data', '/nonexistent/data']);
+    expect(data.code).toBe(1);
+    expect(data.out).toContain("dataset '/nonexistent/data'");
+  });
+});
+
+describe('genlab sample and info', () => {
+  it('samples from a checkpoint', async () => {
+    const out = tmp();
+    expect((await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '2', '--sample-every', '0', '--out', out])).code).toBe(0);
+    const png = join(out, 'grid.png');
+    const r = await genlab(['sample', join(out, 'checkpoint'), '--n', '16', '--out', png, '--device', 'cpu']);
+    expect(r.out).toContain(`wrote ${png}: 16 samples of mlp-autoencoder (step 2) on cpu`);
+    expect(decode(readFileSync(png)).width).toBe(4 * 30 + 2);
+  });
+
+  it('info lists the backends, the adapter and the models', async () => {
+    const r = await genlab(['info']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/webgpu {2}\S.*\n {8}maxStorageBufferBindingSize +[\d,]+/);
+    expect(r.out).toContain('mlp-autoencoder');
+  });
+});

@@ -1,0 +1,253 @@
+// Optimizers against hand-computed steps (CPU float64), WebGPU parity of the fused update,
+// schedules, clipping, EMA, exact resumption, and flat memory over a training loop.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import { nn, optim } from '../src/index.js';
+import type { DeviceName, Tensor } from '../src/index.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/node.js';
+import { TOL, firstMismatch } from './setup/tolerance.js';
+
+beforeAll(async () => {
+  await T.initWebGPU();
+});
+
+const P0 = [1, -2, 0.5];
+const C = [0.5, 2, -3];
+
+/** Steps of `opt` on loss = sum(c * p^2) / 2 (gradient c * p); returns p after each step. */
+function run(make: (p: Tensor) => optim.Optimizer, steps: number, device: DeviceName = 'cpu', dtype: 'float32' | 'float64' = 'float64'): number[][] {
+  const p = T.tensor(P0, { dtype, device }).requiresGrad_();
+  const c = T.tensor(C, { dtype, device });
+  const opt = make(p);
+  const out: number[][] = [];
+  for (let i = 0; i < steps; i++) {
+    T.tidy(() => {
+      opt.zeroGrad();
+      T.div(T.sum(T.mul(c, T.square(p))), 2).backward();
+      opt.step();
+    });
+    out.push(device === 'cpu' ? Array.from(p.dataSync()) : []);
+  }
+  return out;
+}
+
+/** The update rules as PyTorch's documentation writes them, one scalar at a time. */
+function reference(kind: string, h: Record<string, number | boolean>, steps: number): number[][] {
+  const p = [...P0];
+  const s1 = p.map(() => 0);
+  const s2 = p.map(() => 0);
+  const out: number[][] = [];
+  const lr = h.lr as number;
+  const wd = (h.weightDecay as number) ?? 0;
+  for (let t = 1; t <= steps; t++) {
+    for (let i = 0; i < p.length; i++) {
+      let g = C[i]! * p[i]!;
+      if (kind === 'sgd') {
+        const mu = (h.momentum as number) ?? 0;
+        const damp = (h.dampening as number) ?? 0;
+        g += wd * p[i]!;
+        if (mu) {
+          s1[i] = t === 1 ? g : mu * s1[i]! + (1 - damp) * g;
+          g = h.nesterov ? g + mu * s1[i]! : s1[i]!;
+        }
+        p[i]! -= lr * g;
+      } else if (kind === 'adam' || kind === 'adamw') {
+        const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+        if (kind === 'adamw') p[i]! -= lr * wd * p[i]!;
+        else g += wd * p[i]!;
+        s1[i] = b1 * s1[i]! + (1 - b1) * g;
+        s2[i] = b2 * s2[i]! + (1 - b2) * g * g;
+        const mHat = s1[i]! / (1 - b1 ** t);
+        const vHat = s2[i]! / (1 - b2 ** t);
+        p[i]! -= (lr * mHat) / (Math.sqrt(vHat) + eps);
+      } else {
+        const [alpha, eps, mu] = [0.99, 1e-8, (h.momentum as number) ?? 0];
+        g += wd * p[i]!;
+        s1[i] = alpha * s1[i]! + (1 - alpha) * g * g;
+        const avg = Math.sqrt(s1[i]!) + eps;
+        if (mu) {
+          s2[i] = mu * s2[i]! + g / avg;
+          p[i]! -= lr * s2[i]!;
+        } else {
+          p[i]! -= (lr * g) / avg;
+        }
+      }
+    }
+    out.push([...p]);
+  }
+  return out;
+}
+
+const CASES: [string, string, Record<string, number | boolean>, (p: Tensor, h: Record<string, number | boolean>) => optim.Optimizer][] = [
+  ['SGD', 'sgd', { lr: 0.1 }, (p, h) => new optim.SGD([p], h)],
+  ['SGD momentum + dampening + weight decay', 'sgd', { lr: 0.1, momentum: 0.9, dampening: 0.3, weightDecay: 0.01 }, (p, h) => new optim.SGD([p], h)],
+  ['SGD Nesterov', 'sgd', { lr: 0.05, momentum: 0.8, nesterov: true }, (p, h) => new optim.SGD([p], h)],
+  ['Adam + L2', 'adam', { lr: 0.1, weightDecay: 0.1 }, (p, h) => new optim.Adam([p], h)],
+  ['AdamW', 'adamw', { lr: 0.1, weightDecay: 0.1 }, (p, h) => new optim.AdamW([p], h)],
+  ['RMSprop', 'rmsprop', { lr: 0.01 }, (p, h) => new optim.RMSprop([p], h)],
+  ['RMSprop momentum + weight decay', 'rmsprop', { lr: 0.01, momentum: 0.5, weightDecay: 0.1 }, (p, h) => new optim.RMSprop([p], h)],
+];
+
+describe('optimizers match hand-computed steps (CPU, float64)', () => {
+  it('SGD, first step by hand: p - lr * c * p', () => {
+    expect(run((p) => new optim.SGD([p], { lr: 0.1 }), 1)[0]).toEqual([1 - 0.1 * 0.5, -2 - 0.1 * -4, 0.5 - 0.1 * -1.5]);
+  });
+  for (const [name, kind, h, make] of CASES) {
+    it(name, () => {
+      const got = run((p) => make(p, h), 4);
+      reference(kind, h, 4).forEach((row, t) => row.forEach((v, i) => expect(got[t]![i]).toBeCloseTo(v, 12)));
+    });
+  }
+});
+
+describe('the fused WebGPU update matches the CPU reference', () => {
+  for (const [name, , h, make] of CASES) {
+    it(name, async () => {
+      const final = async (device: DeviceName) => {
+        const p = T.tensor(Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i)), { device }).requiresGrad_();
+        const c = T.tensor(Float32Array.from({ length: 1000 }, (_, i) => Math.cos(i * 0.7) * 2), { device });
+        const opt = make(p, h);
+        for (let i = 0; i < 5; i++) {
+          T.tidy(() => {
+            opt.zeroGrad();
+            T.sum(T.mul(c, T.square(p))).backward();
+            opt.step();
+          });
+        }
+        return p.toArray();
+      };
+      const [gpu, cpu] = [await final('webgpu'), await final('cpu')];
+      expect(firstMismatch(gpu, cpu, TOL.f32Reduce)).toBe(-1);
+    });
+  }
+});
+
+describe('optimizer mechanics', () => {
+  it('parameter groups keep their own options; errors are clear', () => {
+    const a = T.ones([2]).requiresGrad_();
+    const b = T.ones([2]).requiresGrad_();
+    const opt = new optim.SGD([{ params: [a] }, { params: [b], lr: 1 }], { lr: 0.1 });
+    T.sum(T.add(a, T.mul(b, 1))).backward();
+    opt.step();
+    expect(Array.from(a.dataSync())).toEqual([0.9, 0.9].map(Math.fround));
+    expect(Array.from(b.dataSync())).toEqual([0, 0]);
+    opt.zeroGrad();
+    expect(a.grad).toBeNull();
+    expect(() => new optim.Adam([a], { lr: -1 })).toThrow(/invalid learning rate -1/);
+    expect(() => new optim.SGD([{ params: [a] }, { params: [a] }])).toThrow(/more than one group/);
+    expect(() => new optim.SGD([a], { nesterov: true })).toThrow(/Nesterov momentum requires a momentum/);
+    expect(() => new optim.Adam(new nn.Identity().parameters())).toThrow(/Adam: got an empty parameter list/);
+  });
+
+  it('schedules: step, linear warm-up, cosine, and warm-up then cosine', () => {
+    const lrs = (make: (o: optim.Optimizer) => optim.LRScheduler, n: number) => {
+      const o = new optim.SGD([T.ones([1]).requiresGrad_()], { lr: 1 });
+      const s = make(o);
+      const out = [o.paramGroups[0]!.lr];
+      for (let i = 0; i < n; i++) {
+        s.step();
+        out.push(o.paramGroups[0]!.lr);
+      }
+      return out;
+    };
+    expect(lrs((o) => new optim.StepLR(o, 2, 0.5), 4)).toEqual([1, 1, 0.5, 0.5, 0.25]);
+    expect(lrs((o) => new optim.LinearLR(o, { startFactor: 0.25, totalIters: 3 }), 4)).toEqual([0.25, 0.5, 0.75, 1, 1]);
+    lrs((o) => new optim.CosineAnnealingLR(o, 4, 0.1), 4).forEach((v, t) => expect(v).toBeCloseTo(0.1 + 0.45 * (1 + Math.cos((Math.PI * t) / 4)), 12));
+    const seq = lrs((o) => new optim.SequentialLR(o, [new optim.LinearLR(o, { startFactor: 0.5, totalIters: 2 }), new optim.CosineAnnealingLR(o, 2)], [2]), 4);
+    [0.5, 0.75, 1, 0.5, 0].forEach((v, t) => expect(seq[t]).toBeCloseTo(v, 12));
+  });
+
+  it('clipGradNorm_ scales on the device and returns the norm; clipGradValue_ clamps', () => {
+    const a = T.tensor([0, 0]).requiresGrad_();
+    const b = T.tensor([0]).requiresGrad_();
+    T.add(T.sum(T.mul(a, T.tensor([3, 0]))), T.sum(T.mul(b, 4))).backward();
+    const norm = optim.clipGradNorm_([a, b], 1);
+    expect(norm.dataSync()[0]).toBeCloseTo(5, 5);
+    expect(Array.from(a.grad!.dataSync()).map((v) => +v.toFixed(5))).toEqual([0.6, 0]);
+    expect(b.grad!.dataSync()[0]).toBeCloseTo(0.8, 5);
+    // One gradient tensor shared by two leaves (autograd hands `add`'s gradient to both) is scaled once.
+    const x = T.ones([2]).requiresGrad_();
+    const y = T.ones([2]).requiresGrad_();
+    T.sum(T.mul(T.add(x, y), 3)).backward();
+    expect(optim.clipGradNorm_([x, y], 3).dataSync()[0]).toBeCloseTo(6, 5);
+    for (const g of [x.grad!, y.grad!]) Array.from(g.dataSync()).forEach((v) => expect(v).toBeCloseTo(1.5, 5));
+    expect(optim.clipGradNorm_([x, y], 10, Infinity).dataSync()[0]).toBeCloseTo(1.5, 5);
+    optim.clipGradValue_([x], 0.5);
+    expect(Array.from(x.grad!.dataSync())).toEqual([0.5, 0.5]);
+  });
+
+  it('EMA averages floating-point state and copies it into another instance', () => {
+    const model = new nn.Linear(2, 1);
+    const ema = new optim.EMA(model, { decay: 0.75 });
+    const w0 = Array.from(model.weight.dataSync());
+    T.noGrad(() => model.weight.assign_(T.add(model.weight, 4)));
+    ema.update();
+    const copy = new nn.Linear(2, 1);
+    ema.copyTo(copy);
+    Array.from(copy.weight.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(w0[i]! + 1, 5));
+    expect(new optim.EMA(model, { decay: 0.999, warmup: true }).currentDecay()).toBeCloseTo(0.1, 12);
+  });
+
+  it('a checkpoint resumes training exactly (model + Adam state through safetensors)', async () => {
+    const make = () => {
+      T.manualSeed(3);
+      const model = new nn.Sequential(new nn.Linear(4, 8), new nn.Tanh(), new nn.Linear(8, 2));
+      return { model, opt: new optim.Adam(model.parameters(), { lr: 0.05 }) };
+    };
+    const x = T.randn([16, 4]);
+    const y = T.randn([16, 2]);
+    const train = (m: ReturnType<typeof make>, steps: number) => {
+      for (let i = 0; i < steps; i++) {
+        T.tidy(() => {
+          m.opt.zeroGrad();
+          T.mseLoss(m.model.forward(x), y).backward();
+          m.opt.step();
+        });
+      }
+    };
+    const straight = make();
+    train(straight, 6);
+    const first = make();
+    train(first, 3);
+    const dir = join(mkdtempSync(join(tmpdir(), 'genlab-optim-')), 'ckpt');
+    await saveCheckpoint(dir, { module: first.model, optimizers: { adam: first.opt }, trainingState: { step: 3 } });
+    const resumed = make();
+    const { trainingState } = loadCheckpoint(dir, { module: resumed.model, optimizers: { adam: resumed.opt } });
+    expect(trainingState.step).toBe(3);
+    train(resumed, 3);
+    const a = straight.model.parameters().flatMap((p) => Array.from(p.dataSync()));
+    const b = resumed.model.parameters().flatMap((p) => Array.from(p.dataSync()));
+    expect(b).toEqual(a);
+  });
+});
+
+describe('memory', () => {
+  for (const device of ['cpu', 'webgpu'] as const) {
+    it(`live bytes stay flat over 60 steps of Adam + clipping + a schedule on ${device}`, async () => {
+      T.manualSeed(0);
+      const model = new nn.Sequential(new nn.Linear(12, 16, { device }), new nn.ReLU(), new nn.BatchNorm1d(16, { device }), new nn.Linear(16, 3, { device }));
+      const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+      const sched = new optim.CosineAnnealingLR(opt, 60);
+      const ema = new optim.EMA(model, { decay: 0.9 });
+      const x = T.randn([8, 12], { device });
+      const y = T.randn([8, 3], { device });
+      const live: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        T.tidy(() => {
+          opt.zeroGrad();
+          T.mseLoss(model.forward(x), y).backward();
+          optim.clipGradNorm_(model.parameters(), 1);
+          opt.step();
+          sched.step();
+          ema.update();
+        });
+        live.push(T.memory().liveBytes);
+      }
+      await T.sync();
+      expect(live[59]).toBe(live[0]);
+    });
+  }
+});
