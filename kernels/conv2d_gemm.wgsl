@@ -76,15 +76,32 @@ fn sigmoid(v: vec4<f32>) -> vec4<f32> {
   return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4<f32>(0.0));
 }
 
-// Four source values from rows at offsets `row_off` (in range where `row_ok`) and columns `c`; zero outside.
-fn gather(row_off: vec4<i32>, row_ok: vec4<bool>, c: vec4<i32>) -> vec4<f32> {
-  let ok = row_ok & (c >= vec4<i32>(0)) & (c < vec4<i32>(i32(params.src_w)));
-  let i = vec4<u32>(select(vec4<i32>(0), row_off + c, ok));
+// The source values of four positions (rows `rows`, columns `cols` before the tap offsets) at tap
+// (c, th, tw) of sample n and group g; zero outside the source and for a tap past the end.
+fn gather(base: i32, c: u32, th: u32, tw: u32, rows: vec4<i32>, cols: vec4<i32>, valid: bool) -> vec4<f32> {
+  let r = rows + i32(th) * params.tap_h;
+  let q = cols + i32(tw) * params.tap_w;
+  let ok = (r >= vec4<i32>(0)) & (r < vec4<i32>(i32(params.src_h))) & (q >= vec4<i32>(0)) & (q < vec4<i32>(i32(params.src_w))) & vec4<bool>(valid);
+  let i = vec4<u32>(select(vec4<i32>(0), base + i32(c * params.src_h * params.src_w) + r * i32(params.src_w) + q, ok));
   return select(vec4<f32>(0.0), vec4<f32>(src[i.x], src[i.y], src[i.z], src[i.w]), ok);
 }
 
-fn rank1(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+// Four rows of A (a row block at `at`) at flat tap k; zero past the last tap.
+fn load_a(at: u32, k: u32, valid: bool) -> vec4<f32> {
+  return select(vec4<f32>(0.0), weight[at + select(0u, k, valid) * params.a_tap], valid);
+}
+
+// The next tap in (c, th, tw) order.
+fn advance(c: ptr<function, u32>, th: ptr<function, u32>, tw: ptr<function, u32>) {
+  *tw += 1u;
+  if (*tw == params.taps_w) {
+    *tw = 0u;
+    *th += 1u;
+    if (*th == params.taps_h) {
+      *th = 0u;
+      *c += 1u;
+    }
+  }
 }
 
 fn store_block(n: u32, g: u32, row0: u32, col0: u32, blk: mat4x4<f32>) {
@@ -146,36 +163,48 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var c10: mat4x4<f32>; var c11: mat4x4<f32>;
   var c20: mat4x4<f32>; var c21: mat4x4<f32>;
   var c30: mat4x4<f32>; var c31: mat4x4<f32>;
-  let plane = i32(params.src_h * params.src_w);
-  let src_origin = i32((n * params.src_channels + g * params.taps_c) * params.src_h * params.src_w);
-  let src_h = vec4<i32>(i32(params.src_h));
-  let src_w = i32(params.src_w);
-  var tap = 0u;
-  for (var c = 0u; c < params.taps_c; c++) {
-    let channel = src_origin + i32(c) * plane;
-    for (var th = 0u; th < params.taps_h; th++) {
-      let dr = i32(th) * params.tap_h;
-      let r0 = rows0 + dr;
-      let r1 = rows1 + dr;
-      let ok0 = (r0 >= vec4<i32>(0)) & (r0 < src_h);
-      let ok1 = (r1 >= vec4<i32>(0)) & (r1 < src_h);
-      let off0 = channel + r0 * src_w;
-      let off1 = channel + r1 * src_w;
-      for (var tw = 0u; tw < params.taps_w; tw++) {
-        let dc = i32(tw) * params.tap_w;
-        let b0 = gather(off0, ok0, cols0 + dc);
-        let b1 = gather(off1, ok1, cols1 + dc);
-        let a0 = weight[a0_at + tap];
-        c00 += rank1(a0, b0); c01 += rank1(a0, b1);
-        let a1 = weight[a1_at + tap];
-        c10 += rank1(a1, b0); c11 += rank1(a1, b1);
-        let a2 = weight[a2_at + tap];
-        c20 += rank1(a2, b0); c21 += rank1(a2, b1);
-        let a3 = weight[a3_at + tap];
-        c30 += rank1(a3, b0); c31 += rank1(a3, b1);
-        tap += params.a_tap;
-      }
-    }
+  let base = i32((n * params.src_channels + g * params.taps_c) * params.src_h * params.src_w);
+  let taps = params.taps_c * params.taps_h * params.taps_w;
+  var c = 0u;
+  var th = 0u;
+  var tw = 0u;
+  // Four taps per step: the accumulators are read and written once per four rank-1 products.
+  for (var k = 0u; k < taps; k += 4u) {
+    let v0 = k < taps;
+    let b00 = gather(base, c, th, tw, rows0, cols0, v0);
+    let b10 = gather(base, c, th, tw, rows1, cols1, v0);
+    let a00 = load_a(a0_at, k, v0); let a10 = load_a(a1_at, k, v0);
+    let a20 = load_a(a2_at, k, v0); let a30 = load_a(a3_at, k, v0);
+    advance(&c, &th, &tw);
+    let v1 = k + 1u < taps;
+    let b01 = gather(base, c, th, tw, rows0, cols0, v1);
+    let b11 = gather(base, c, th, tw, rows1, cols1, v1);
+    let a01 = load_a(a0_at, k + 1u, v1); let a11 = load_a(a1_at, k + 1u, v1);
+    let a21 = load_a(a2_at, k + 1u, v1); let a31 = load_a(a3_at, k + 1u, v1);
+    advance(&c, &th, &tw);
+    let v2 = k + 2u < taps;
+    let b02 = gather(base, c, th, tw, rows0, cols0, v2);
+    let b12 = gather(base, c, th, tw, rows1, cols1, v2);
+    let a02 = load_a(a0_at, k + 2u, v2); let a12 = load_a(a1_at, k + 2u, v2);
+    let a22 = load_a(a2_at, k + 2u, v2); let a32 = load_a(a3_at, k + 2u, v2);
+    advance(&c, &th, &tw);
+    let v3 = k + 3u < taps;
+    let b03 = gather(base, c, th, tw, rows0, cols0, v3);
+    let b13 = gather(base, c, th, tw, rows1, cols1, v3);
+    let a03 = load_a(a0_at, k + 3u, v3); let a13 = load_a(a1_at, k + 3u, v3);
+    let a23 = load_a(a2_at, k + 3u, v3); let a33 = load_a(a3_at, k + 3u, v3);
+    advance(&c, &th, &tw);
+    // Columns of A_i are taps (rows down); rows of B_j are taps (positions across).
+    let b0 = transpose(mat4x4<f32>(b00, b01, b02, b03));
+    let b1 = transpose(mat4x4<f32>(b10, b11, b12, b13));
+    let a0 = mat4x4<f32>(a00, a01, a02, a03);
+    c00 += a0 * b0; c01 += a0 * b1;
+    let a1 = mat4x4<f32>(a10, a11, a12, a13);
+    c10 += a1 * b0; c11 += a1 * b1;
+    let a2 = mat4x4<f32>(a20, a21, a22, a23);
+    c20 += a2 * b0; c21 += a2 * b1;
+    let a3 = mat4x4<f32>(a30, a31, a32, a33);
+    c30 += a3 * b0; c31 += a3 * b1;
   }
   store_block(n, g, row0, col0, c00); store_block(n, g, row0, col0 + 4u, c01);
   store_block(n, g, row0 + 4u, col0, c10); store_block(n, g, row0 + 4u, col0 + 4u, c11);

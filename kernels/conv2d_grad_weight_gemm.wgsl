@@ -6,8 +6,8 @@
 // sums to slice z of `out`, and the host adds the slices up afterwards (nothing to add for one chunk).
 //
 // Each thread owns a 16 x 8 tile (16 output channels, 8 (c, kh, kw) taps) in eight named mat4x4
-// registers and adds one rank-1 product per (n, oh, ow); no workgroup memory, no barriers (see
-// conv2d_gemm.wgsl for why).
+// registers and adds the products of four (n, oh, ow) positions per step as 4x4 matrix products;
+// no workgroup memory, no barriers (see conv2d_gemm.wgsl for why).
 
 struct Params {
   rows: u32,
@@ -39,20 +39,33 @@ struct Params {
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
-// Four gy values (rows at offsets `rows`) at position offset `at`.
-fn load_gy(rows: vec4<u32>, at: u32) -> vec4<f32> {
-  return vec4<f32>(gy[rows.x + at], gy[rows.y + at], gy[rows.z + at], gy[rows.w + at]);
+// Four gy values (rows at offsets `rows`) at position offset `at`; zero past the chunk's end.
+fn load_gy(rows: vec4<u32>, at: u32, valid: bool) -> vec4<f32> {
+  let i = select(vec4<u32>(0u), rows + at, vec4<bool>(valid));
+  return select(vec4<f32>(0.0), vec4<f32>(gy[i.x], gy[i.y], gy[i.z], gy[i.w]), valid);
 }
 
-// Four x values from rows at offsets `row_off` (in range where `row_ok`) and columns `c`; zero outside.
-fn gather(row_off: vec4<i32>, row_ok: vec4<bool>, c: vec4<i32>) -> vec4<f32> {
-  let ok = row_ok & (c >= vec4<i32>(0)) & (c < vec4<i32>(i32(params.in_w)));
-  let i = vec4<u32>(select(vec4<i32>(0), row_off + c, ok));
+// x under four taps (`taps`) at output position (n, oh, ow); zero outside x or past the chunk's end.
+fn gather(taps: TapBases, n: u32, oh: u32, ow: u32, valid: bool) -> vec4<f32> {
+  let r = taps.dy + i32(oh) * params.stride_h;
+  let q = taps.dx + i32(ow) * params.stride_w;
+  let ok = (r >= vec4<i32>(0)) & (r < vec4<i32>(i32(params.in_h))) & (q >= vec4<i32>(0)) & (q < vec4<i32>(i32(params.in_w))) & vec4<bool>(valid);
+  let sample = i32(n * params.in_channels * params.in_h * params.in_w);
+  let i = vec4<u32>(select(vec4<i32>(0), sample + taps.plane + r * i32(params.in_w) + q, ok));
   return select(vec4<f32>(0.0), vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]), ok);
 }
 
-fn rank1(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+// The next output position in (n, oh, ow) order.
+fn advance(n: ptr<function, u32>, oh: ptr<function, u32>, ow: ptr<function, u32>) {
+  *ow += 1u;
+  if (*ow == params.out_w) {
+    *ow = 0u;
+    *oh += 1u;
+    if (*oh == params.out_h) {
+      *oh = 0u;
+      *n += 1u;
+    }
+  }
 }
 
 struct TapBases {
@@ -112,36 +125,48 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var c10: mat4x4<f32>; var c11: mat4x4<f32>;
   var c20: mat4x4<f32>; var c21: mat4x4<f32>;
   var c30: mat4x4<f32>; var c31: mat4x4<f32>;
-  let in_h = vec4<i32>(i32(params.in_h));
-  let in_w = i32(params.in_w);
   let first = chunk * params.rows_per_chunk;
-  let end = min(first + params.rows_per_chunk, params.total_rows);
-  for (var q = first; q < end; q++) {
-    let n = q / params.out_h;
-    let oh = q - n * params.out_h;
-    let x_sample = i32(n * params.in_channels * params.in_h * params.in_w);
-    let gy_row = n * params.out_channels * positions + oh * params.out_w;
-    let y = i32(oh) * params.stride_h;
-    let r0 = t0.dy + y;
-    let r1 = t1.dy + y;
-    let ok0 = (r0 >= vec4<i32>(0)) & (r0 < in_h);
-    let ok1 = (r1 >= vec4<i32>(0)) & (r1 < in_h);
-    let off0 = x_sample + t0.plane + r0 * in_w;
-    let off1 = x_sample + t1.plane + r1 * in_w;
-    for (var ow = 0u; ow < params.out_w; ow++) {
-      let xo = i32(ow) * params.stride_w;
-      let b0 = gather(off0, ok0, t0.dx + xo);
-      let b1 = gather(off1, ok1, t1.dx + xo);
-      let at = gy_row + ow;
-      let a0 = load_gy(gy0, at);
-      c00 += rank1(a0, b0); c01 += rank1(a0, b1);
-      let a1 = load_gy(gy1, at);
-      c10 += rank1(a1, b0); c11 += rank1(a1, b1);
-      let a2 = load_gy(gy2, at);
-      c20 += rank1(a2, b0); c21 += rank1(a2, b1);
-      let a3 = load_gy(gy3, at);
-      c30 += rank1(a3, b0); c31 += rank1(a3, b1);
-    }
+  let steps = (min(first + params.rows_per_chunk, params.total_rows) - min(first, params.total_rows)) * params.out_w;
+  var n = first / params.out_h;
+  var oh = first - n * params.out_h;
+  var ow = 0u;
+  // Four positions per step: the accumulators are read and written once per four rank-1 products.
+  for (var k = 0u; k < steps; k += 4u) {
+    let v0 = k < steps;
+    let at0 = n * params.out_channels * positions + oh * params.out_w + ow;
+    let b00 = gather(t0, n, oh, ow, v0); let b10 = gather(t1, n, oh, ow, v0);
+    let a00 = load_gy(gy0, at0, v0); let a10 = load_gy(gy1, at0, v0);
+    let a20 = load_gy(gy2, at0, v0); let a30 = load_gy(gy3, at0, v0);
+    advance(&n, &oh, &ow);
+    let v1 = k + 1u < steps;
+    let at1 = n * params.out_channels * positions + oh * params.out_w + ow;
+    let b01 = gather(t0, n, oh, ow, v1); let b11 = gather(t1, n, oh, ow, v1);
+    let a01 = load_gy(gy0, at1, v1); let a11 = load_gy(gy1, at1, v1);
+    let a21 = load_gy(gy2, at1, v1); let a31 = load_gy(gy3, at1, v1);
+    advance(&n, &oh, &ow);
+    let v2 = k + 2u < steps;
+    let at2 = n * params.out_channels * positions + oh * params.out_w + ow;
+    let b02 = gather(t0, n, oh, ow, v2); let b12 = gather(t1, n, oh, ow, v2);
+    let a02 = load_gy(gy0, at2, v2); let a12 = load_gy(gy1, at2, v2);
+    let a22 = load_gy(gy2, at2, v2); let a32 = load_gy(gy3, at2, v2);
+    advance(&n, &oh, &ow);
+    let v3 = k + 3u < steps;
+    let at3 = n * params.out_channels * positions + oh * params.out_w + ow;
+    let b03 = gather(t0, n, oh, ow, v3); let b13 = gather(t1, n, oh, ow, v3);
+    let a03 = load_gy(gy0, at3, v3); let a13 = load_gy(gy1, at3, v3);
+    let a23 = load_gy(gy2, at3, v3); let a33 = load_gy(gy3, at3, v3);
+    advance(&n, &oh, &ow);
+    // Columns of A_i are positions (channels down); rows of B_j are positions (taps across).
+    let b0 = transpose(mat4x4<f32>(b00, b01, b02, b03));
+    let b1 = transpose(mat4x4<f32>(b10, b11, b12, b13));
+    let a0 = mat4x4<f32>(a00, a01, a02, a03);
+    c00 += a0 * b0; c01 += a0 * b1;
+    let a1 = mat4x4<f32>(a10, a11, a12, a13);
+    c10 += a1 * b0; c11 += a1 * b1;
+    let a2 = mat4x4<f32>(a20, a21, a22, a23);
+    c20 += a2 * b0; c21 += a2 * b1;
+    let a3 = mat4x4<f32>(a30, a31, a32, a33);
+    c30 += a3 * b0; c31 += a3 * b1;
   }
   let base = (chunk * params.groups + g) * params.rows * params.taps;
   store_block(base, row0, col0, c00); store_block(base, row0, col0 + 4u, c01);

@@ -38,6 +38,11 @@ export interface ModelEntry<C extends object = object> {
   description: string;
   /** The pixel range the model trains and samples in: data are scaled to it. */
   dataRange: readonly [number, number];
+  /**
+   * The devices the model can train on, when not all: the classical models of seed 002 §1 fit in
+   * float64 on the host and read their batches synchronously, so they need the CPU backend.
+   */
+  devices?: readonly DeviceName[];
   defaults: TrainingDefaults;
   /** The default configuration (saved in checkpoints, so `genlab sample` rebuilds the same model). */
   config: C;

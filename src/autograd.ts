@@ -160,15 +160,23 @@ export function backward(root: Tensor, gradient: Tensor | undefined, opts: { cre
     if (t.requiresGrad && (t.isLeaf || t.retainsGrad)) wanted.add(t);
   }
   const grads = propagate(root, gradient, wanted, createGraph, 'backward');
+  // One gradient tensor may reach several leaves (sum(a + b) hands the same g to a and b): a leaf
+  // adopts it only if no other leaf did; the others get copies, so each .grad is owned once.
+  const adopted = new Set<Tensor>();
   for (const [t, g] of grads) {
     if (t.grad) {
       const sum = keep(ops.add(t.grad, g));
       t.grad.dispose();
-      if (g !== gradient) g.dispose();
       t.grad = sum;
+    } else if (g === gradient || adopted.has(g)) {
+      t.grad = keep(ops.clone(g));
     } else {
-      t.grad = keep(g === gradient ? ops.clone(g) : g);
+      t.grad = keep(g);
+      adopted.add(g);
     }
+  }
+  for (const g of new Set(grads.values())) {
+    if (!adopted.has(g) && g !== gradient) g.dispose();
   }
 }
 

@@ -50,3 +50,17 @@ describe('backward', () => {
     expect(await h!.item()).toBeCloseTo(-Math.sin(0.5), 12);
   });
 });
+
+describe('gradient ownership', () => {
+  it('leaves that receive the same gradient tensor own separate copies (accumulation across backward calls)', async () => {
+    const a = T.tensor([1, 2], { requiresGrad: true });
+    const b = T.tensor([3, 4], { requiresGrad: true });
+    T.sum(T.add(a, b)).backward();
+    expect(a.grad).not.toBe(b.grad);
+    T.sum(T.add(a, b)).backward();
+    expect(await a.grad!.toArray()).toEqual([2, 2]);
+    expect(await b.grad!.toArray()).toEqual([2, 2]);
+    a.grad!.dispose();
+    expect(await b.grad!.toArray()).toEqual([2, 2]);
+  });
+});

@@ -31,8 +31,9 @@ async function timeStep(entry: ModelEntry, config: object, lr: number, device: D
 export async function chooseDevice(
   requested: string | undefined, entry: ModelEntry, config: object, lr: number, sampleBatch: Tensor, log: (line: string) => void,
 ): Promise<DeviceName> {
+  const only = restricted(entry, requested);
+  if (only) return only;
   if (requested === 'cpu') return 'cpu';
-  if (requested !== undefined && requested !== 'webgpu') throw new ArgumentError(`--device must be webgpu or cpu, got '${requested}'`);
   let info: T.DeviceInfo;
   try {
     info = await T.initWebGPU();
@@ -53,10 +54,23 @@ export async function chooseDevice(
   return pick;
 }
 
+/**
+ * Checks `requested`; returns the device when the model leaves no choice (it names one device in
+ * `devices`), else undefined.
+ */
+function restricted(entry: ModelEntry, requested: string | undefined): DeviceName | undefined {
+  if (requested !== undefined && requested !== 'webgpu' && requested !== 'cpu') throw new ArgumentError(`--device must be webgpu or cpu, got '${requested}'`);
+  const allowed = entry.devices;
+  if (!allowed) return undefined;
+  if (requested !== undefined && !allowed.includes(requested)) throw new ArgumentError(`${entry.name} trains on ${allowed.join(' or ')} only, not ${requested}`);
+  return allowed.length === 1 ? allowed[0] : undefined;
+}
+
 /** For work too short to time (sampling): the requested device, else a hardware WebGPU adapter, else the CPU. */
-export async function preferredDevice(requested: string | undefined): Promise<DeviceName> {
+export async function preferredDevice(requested: string | undefined, entry: ModelEntry): Promise<DeviceName> {
+  const only = restricted(entry, requested);
+  if (only) return only;
   if (requested === 'cpu') return 'cpu';
-  if (requested !== undefined && requested !== 'webgpu') throw new ArgumentError(`--device must be webgpu or cpu, got '${requested}'`);
   try {
     const info = await T.initWebGPU();
     return requested === 'webgpu' || !info.isSoftware ? 'webgpu' : 'cpu';

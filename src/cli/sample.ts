@@ -30,7 +30,7 @@ export async function sample(args: SampleArgs): Promise<number> {
   const data = loadDataset(metadata[DATA_KEY] ?? 'mnist', { split: 'test', limit: args.n });
   const transform = rangeTransform(entry.dataRange);
   const real = T.tidy(() => transform(data.images));
-  const device = await preferredDevice(args.device);
+  const device = await preferredDevice(args.device, entry);
   T.manualSeed(args.seed ?? 0);
   const trainer = entry.create({ device, lr: entry.defaults.lr, config });
   loadCheckpoint(dir, { module: trainer.module });

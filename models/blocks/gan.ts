@@ -1,0 +1,126 @@
+/**
+ * Shared pieces of the GANs of seed 002 §3 and seed 003: the two adversarial losses, the
+ * alternating D-then-G update, the DCGAN generator and discriminator trunks, and the Adam setting
+ * every GAN here trains with.
+ *
+ * D maximises log D(x) + log(1 - D(G(z))); with logits l this is the BCE of real -> 1 and
+ * fake -> 0. G minimises log(1 - D(G(z))) in the original minimax game, whose gradient vanishes
+ * exactly when D confidently rejects the fakes (early training): seed 003 ("GANs 학습 in
+ * Practice") replaces it by maximising log D(G(z)), the non-saturating loss, our default.
+ */
+import * as T from '../../src/index.js';
+import { nn, optim } from '../../src/index.js';
+import type { DeviceName, Tensor } from '../../src/index.js';
+
+/** 'non-saturating': min -log D(G(z)) (default). 'minimax': min log(1 - D(G(z))), as in the game's value function. */
+export type GeneratorLoss = 'non-saturating' | 'minimax';
+
+/** BCE-with-logits of real logits against 1 plus fake logits against 0 (≈ 2 ln 2 = 1.386 when D is fooled). */
+export function discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
+  return T.add(T.bceWithLogits(realLogits, T.onesLike(realLogits)), T.bceWithLogits(fakeLogits, T.zerosLike(fakeLogits)));
+}
+
+/** G's loss on D's logits for its fakes. log(1 - sigmoid(l)) = -softplus(l) = -BCE(l, 0). */
+export function generatorLoss(fakeLogits: Tensor, kind: GeneratorLoss): Tensor {
+  return kind === 'minimax'
+    ? T.neg(T.bceWithLogits(fakeLogits, T.zerosLike(fakeLogits)))
+    : T.bceWithLogits(fakeLogits, T.onesLike(fakeLogits));
+}
+
+/** Adam with lr 2e-4 and β1 0.5 (Radford et al.): a lower β1 damps momentum in the moving target of a two-player game. */
+export function ganAdam(module: nn.Module, lr: number): optim.Adam {
+  return new optim.Adam(module.parameters(), { lr, betas: [0.5, 0.999] });
+}
+
+/**
+ * One round of the game (seed 003, "GANs 훈련 과정" (b)-(c)): a D step on real data and detached
+ * fakes, then a G step through D with D's weights frozen (the notes' "분별망이 가중치를 고정"), so
+ * G's loss moves only G. Both losses close over one batch of fakes made by the caller.
+ */
+export function adversarialStep(parts: {
+  d: nn.Module;
+  optD: optim.Optimizer;
+  optG: optim.Optimizer;
+  dLoss: () => Tensor;
+  gLoss: () => Tensor;
+}): { d: Tensor; g: Tensor } {
+  parts.optD.zeroGrad();
+  const d = parts.dLoss();
+  d.backward();
+  parts.optD.step();
+
+  parts.optG.zeroGrad();
+  parts.d.requiresGrad_(false);
+  try {
+    const g = parts.gLoss();
+    g.backward();
+    parts.optG.step();
+    return { d, g };
+  } finally {
+    parts.d.requiresGrad_(true);
+  }
+}
+
+/** Runs `fn` with `g` in eval mode (BN running statistics, so sampling changes no state) and no tape. */
+export function sampleWith<R extends Tensor>(g: nn.Module, fn: () => R): R {
+  g.eval();
+  try {
+    return T.noGrad(() => T.tidy(fn));
+  } finally {
+    g.train();
+  }
+}
+
+/** `n` standard-normal latent codes [n, zDim] on `device`. */
+export const latent = (n: number, zDim: number, device: DeviceName): Tensor => T.randn([n, zDim], { device });
+
+/** `n` uniformly drawn class labels (int32 [n]). */
+export const randomLabels = (n: number, classes: number, device: DeviceName): Tensor => T.randint(0, classes, [n], { device, dtype: 'int32' });
+
+/**
+ * The DCGAN generator of MODELS.md: linear -> 128x7x7, then two transposed convs 4x4 stride 2
+ * (padding 1 exactly doubles the size) to 64x14x14 and 1x28x28. BN + ReLU on every hidden layer
+ * (the notes' "Batch Normalization ... 학습 안정성"); tanh maps the output to the data's [-1, 1].
+ * Initialise the model that holds it with `nn.dcganInit_`.
+ */
+export class DcganGenerator extends nn.Module {
+  net: nn.Sequential;
+
+  constructor(readonly inDim: number, device?: DeviceName) {
+    super();
+    this.net = new nn.Sequential(
+      new nn.Linear(inDim, 128 * 7 * 7, { bias: false, device }), new nn.BatchNorm1d(128 * 7 * 7, { device }), new nn.ReLU(),
+      new nn.Unflatten(1, [128, 7, 7]),
+      new nn.ConvTranspose2d(128, 64, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(64, { device }), new nn.ReLU(),
+      new nn.ConvTranspose2d(64, 1, 4, { stride: 2, padding: 1, device }), new nn.Tanh(),
+    );
+  }
+
+  /** Images [N, 1, 28, 28] in [-1, 1] from codes [N, inDim]. */
+  forward(v: Tensor): Tensor {
+    return this.net.forward(v);
+  }
+}
+
+/**
+ * The DCGAN discriminator trunk: the generator mirrored, strided 4x4 convs 28 -> 14 -> 7 with
+ * LeakyReLU(0.2) (no pooling: the stride learns its own downsampling), BN on the inner layer
+ * only (not on the input, as in DCGAN), flattened to features [N, 128*7*7] for the heads.
+ */
+export class DcganDiscriminatorTrunk extends nn.Module {
+  static readonly features = 128 * 7 * 7;
+  net: nn.Sequential;
+
+  constructor(inChannels: number, device?: DeviceName) {
+    super();
+    this.net = new nn.Sequential(
+      new nn.Conv2d(inChannels, 64, 4, { stride: 2, padding: 1, device }), new nn.LeakyReLU(0.2),
+      new nn.Conv2d(64, 128, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(128, { device }), new nn.LeakyReLU(0.2),
+      new nn.Flatten(),
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.net.forward(x);
+  }
+}

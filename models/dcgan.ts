@@ -1,0 +1,75 @@
+/**
+ * DCGAN, the deep convolutional GAN (MODELS.md "GANs": dcgan; seed 002 §3.1-3.2 with its
+ * Fashion-MNIST bag example, seed 000 §6).
+ *
+ * Model: G maps z ~ N(0, I_100) by a linear layer to 128x7x7 and up by transposed convs 4x4
+ * stride 2 to 64x14x14 and 1x28x28; BN + ReLU inside, tanh out. D mirrors it: strided convs
+ * 28 -> 14 -> 7 with LeakyReLU(0.2), BN inside, then a single linear logit. The notes' DCGAN
+ * rules: no pooling (strides up- and downsample), batch norm, no fully connected hidden layers.
+ * Loss: BCE-with-logits for D (real -> 1, fake -> 0); non-saturating -log D(G(z)) for G by
+ * default, the minimax log(1 - D(G(z))) with `generatorLoss: 'minimax'`. One D step, then one
+ * G step against the frozen D (the notes' "분별망 가중치를 고정"); Adam 2e-4, β1 0.5.
+ * Sampling: z ~ N(0, I) through G in eval mode (BN running statistics).
+ *
+ * The seed-002 example trains on one Fashion-MNIST class, bags (label 8):
+ * `genlab train dcgan --data <an IDX file of the bags>` (see examples/fashion-bags.ts).
+ */
+import * as T from '../src/index.js';
+import { nn } from '../src/index.js';
+import type { DeviceName, Tensor } from '../src/index.js';
+import {
+  DcganDiscriminatorTrunk, DcganGenerator, adversarialStep, discriminatorLoss, ganAdam, generatorLoss, latent, sampleWith, type GeneratorLoss,
+} from './blocks/gan.js';
+import { registerModel, type Trainer } from './registry.js';
+
+export interface DcganConfig {
+  zDim: number;
+  generatorLoss: GeneratorLoss;
+}
+
+export class Dcgan extends nn.Module {
+  generator: DcganGenerator;
+  discriminator: nn.Sequential;
+
+  constructor(readonly config: DcganConfig = { zDim: 100, generatorLoss: 'non-saturating' }, device?: DeviceName) {
+    super();
+    this.generator = new DcganGenerator(config.zDim, device);
+    this.discriminator = new nn.Sequential(new DcganDiscriminatorTrunk(1, device), new nn.Linear(DcganDiscriminatorTrunk.features, 1, { device }));
+    nn.dcganInit_(this);
+  }
+
+  generate(n: number): Tensor {
+    return this.generator.forward(latent(n, this.config.zDim, this.generator.parameters()[0]!.device));
+  }
+}
+
+export function createDcgan(opts: { device: DeviceName; lr: number; config: DcganConfig }): Trainer {
+  const model = new Dcgan(opts.config, opts.device);
+  const d = model.discriminator;
+  const optD = ganAdam(d, opts.lr);
+  const optG = ganAdam(model.generator, opts.lr);
+  return {
+    module: model,
+    optimizers: { d: optD, g: optG },
+    trainStep(images) {
+      return T.tidy(() => {
+        const fake = model.generate(images.shape[0]!);
+        return adversarialStep({
+          d, optD, optG,
+          dLoss: () => discriminatorLoss(d.forward(images), d.forward(fake.detach())),
+          gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
+        });
+      });
+    },
+    sample: (n) => sampleWith(model.generator, () => model.generate(n)),
+  };
+}
+
+registerModel<DcganConfig>({
+  name: 'dcgan',
+  description: 'DCGAN: convT generator 7->14->28 with BN + ReLU, strided-conv LeakyReLU discriminator, BCE',
+  dataRange: [-1, 1],
+  defaults: { batch: 64, lr: 2e-4, steps: 1500, sampleEvery: 250 },
+  config: { zDim: 100, generatorLoss: 'non-saturating' },
+  create: createDcgan,
+});

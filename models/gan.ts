@@ -1,0 +1,80 @@
+/**
+ * GAN, the original fully connected one (MODELS.md "GANs": gan; seed 002 §3.1, seed 000 §5,
+ * seed 003 "GANs 구조").
+ *
+ * Model: a generator G maps noise z ~ N(0, I_64) through 64 -> 256 -> 512 -> 784 (ReLU, tanh
+ * output, so images are in the data's [-1, 1]); a discriminator D maps an image through
+ * 784 -> 512 -> 256 -> 1 (LeakyReLU 0.2) to the logit of "real".
+ * Loss: the two-player game min_G max_D E log D(x) + E log(1 - D(G(z))): D is trained with
+ * BCE-with-logits (real -> 1, fake -> 0); G with the non-saturating -log D(G(z)) by default, or
+ * the saturating minimax log(1 - D(G(z))) with `generatorLoss: 'minimax'` (seed 003 explains why
+ * the first learns faster). One D step, then one G step against the frozen D; Adam 2e-4, β1 0.5.
+ * Sampling: draw z ~ N(0, I) and run G; D is not needed after training.
+ */
+import * as T from '../src/index.js';
+import { nn } from '../src/index.js';
+import type { DeviceName, Tensor } from '../src/index.js';
+import { adversarialStep, discriminatorLoss, ganAdam, generatorLoss, latent, sampleWith, type GeneratorLoss } from './blocks/gan.js';
+import { registerModel, type Trainer } from './registry.js';
+
+export interface GanConfig {
+  zDim: number;
+  generatorLoss: GeneratorLoss;
+}
+
+export class Gan extends nn.Module {
+  generator: nn.Sequential;
+  discriminator: nn.Sequential;
+
+  constructor(readonly config: GanConfig = { zDim: 64, generatorLoss: 'non-saturating' }, device?: DeviceName) {
+    super();
+    this.generator = new nn.Sequential(
+      new nn.Linear(config.zDim, 256, { device }), new nn.ReLU(),
+      new nn.Linear(256, 512, { device }), new nn.ReLU(),
+      new nn.Linear(512, 784, { device }), new nn.Tanh(), new nn.Unflatten(1, [1, 28, 28]),
+    );
+    this.discriminator = new nn.Sequential(
+      new nn.Flatten(),
+      new nn.Linear(784, 512, { device }), new nn.LeakyReLU(0.2),
+      new nn.Linear(512, 256, { device }), new nn.LeakyReLU(0.2),
+      new nn.Linear(256, 1, { device }),
+    );
+    nn.dcganInit_(this);
+  }
+
+  /** Images [n, 1, 28, 28] in [-1, 1] from fresh noise. */
+  generate(n: number): Tensor {
+    return this.generator.forward(latent(n, this.config.zDim, this.generator.parameters()[0]!.device));
+  }
+}
+
+export function createGan(opts: { device: DeviceName; lr: number; config: GanConfig }): Trainer {
+  const model = new Gan(opts.config, opts.device);
+  const d = model.discriminator;
+  const optD = ganAdam(d, opts.lr);
+  const optG = ganAdam(model.generator, opts.lr);
+  return {
+    module: model,
+    optimizers: { d: optD, g: optG },
+    trainStep(images) {
+      return T.tidy(() => {
+        const fake = model.generate(images.shape[0]!);
+        return adversarialStep({
+          d, optD, optG,
+          dLoss: () => discriminatorLoss(d.forward(images), d.forward(fake.detach())),
+          gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
+        });
+      });
+    },
+    sample: (n) => sampleWith(model.generator, () => model.generate(n)),
+  };
+}
+
+registerModel<GanConfig>({
+  name: 'gan',
+  description: 'GAN with MLP G 64-256-512-784 and D 784-512-256-1, BCE, non-saturating G loss',
+  dataRange: [-1, 1],
+  defaults: { batch: 64, lr: 2e-4, steps: 3000, sampleEvery: 500 },
+  config: { zDim: 64, generatorLoss: 'non-saturating' },
+  create: createGan,
+});
