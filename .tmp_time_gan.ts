@@ -8,7 +8,7 @@ T.manualSeed(0);
 const e = getModel(name);
 const tr = e.create({ device, lr: 2e-4, config: e.config });
 const x = T.sub(T.mul(T.rand([64,1,28,28], {device}), 2), 1);
-for (let i = 0; i < 6; i++) {
+for (let i = 0; i < (Number(process.argv[4]) || 4); i++) {
   const t0 = performance.now();
   const l = tr.trainStep(x);
   const v = await l.d!.item(); const g = await l.g!.item();

@@ -16,6 +16,7 @@ const dev = { device: 'webgpu' as const };
 const cases = [
   ['conv2 s2', [64, 32, 28, 28], [64, 32, 3, 3], [64, 64, 14, 14], { stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }],
   ['convT1 (as conv 14->7)', [64, 32, 14, 14], [64, 32, 4, 4], [64, 64, 7, 7], { stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }],
+  ['depthwise', [64, 64, 28, 28], [64, 1, 3, 3], [64, 64, 28, 28], { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 64 }],
   ['conv1 s1', [64, 1, 28, 28], [32, 1, 3, 3], [64, 32, 28, 28], { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 }],
 ] as const;
 const filter = process.argv[3];

@@ -68,7 +68,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0), // Dawn keeps the event loop alive
   (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    // Our own argument errors need no stack trace.
+    console.error(err instanceof Error ? (err.message.startsWith('bench:') ? err.message : (err.stack ?? err.message)) : err);
     process.exit(1);
   },
 );

@@ -1,7 +1,7 @@
 // Direct convolution: one output element per thread, looping over its taps. The same correlation
-// form and Params as conv2d_gemm.wgsl (conv2d forward, and one stride phase of the input
-// gradient), for shapes where a 16-row register tile would mostly idle: few rows per group
-// (depthwise convolutions, RGB outputs) or very few output positions.
+// as conv2d_gemm.wgsl (conv2d forward, and one stride phase of the input gradient) reading the
+// weights in place (OIHW), for outputs too small for a register tile (a few rows and positions,
+// such as a critic's final 1x1 output).
 
 struct Params {
   rows: u32,
@@ -83,19 +83,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let plane = params.src_h * params.src_w;
   let a_origin = params.a_base + g * params.a_group + r * params.a_row;
   var acc = 0.0;
-  // Branch-free taps (a clamped read, then a select): divergent branches are slow on CPU adapters.
   for (var c = 0u; c < params.taps_c; c++) {
-    let channel = i32((n * params.src_channels + g * params.taps_c + c) * plane);
+    let channel = (n * params.src_channels + g * params.taps_c + c) * plane;
     for (var th = 0u; th < params.taps_h; th++) {
       let y = row0 + i32(th) * params.tap_h;
-      let y_ok = y >= 0 && y < i32(params.src_h);
-      let row = channel + y * i32(params.src_w);
+      if (y < 0 || y >= i32(params.src_h)) { continue; }
+      let row = channel + u32(y) * params.src_w;
       let a_row = a_origin + c * params.a_chan + th * params.a_th;
       for (var tw = 0u; tw < params.taps_w; tw++) {
         let x = col0 + i32(tw) * params.tap_w;
-        let ok = y_ok && x >= 0 && x < i32(params.src_w);
-        let v = src[u32(select(0, row + x, ok))];
-        acc += weight[a_row + tw * params.a_tw] * select(0.0, v, ok);
+        if (x >= 0 && x < i32(params.src_w)) { acc += weight[a_row + tw * params.a_tw] * src[row + u32(x)]; }
       }
     }
   }

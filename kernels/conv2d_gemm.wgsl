@@ -7,13 +7,16 @@
 // row is oh*stride - pad + kh*dilation. Input gradient: the host splits the output into stride
 // phases; within one phase only every (stride / gcd)-th kernel row can reach an output row, at a
 // fixed offset, so each phase is a stride-1 correlation over gy with no wasted taps (a 2x2-stride
-// transposed conv does a quarter of the naive work). Strides and offsets in Params say where A,
-// src and out elements live; nothing else differs.
+// transposed conv does a quarter of the naive work). Strides and offsets in Params say where src
+// and out elements live; A arrives packed by the host (see Params).
 //
-// Each thread owns a 16 x 8 tile of out (16 rows, 8 positions) in eight named mat4x4 registers
-// (arrays are slow on CPU adapters) and adds one rank-1 product per tap. No workgroup memory and
-// no barriers: on CPU adapters (SwiftShader) caches do that job and barriers are costly. Rows past
-// the end are clamped when loading and skipped when storing; positions past the end gather zeros.
+// Each thread owns a tile of out in eight named mat4x4 registers (arrays are slow on CPU
+// adapters): 16 rows x 8 positions, or with NARROW 4 rows x 32 positions for correlations with
+// few rows (RGB outputs, one input channel). It steps four taps at a time, so each step is a few
+// 4x4 matrix products and the accumulators are touched once per four rank-1 updates. No workgroup
+// memory and no barriers: on CPU adapters (SwiftShader) caches do that job and barriers are
+// costly. Rows past the end are clamped when loading and skipped when storing; positions past the
+// end gather zeros.
 
 struct Params {
   rows: u32,
@@ -52,6 +55,7 @@ struct Params {
 override HAS_BIAS: bool = false;
 // 0 none, 1 relu, 2 leakyRelu, 3 tanh, 4 sigmoid, 5 silu (EPILOGUES in src/backend/webgpu/conv.ts).
 override ACTIVATION: u32 = 0u;
+override NARROW: bool = false;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
@@ -77,7 +81,8 @@ fn sigmoid(v: vec4<f32>) -> vec4<f32> {
 }
 
 // The source values of four positions (rows `rows`, columns `cols` before the tap offsets) at tap
-// (c, th, tw) of sample n and group g; zero outside the source and for a tap past the end.
+// (c, th, tw) of the sample and group whose source plane 0 starts at `base`; zero outside the
+// source and for a tap past the end.
 fn gather(base: i32, c: u32, th: u32, tw: u32, rows: vec4<i32>, cols: vec4<i32>, valid: bool) -> vec4<f32> {
   let r = rows + i32(th) * params.tap_h;
   let q = cols + i32(tw) * params.tap_w;
@@ -86,9 +91,31 @@ fn gather(base: i32, c: u32, th: u32, tw: u32, rows: vec4<i32>, cols: vec4<i32>,
   return select(vec4<f32>(0.0), vec4<f32>(src[i.x], src[i.y], src[i.z], src[i.w]), ok);
 }
 
-// Four rows of A (a row block at `at`) at flat tap k; zero past the last tap.
+// Four consecutive taps: their (c, th, tw) and whether each is before the end.
+struct Step {
+  c: vec4<u32>,
+  th: vec4<u32>,
+  tw: vec4<u32>,
+  valid: vec4<bool>,
+}
+
+// B block: rows are the step's taps, columns four positions.
+fn b_block(base: i32, s: Step, rows: vec4<i32>, cols: vec4<i32>) -> mat4x4<f32> {
+  return transpose(mat4x4<f32>(
+    gather(base, s.c.x, s.th.x, s.tw.x, rows, cols, s.valid.x),
+    gather(base, s.c.y, s.th.y, s.tw.y, rows, cols, s.valid.y),
+    gather(base, s.c.z, s.th.z, s.tw.z, rows, cols, s.valid.z),
+    gather(base, s.c.w, s.th.w, s.tw.w, rows, cols, s.valid.w)));
+}
+
+// Four rows of A (the row block at `at`) at flat tap k; zero past the last tap.
 fn load_a(at: u32, k: u32, valid: bool) -> vec4<f32> {
   return select(vec4<f32>(0.0), weight[at + select(0u, k, valid) * params.a_tap], valid);
+}
+
+// A block: columns are the step's taps (from flat tap k), rows four output rows.
+fn a_block(at: u32, k: u32, s: Step) -> mat4x4<f32> {
+  return mat4x4<f32>(load_a(at, k, s.valid.x), load_a(at, k + 1u, s.valid.y), load_a(at, k + 2u, s.valid.z), load_a(at, k + 3u, s.valid.w));
 }
 
 // The next tap in (c, th, tw) order.
@@ -113,13 +140,13 @@ fn store_block(n: u32, g: u32, row0: u32, col0: u32, blk: mat4x4<f32>) {
     let r = g * params.rows + min(vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.rows - 1u));
     shift = vec4<f32>(bias[r.x], bias[r.y], bias[r.z], bias[r.w]);
   }
+  let rows = params.rows - row0;
   for (var c = 0u; c < 4u; c++) {
     let col = col0 + c;
     if (col >= cols) { return; }
     let ch = col / params.cols_w;
     let at = base + ch * params.out_h + (col - ch * params.cols_w) * params.out_w + (g * params.rows + row0) * params.out_chan;
     let v = activate(blk[c] + shift);
-    let rows = params.rows - row0;
     out[at] = v.x;
     if (rows > 1u) { out[at + params.out_chan] = v.y; }
     if (rows > 2u) { out[at + 2u * params.out_chan] = v.z; }
@@ -127,7 +154,7 @@ fn store_block(n: u32, g: u32, row0: u32, col0: u32, blk: mat4x4<f32>) {
   }
 }
 
-// Source rows and columns of the four positions col0..col0+3 (a row far out of range past the end).
+// Source rows of the four positions col0..col0+3 (a row far out of range past the end).
 fn position_rows(col0: u32) -> vec4<i32> {
   let col = vec4<u32>(col0) + vec4<u32>(0u, 1u, 2u, 3u);
   let rows = vec4<i32>(col / params.cols_w) * params.row_mul + params.row_base;
@@ -141,8 +168,8 @@ fn position_cols(col0: u32) -> vec4<i32> {
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row0 = gid.y * 16u;
-  let col0 = gid.x * 8u;
+  let row0 = gid.y * select(16u, 4u, NARROW);
+  let col0 = gid.x * select(8u, 32u, NARROW);
   if (row0 >= params.rows || col0 >= params.cols_h * params.cols_w) { return; }
   let n = gid.z / params.groups;
   let g = gid.z - n * params.groups;
@@ -154,60 +181,73 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let a1_at = g * params.a_group + min(row_block + 1u, last_block);
   let a2_at = g * params.a_group + min(row_block + 2u, last_block);
   let a3_at = g * params.a_group + min(row_block + 3u, last_block);
-  let rows0 = position_rows(col0);
-  let rows1 = position_rows(col0 + 4u);
-  let cols0 = position_cols(col0);
-  let cols1 = position_cols(col0 + 4u);
+  // Position blocks: two (wide tile) or eight (narrow tile).
+  let pr0 = position_rows(col0); let pc0 = position_cols(col0);
+  let pr1 = position_rows(col0 + 4u); let pc1 = position_cols(col0 + 4u);
+  var pr2: vec4<i32>; var pc2: vec4<i32>; var pr3: vec4<i32>; var pc3: vec4<i32>;
+  var pr4: vec4<i32>; var pc4: vec4<i32>; var pr5: vec4<i32>; var pc5: vec4<i32>;
+  var pr6: vec4<i32>; var pc6: vec4<i32>; var pr7: vec4<i32>; var pc7: vec4<i32>;
+  if (NARROW) {
+    pr2 = position_rows(col0 + 8u); pc2 = position_cols(col0 + 8u);
+    pr3 = position_rows(col0 + 12u); pc3 = position_cols(col0 + 12u);
+    pr4 = position_rows(col0 + 16u); pc4 = position_cols(col0 + 16u);
+    pr5 = position_rows(col0 + 20u); pc5 = position_cols(col0 + 20u);
+    pr6 = position_rows(col0 + 24u); pc6 = position_cols(col0 + 24u);
+    pr7 = position_rows(col0 + 28u); pc7 = position_cols(col0 + 28u);
+  }
 
-  var c00: mat4x4<f32>; var c01: mat4x4<f32>;
-  var c10: mat4x4<f32>; var c11: mat4x4<f32>;
-  var c20: mat4x4<f32>; var c21: mat4x4<f32>;
-  var c30: mat4x4<f32>; var c31: mat4x4<f32>;
+  // Wide: c0..c7 = (row block, position block) (0,0) (0,1) (1,0) (1,1) ... (3,1).
+  // Narrow: c0..c7 = row block 0 with position blocks 0..7.
+  var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>;
+  var c4: mat4x4<f32>; var c5: mat4x4<f32>; var c6: mat4x4<f32>; var c7: mat4x4<f32>;
   let base = i32((n * params.src_channels + g * params.taps_c) * params.src_h * params.src_w);
   let taps = params.taps_c * params.taps_h * params.taps_w;
   var c = 0u;
   var th = 0u;
   var tw = 0u;
-  // Four taps per step: the accumulators are read and written once per four rank-1 products.
   for (var k = 0u; k < taps; k += 4u) {
-    let v0 = k < taps;
-    let b00 = gather(base, c, th, tw, rows0, cols0, v0);
-    let b10 = gather(base, c, th, tw, rows1, cols1, v0);
-    let a00 = load_a(a0_at, k, v0); let a10 = load_a(a1_at, k, v0);
-    let a20 = load_a(a2_at, k, v0); let a30 = load_a(a3_at, k, v0);
+    var s: Step;
+    s.c.x = c; s.th.x = th; s.tw.x = tw;
     advance(&c, &th, &tw);
-    let v1 = k + 1u < taps;
-    let b01 = gather(base, c, th, tw, rows0, cols0, v1);
-    let b11 = gather(base, c, th, tw, rows1, cols1, v1);
-    let a01 = load_a(a0_at, k + 1u, v1); let a11 = load_a(a1_at, k + 1u, v1);
-    let a21 = load_a(a2_at, k + 1u, v1); let a31 = load_a(a3_at, k + 1u, v1);
+    s.c.y = c; s.th.y = th; s.tw.y = tw;
     advance(&c, &th, &tw);
-    let v2 = k + 2u < taps;
-    let b02 = gather(base, c, th, tw, rows0, cols0, v2);
-    let b12 = gather(base, c, th, tw, rows1, cols1, v2);
-    let a02 = load_a(a0_at, k + 2u, v2); let a12 = load_a(a1_at, k + 2u, v2);
-    let a22 = load_a(a2_at, k + 2u, v2); let a32 = load_a(a3_at, k + 2u, v2);
+    s.c.z = c; s.th.z = th; s.tw.z = tw;
     advance(&c, &th, &tw);
-    let v3 = k + 3u < taps;
-    let b03 = gather(base, c, th, tw, rows0, cols0, v3);
-    let b13 = gather(base, c, th, tw, rows1, cols1, v3);
-    let a03 = load_a(a0_at, k + 3u, v3); let a13 = load_a(a1_at, k + 3u, v3);
-    let a23 = load_a(a2_at, k + 3u, v3); let a33 = load_a(a3_at, k + 3u, v3);
+    s.c.w = c; s.th.w = th; s.tw.w = tw;
     advance(&c, &th, &tw);
-    // Columns of A_i are taps (rows down); rows of B_j are taps (positions across).
-    let b0 = transpose(mat4x4<f32>(b00, b01, b02, b03));
-    let b1 = transpose(mat4x4<f32>(b10, b11, b12, b13));
-    let a0 = mat4x4<f32>(a00, a01, a02, a03);
-    c00 += a0 * b0; c01 += a0 * b1;
-    let a1 = mat4x4<f32>(a10, a11, a12, a13);
-    c10 += a1 * b0; c11 += a1 * b1;
-    let a2 = mat4x4<f32>(a20, a21, a22, a23);
-    c20 += a2 * b0; c21 += a2 * b1;
-    let a3 = mat4x4<f32>(a30, a31, a32, a33);
-    c30 += a3 * b0; c31 += a3 * b1;
+    s.valid = vec4<u32>(k) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(taps);
+    let a0 = a_block(a0_at, k, s);
+    let b0 = b_block(base, s, pr0, pc0);
+    let b1 = b_block(base, s, pr1, pc1);
+    c0 += a0 * b0; c1 += a0 * b1;
+    if (NARROW) {
+      let b2 = b_block(base, s, pr2, pc2);
+      let b3 = b_block(base, s, pr3, pc3);
+      c2 += a0 * b2; c3 += a0 * b3;
+      let b4 = b_block(base, s, pr4, pc4);
+      let b5 = b_block(base, s, pr5, pc5);
+      c4 += a0 * b4; c5 += a0 * b5;
+      let b6 = b_block(base, s, pr6, pc6);
+      let b7 = b_block(base, s, pr7, pc7);
+      c6 += a0 * b6; c7 += a0 * b7;
+    } else {
+      let a1 = a_block(a1_at, k, s);
+      c2 += a1 * b0; c3 += a1 * b1;
+      let a2 = a_block(a2_at, k, s);
+      c4 += a2 * b0; c5 += a2 * b1;
+      let a3 = a_block(a3_at, k, s);
+      c6 += a3 * b0; c7 += a3 * b1;
+    }
   }
-  store_block(n, g, row0, col0, c00); store_block(n, g, row0, col0 + 4u, c01);
-  store_block(n, g, row0 + 4u, col0, c10); store_block(n, g, row0 + 4u, col0 + 4u, c11);
-  store_block(n, g, row0 + 8u, col0, c20); store_block(n, g, row0 + 8u, col0 + 4u, c21);
-  store_block(n, g, row0 + 12u, col0, c30); store_block(n, g, row0 + 12u, col0 + 4u, c31);
+  if (NARROW) {
+    store_block(n, g, row0, col0, c0); store_block(n, g, row0, col0 + 4u, c1);
+    store_block(n, g, row0, col0 + 8u, c2); store_block(n, g, row0, col0 + 12u, c3);
+    store_block(n, g, row0, col0 + 16u, c4); store_block(n, g, row0, col0 + 20u, c5);
+    store_block(n, g, row0, col0 + 24u, c6); store_block(n, g, row0, col0 + 28u, c7);
+  } else {
+    store_block(n, g, row0, col0, c0); store_block(n, g, row0, col0 + 4u, c1);
+    store_block(n, g, row0 + 4u, col0, c2); store_block(n, g, row0 + 4u, col0 + 4u, c3);
+    store_block(n, g, row0 + 8u, col0, c4); store_block(n, g, row0 + 8u, col0 + 4u, c5);
+    store_block(n, g, row0 + 12u, col0, c6); store_block(n, g, row0 + 12u, col0 + 4u, c7);
+  }
 }

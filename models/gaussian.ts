@@ -30,7 +30,7 @@ export class Gaussian extends nn.Module {
   /** Images merged into the estimate so far. */
   count!: Tensor;
 
-  constructor(readonly config: GaussianConfig = { ridge: 0.01 }) {
+  constructor(readonly config: GaussianConfig = { ridge: 1e-4 }) {
     super();
     this.registerBuffer('mean', f64([DIM]));
     this.registerBuffer('covariance', f64([DIM, DIM]));
@@ -115,6 +115,6 @@ registerModel<GaussianConfig>({
   dataRange: [0, 1],
   devices: ['cpu'],
   defaults: { batch: 500, lr: 1, steps: 20, sampleEvery: 0 },
-  config: { ridge: 0.01 },
+  config: { ridge: 1e-4 },
   create: createGaussian,
 });

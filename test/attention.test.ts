@@ -95,6 +95,17 @@ describe('scaledDotProductAttention', () => {
     };
     gradcheck(crossPenalty, [randomF64([1, 2, 3, 2]), randomF64([1, 2, 5, 2]), randomF64([1, 2, 5, 2])]);
   });
+  it('the fused backward (plain backward) equals the differentiable one (createGraph)', () => {
+    const inputs = [randomF64([2, 3, 5, 4]), randomF64([2, 3, 7, 4]), randomF64([2, 3, 7, 6])].map((t) => t.requiresGrad_());
+    const w = randomF64([2, 3, 5, 6]);
+    const mask = T.tensor([[true, false, true, true, true, false, true]]);
+    for (const opts of [{}, { causal: true }, { mask }] as T.AttentionOptions[]) {
+      const loss = () => T.sum(T.mul(T.scaledDotProductAttention(inputs[0]!, inputs[1]!, inputs[2]!, opts), w));
+      const fused = T.gradients(loss(), inputs);
+      const composed = T.gradients(loss(), inputs, { createGraph: true });
+      fused.forEach((g, i) => expect(maxAbsDiff(g, composed[i]!)).toBeLessThan(1e-13));
+    }
+  });
   it('a query that may see no key gets zeros and zero gradients', () => {
     const [q, k, v] = [randomF64([3, 2]), randomF64([4, 2]), randomF64([4, 2])].map((t) => t.requiresGrad_());
     const mask = T.tensor([[true, false, false, true], [false, false, false, false], [true, true, true, true]]);

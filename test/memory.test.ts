@@ -78,3 +78,17 @@ describe('memory', () => {
     expect(T.memory().pooledBytes).toBeGreaterThan(0);
   });
 });
+
+describe('no hidden references', () => {
+  it('composite ops and scalar operands free their intermediates at once when no gradient is recorded', () => {
+    const a = T.randn([3, 4, 5]);
+    const b = T.randn([5, 2]);
+    const ints = T.arange(3);
+    const before = T.memory();
+    for (const make of [() => T.matmul(a, b), () => T.mul(a, 2), () => T.mean(a, 1), () => T.variance(a), () => T.logsumexp(a, -1), () => T.exp(ints)]) {
+      make().dispose();
+      expect(T.memory().liveTensors).toBe(before.liveTensors);
+      expect(T.memory().liveBytes).toBe(before.liveBytes);
+    }
+  });
+});

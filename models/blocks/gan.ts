@@ -78,21 +78,23 @@ export const latent = (n: number, zDim: number, device: DeviceName): Tensor => T
 export const randomLabels = (n: number, classes: number, device: DeviceName): Tensor => T.randint(0, classes, [n], { device, dtype: 'int32' });
 
 /**
- * The DCGAN generator of MODELS.md: linear -> 128x7x7, then two transposed convs 4x4 stride 2
- * (padding 1 exactly doubles the size) to 64x14x14 and 1x28x28. BN + ReLU on every hidden layer
- * (the notes' "Batch Normalization ... 학습 안정성"); tanh maps the output to the data's [-1, 1].
- * Initialise the model that holds it with `nn.dcganInit_`.
+ * The DCGAN generator of MODELS.md: linear -> (2w)x7x7, then two transposed convs 4x4 stride 2
+ * (padding 1 exactly doubles the size) to w x14x14 and 1x28x28, with w = `width` (64: 128x7x7 ->
+ * 64x14x14 as in MODELS.md). BN + ReLU on every hidden layer (the notes' "Batch Normalization ...
+ * 학습 안정성"); tanh maps the output to the data's [-1, 1]. Initialise the model that holds it
+ * with `nn.dcganInit_`.
  */
 export class DcganGenerator extends nn.Module {
   net: nn.Sequential;
 
-  constructor(readonly inDim: number, device?: DeviceName) {
+  constructor(readonly inDim: number, width = 64, device?: DeviceName) {
     super();
+    const top = 2 * width;
     this.net = new nn.Sequential(
-      new nn.Linear(inDim, 128 * 7 * 7, { bias: false, device }), new nn.BatchNorm1d(128 * 7 * 7, { device }), new nn.ReLU(),
-      new nn.Unflatten(1, [128, 7, 7]),
-      new nn.ConvTranspose2d(128, 64, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(64, { device }), new nn.ReLU(),
-      new nn.ConvTranspose2d(64, 1, 4, { stride: 2, padding: 1, device }), new nn.Tanh(),
+      new nn.Linear(inDim, top * 7 * 7, { bias: false, device }), new nn.BatchNorm1d(top * 7 * 7, { device }), new nn.ReLU(),
+      new nn.Unflatten(1, [top, 7, 7]),
+      new nn.ConvTranspose2d(top, width, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(width, { device }), new nn.ReLU(),
+      new nn.ConvTranspose2d(width, 1, 4, { stride: 2, padding: 1, device }), new nn.Tanh(),
     );
   }
 
@@ -103,19 +105,21 @@ export class DcganGenerator extends nn.Module {
 }
 
 /**
- * The DCGAN discriminator trunk: the generator mirrored, strided 4x4 convs 28 -> 14 -> 7 with
- * LeakyReLU(0.2) (no pooling: the stride learns its own downsampling), BN on the inner layer
- * only (not on the input, as in DCGAN), flattened to features [N, 128*7*7] for the heads.
+ * The DCGAN discriminator trunk: the generator mirrored, strided 4x4 convs 28 -> 14 -> 7 to w and
+ * 2w channels with LeakyReLU(0.2) (no pooling: the stride learns its own downsampling), BN on the
+ * inner layer only (not on the input, as in DCGAN), flattened to `features` [N, 2w*7*7] for the
+ * heads, which are single linear layers (no fully connected hidden layers).
  */
 export class DcganDiscriminatorTrunk extends nn.Module {
-  static readonly features = 128 * 7 * 7;
+  readonly features: number;
   net: nn.Sequential;
 
-  constructor(inChannels: number, device?: DeviceName) {
+  constructor(inChannels: number, width = 64, device?: DeviceName) {
     super();
+    this.features = 2 * width * 7 * 7;
     this.net = new nn.Sequential(
-      new nn.Conv2d(inChannels, 64, 4, { stride: 2, padding: 1, device }), new nn.LeakyReLU(0.2),
-      new nn.Conv2d(64, 128, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(128, { device }), new nn.LeakyReLU(0.2),
+      new nn.Conv2d(inChannels, width, 4, { stride: 2, padding: 1, device }), new nn.LeakyReLU(0.2),
+      new nn.Conv2d(width, 2 * width, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(2 * width, { device }), new nn.LeakyReLU(0.2),
       new nn.Flatten(),
     );
   }

@@ -146,7 +146,7 @@ export function symmetricEigen(a: Float64Array, n: number, sweeps = 50): { value
 export function topEigen(a: Float64Array, n: number, k: number, start: ArrayLike<number>, iterations = 40): { values: Float64Array; vectors: Float64Array } {
   const m = start.length / n;
   if (!Number.isInteger(m) || m < k) throw new ArgumentError(`topEigen: start must hold n*m numbers with m >= k=${k}, got ${start.length}`);
-  let q = Float64Array.from(start);
+  let q: Float64Array = Float64Array.from(start);
   orthonormalizeColumns(q, n, m);
   for (let it = 0; it < iterations; it++) {
     q = matmul(a, q, n, n, m);

@@ -4,11 +4,12 @@
  * leading dims ([B, H, L, D], [B, L, D] or [L, D]).
  *
  * The forward pass is one fused backend primitive (flash-style on WebGPU: the Lq x Lk score
- * matrix never exists in memory) that also returns each row's log-sum-exp. The backward pass
- * recomputes the probabilities from that log-sum-exp with ordinary ops (two matmuls and an
- * elementwise exp) instead of storing them, and is itself differentiable, so attention works under
- * gradient penalties. `attentionReference` is the plain matmul + softmax + matmul composition the
- * fused kernel is tested against.
+ * matrix never exists in memory) that also returns each row's log-sum-exp; nothing else is saved.
+ * The backward pass recomputes the probabilities from that log-sum-exp: in fused backend kernels
+ * for a plain backward, or, when the backward is itself recorded (createGraph: gradient penalties,
+ * second derivatives) or a float mask needs its gradient, as differentiable ops (matmuls and an
+ * elementwise exp). `attentionReference` is the plain matmul + softmax + matmul composition the
+ * fused kernels are tested against.
  *
  * Masks: a bool mask marks the keys a query may attend to (true = attend), as PyTorch's bool
  * attn_mask; a float mask is added to the scores (and gets a gradient). `causal` lets query i see
@@ -136,7 +137,8 @@ function attentionBackward(g: Tensor, p: Prepared, out: Tensor, lse: Tensor): Te
   const delta = sum(mul(g, out), -1, true);
   if (isGradEnabled() || p.mask?.requiresGrad) return composedBackward(g, p, lse, delta);
   const backend = checkInputs('scaledDotProductAttention', g);
-  const grads = backend.attentionBackward(p.q, p.k, p.v, p.mask, lse, delta, g, { scale: p.scale, causal: p.causal });
+  const args = { scale: p.scale, causal: p.causal };
+  const grads = backend.attentionBackward(p.q, p.k, p.v, p.mask, lse, reshape(delta, lse.shape), g, args);
   return [p.q, p.k, p.v].map((t, i) => wrap(backend, grads[i]!, t.shape, t.dtype));
 }
 

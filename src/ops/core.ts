@@ -6,7 +6,8 @@ import type { Backend, DType, DeviceName, HostArray, Storage } from '../backend/
 import { DTYPE_BYTES, isFloat } from '../backend/backend.js';
 import { getBackend, getDefaultDevice } from '../backend/registry.js';
 import { ArgumentError, DTypeError, DeviceError, ShapeError, fmtShape } from '../errors.js';
-import { StorageHandle } from '../memory.js';
+import { StorageHandle, tidy } from '../memory.js';
+import { isGradEnabled } from '../autograd.js';
 import { numel, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -100,6 +101,21 @@ export function lift(op: string, a: TensorLike, b: TensorLike, device?: DeviceNa
   const tb = b instanceof Tensor ? b : scalarTensor(Number(b), dtype, device);
   checkInputs(op, ta, tb);
   return [ta, tb];
+}
+
+/**
+ * Run a composition of ops (mean = sum / n, matmul = reshape + GEMM + reshape, ...). When no
+ * gradient will be recorded, nothing outside needs its intermediates, so they are freed at once
+ * instead of waiting for a scope or the garbage collector; when one is, the graph holds them.
+ */
+export function composite<T>(inputs: readonly Tensor[], fn: () => T): T {
+  return isGradEnabled() && inputs.some((t) => t.requiresGrad) ? fn() : tidy(fn);
+}
+
+/** Dispose the lifted or cast copies an op made of its arguments, once nothing records them. */
+export function releaseTemporaries(out: Tensor, args: readonly unknown[], used: readonly Tensor[]): void {
+  if (out.gradFn) return;
+  for (const t of used) if (!args.includes(t) && t !== out) t.dispose();
 }
 
 export function hostArrayFromValues(values: ArrayLike<number>, dtype: DType): HostArray {

@@ -6,6 +6,7 @@ import type { DType, DeviceName, HostArray } from '../backend/backend.js';
 import { getBackend, getDefaultDevice } from '../backend/registry.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { seedToKey } from '../random.js';
+import { tidy } from '../memory.js';
 import { checkShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkDTypeOnDevice, checkFits, checkInputs, hostArrayFromValues, wrap, type CreateOptions } from './core.js';
@@ -165,8 +166,10 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     throw new ArgumentError(`randint: need integers low < high, got low=${low} high=${high}`);
   }
   const device: DeviceName = opts.device ?? getDefaultDevice();
-  const u = rand(shape, { device });
-  // u < 1, but u * range can round up to range in float32 for large ranges: clamp to high - 1.
-  const scaled = minimum(floor(mul(u, high - low)), high - low - 1);
-  return cast(add(scaled, low), opts.dtype ?? 'int32');
+  return tidy(() => {
+    const u = rand(shape, { device });
+    // u < 1, but u * range can round up to range in float32 for large ranges: clamp to high - 1.
+    const scaled = minimum(floor(mul(u, high - low)), high - low - 1);
+    return cast(add(scaled, low), opts.dtype ?? 'int32');
+  });
 }

@@ -9,7 +9,7 @@ import { noGrad, record } from '../autograd.js';
 import { DTypeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, lift, resultDType, wrap, type TensorLike } from './core.js';
+import { checkFits, checkInputs, lift, releaseTemporaries, resultDType, wrap, type TensorLike } from './core.js';
 import { sumToShape } from './reduce.js';
 
 // ---- casts ----
@@ -38,6 +38,7 @@ function unary(op: UnaryOp, x: Tensor, rule: ((g: Tensor, y: Tensor) => Tensor) 
   const input = keepDType ? x : floatInput(x);
   const out = wrap(backend, backend.unary(op, input, param), input.shape, op === 'logicalNot' ? 'bool' : input.dtype);
   if (rule) record(out, op, [input], (g) => [rule(g, out)]);
+  releaseTemporaries(out, [x], [input]);
   return out;
 }
 
@@ -105,6 +106,7 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike, rule: ((g: Tensor, t
       return [ga && sumToShape(ga, ta.shape), gb && sumToShape(gb, tb.shape)];
     });
   }
+  releaseTemporaries(out, [a, b], [ta, tb]);
   return out;
 }
 
@@ -170,6 +172,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
       sumToShape(where(cond, 0, g), tb.shape),
     ]);
   }
+  releaseTemporaries(out, [a, b], [ta, tb]);
   return out;
 }
 

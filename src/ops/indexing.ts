@@ -10,6 +10,9 @@
  * ArgumentError naming the op. On WebGPU the check would need a readback inside the step, so it is
  * not made: an out-of-range index gathers 0 (a zero row for embeddings) and scatters nothing.
  * Nothing ever reads or writes out of bounds.
+ *
+ * Repeated indices accumulate. On WebGPU they meet in atomic adds, so the order of a float sum
+ * (and its last bits) can vary from run to run, as with PyTorch's CUDA index_add.
  */
 import { record } from '../autograd.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';

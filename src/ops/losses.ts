@@ -15,7 +15,7 @@ import { logSoftmax } from './softmax.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
-function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
+function applyReduction(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
   switch (reduction ?? 'mean') {
     case 'mean': return mean(loss);
     case 'sum': return sum(loss);
@@ -37,13 +37,13 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
 /** Mean (or sum) of squared errors. */
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkPair('mseLoss', input, target);
-  return reduce('mseLoss', square(sub(input, target)), opts.reduction);
+  return applyReduction('mseLoss', square(sub(input, target)), opts.reduction);
 }
 
 /** Mean (or sum) of absolute errors. */
 export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkPair('l1Loss', input, target);
-  return reduce('l1Loss', abs(sub(input, target)), opts.reduction);
+  return applyReduction('l1Loss', abs(sub(input, target)), opts.reduction);
 }
 
 export interface BceOptions {
@@ -68,7 +68,7 @@ export function bceWithLogits(logits: Tensor, target: Tensor, opts: BceOptions &
     loss = sub(softplus(logits), mul(target, logits));
   }
   if (opts.weight) loss = mul(loss, opts.weight);
-  return reduce('bceWithLogits', loss, opts.reduction);
+  return applyReduction('bceWithLogits', loss, opts.reduction);
 }
 
 /** log(p) clamped below at -100, with a zero (not NaN) gradient where p = 0, as PyTorch's BCE. */
@@ -82,7 +82,7 @@ export function bce(probs: Tensor, target: Tensor, opts: BceOptions = {}): Tenso
   checkPair('bce', probs, target);
   let loss = neg(add(mul(target, clampedLog(probs)), mul(sub(1, target), clampedLog(sub(1, probs)))));
   if (opts.weight) loss = mul(loss, opts.weight);
-  return reduce('bce', loss, opts.reduction);
+  return applyReduction('bce', loss, opts.reduction);
 }
 
 export interface ClassLossOptions {
@@ -102,8 +102,8 @@ function classesLast(op: string, scores: Tensor): { rows: Tensor; batchShape: nu
   if (scores.shape.length === 1) return { rows: reshape(scores, [1, scores.shape[0]!]), batchShape: [], classes: scores.shape[0]! };
   const classes = scores.shape[1]!;
   const batchShape = [scores.shape[0]!, ...scores.shape.slice(2)];
-  const order = [0, ...scores.shape.keys()].filter((d, i) => i === 0 || d >= 2);
-  const moved = scores.shape.length === 2 ? scores : permute(scores, [...order, 1]);
+  const spatial = Array.from({ length: scores.shape.length - 2 }, (_, i) => i + 2);
+  const moved = spatial.length === 0 ? scores : permute(scores, [0, ...spatial, 1]);
   return { rows: reshape(moved, [-1, classes]), batchShape, classes };
 }
 
@@ -132,7 +132,7 @@ function checkClassWeight(op: string, weight: Tensor | undefined, classes: numbe
 /** 'mean' divides by the total weight of the non-ignored targets, as PyTorch does. */
 function reduceWeighted(op: string, loss: Tensor, weight: Tensor, batchShape: number[], reduction: Reduction | undefined): Tensor {
   if ((reduction ?? 'mean') === 'mean') return div(sum(loss), sum(weight));
-  return reduce(op, reshape(loss, batchShape), reduction);
+  return applyReduction(op, reshape(loss, batchShape), reduction);
 }
 
 function requireClassIndices(op: string, target: Tensor): void {
@@ -181,7 +181,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: ClassLossOpti
     let probs = classesLast('crossEntropy', target).rows;
     if (smoothing > 0) probs = add(mul(probs, 1 - smoothing), smoothing / classes);
     const loss = neg(sum(weighted(mul(logProbs, probs)), -1));
-    return reduce('crossEntropy', reshape(loss, batchShape), opts.reduction);
+    return applyReduction('crossEntropy', reshape(loss, batchShape), opts.reduction);
   }
 
   requireClassIndices('crossEntropy', target);

@@ -11,7 +11,7 @@ import { record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, promoteTypes, wrap } from './core.js';
+import { checkFits, checkInputs, composite, promoteTypes, wrap } from './core.js';
 import { cast } from './elementwise.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze } from './shapeops.js';
@@ -60,6 +60,10 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (a.shape.length === 0 || b.shape.length === 0) {
     throw new ShapeError(`matmul: both operands need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
+  return composite([a, b], () => matmulComposition(a, b, opts));
+}
+
+function matmulComposition(a: Tensor, b: Tensor, opts: MatmulOptions): Tensor {
   const dtype = promoteTypes(a.dtype, b.dtype);
   let x = cast(a, dtype);
   let y = cast(b, dtype);

@@ -8,7 +8,7 @@ import { noGrad, record } from '../autograd.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normAxes, normAxis, reducedShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, wrap } from './core.js';
+import { checkInputs, composite, wrap } from './core.js';
 import { add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, reshape } from './shapeops.js';
 
@@ -44,19 +44,21 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`mean: input must be floating point, got ${x.dtype} with shape ${fmtShape(x.shape)}; cast it first`);
   const ax = normAxes('mean', axes, x.shape);
   const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
-  return div(sum(x, ax, keepdim), count);
+  return composite([x], () => div(sum(x, ax, keepdim), count));
 }
 
 /** Variance with Bessel's correction by default (`correction: 1`), as torch.var. */
 export function variance(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
   const ax = normAxes('var', axes, x.shape);
   const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
-  const centred = sub(x, mean(x, ax, true));
-  return div(sum(square(centred), ax, opts.keepdim ?? false), Math.max(count - (opts.correction ?? 1), 0));
+  return composite([x], () => {
+    const centred = sub(x, mean(x, ax, true));
+    return div(sum(square(centred), ax, opts.keepdim ?? false), Math.max(count - (opts.correction ?? 1), 0));
+  });
 }
 
 export function std(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-  return sqrt(variance(x, axes, opts));
+  return composite([x], () => sqrt(variance(x, axes, opts)));
 }
 
 /** Max/min: ties share the gradient evenly (as torch.amax). */
@@ -95,12 +97,13 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const ax = normAxes('logsumexp', axes, x.shape);
   checkNonEmpty('logsumexp', x, ax);
   // An all -inf row has max -inf; shifting by 0 there keeps exp(x - m) = 0 instead of NaN.
-  const shift = noGrad(() => {
-    const m = max(x, ax, true);
-    return where(eq(m, -Infinity), 0, m);
+  return composite([x], () => {
+    const shift = noGrad(() => {
+      const m = max(x, ax, true);
+      return where(eq(m, -Infinity), 0, m);
+    });
+    return finish(add(log(sum(exp(sub(x, shift)), ax, true)), shift), x, ax, keepdim);
   });
-  const out = add(log(sum(exp(sub(x, shift)), ax, true)), shift);
-  return finish(out, x, ax, keepdim);
 }
 
 function argReduce(op: ArgReduceOp, x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {

@@ -1,82 +1,139 @@
 /**
- * Launching kernels/attention.wgsl: the fused forward (with its log-sum-exp) and the three fused
- * backward passes (dq, dk, dv). Head dims are override constants (a pipeline per head-dim pair, a
- * handful per model); sequence lengths, heads and the mask layout are uniforms.
+ * Launching kernels/attention.wgsl (fused forward with its log-sum-exp) and
+ * kernels/attention_backward.wgsl (dq, dk and dv, one pass each).
+ *
+ * Head dims are override constants (a pipeline per head-dim pair, a handful per model); sequence
+ * lengths, heads and the mask layout are uniforms. The kernels read rows as vec4 words, so a head
+ * dim that is not a multiple of 4 is zero-padded here first (zeros change no dot product) and the
+ * padding is cut from the results: a copy for the rare odd head dim instead of a slower kernel.
  */
+import type { Backend, DType, Storage, TensorRef } from '../backend.js';
+import type { WebGPUStorage } from './index.js';
 import type { KernelRegistry } from './kernels.js';
-import { broadcastStrides } from './layout.js';
+import { broadcastStrides, numelOf } from './layout.js';
 import type { PooledBuffer } from './pool.js';
 import type { CommandQueue } from './queue.js';
 
 /** Threads per workgroup along the owned rows (each thread owns 4). */
 const WG = 16;
-/** Output dims per thread: the kernel's eight 4-dim accumulator blocks. */
+/** Output dims per thread: the kernels' eight 4-dim accumulator blocks. */
 const SLICE = 32;
 
-const enum Pass {
-  Forward = 0,
-  GradQ = 1,
-  GradK = 2,
-  GradV = 3,
+export interface AttentionContext {
+  /** For padding: fill, stridedCopy, alloc and release. */
+  backend: Backend;
+  kernels: KernelRegistry;
+  queue: CommandQueue;
+  /** Bound in place of inputs a pass does not read (no mask; dv has no own_b). */
+  placeholder: PooledBuffer;
 }
 
-export interface AttentionGeometry {
+export interface AttentionArgs {
+  scale: number;
+  causal: boolean;
+}
+
+interface Geometry {
   batch: number;
   heads: number;
   queries: number;
   keys: number;
+  /** Head dims rounded up to a multiple of 4. */
   depth: number;
   valueDepth: number;
 }
 
-export interface AttentionOperands {
-  q: PooledBuffer;
-  k: PooledBuffer;
-  v: PooledBuffer;
-  mask: { buffer: PooledBuffer; shape: readonly number[] } | null;
-  /** Bound in place of inputs a pass does not read. */
-  placeholder: PooledBuffer;
+const entry = (s: Storage): PooledBuffer => (s as WebGPUStorage).entry;
+const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+/** A [rows, width] tensor as [rows, padded] with zero columns appended (or itself when padded = width). */
+function padColumns(backend: Backend, t: TensorRef, padded: number): { storage: Storage; owned: boolean } {
+  const width = t.shape.at(-1)!;
+  if (padded === width) return { storage: t.storage, owned: false };
+  const rows = numelOf(t.shape) / width;
+  const storage = backend.fill(rows * padded, t.dtype, 0);
+  backend.stridedCopy(t.storage, storage, t.dtype, [rows, width], [width, 1], 0, [padded, 1], 0);
+  return { storage, owned: true };
 }
 
-function encodePass(
-  kernels: KernelRegistry, queue: CommandQueue, pass: Pass, g: AttentionGeometry, scale: number, causal: boolean,
-  x: AttentionOperands, dout: PooledBuffer, delta: PooledBuffer, lse: PooledBuffer, out: PooledBuffer,
-): void {
-  const ownsKeys = pass === Pass.GradK || pass === Pass.GradV;
-  const outWidth = pass === Pass.Forward || pass === Pass.GradV ? g.valueDepth : g.depth;
-  const slices = Math.ceil(outWidth / SLICE);
-  const [maskB, maskH, maskI, maskJ] = x.mask ? broadcastStrides(x.mask.shape, [g.batch, g.heads, g.queries, g.keys]) : [0, 0, 0, 0];
-  const params = {
-    queries: g.queries, keys: g.keys, heads: g.heads, slices, scale,
+/** The first `width` columns of a [rows, padded] storage; releases the padded one. */
+function cutColumns(backend: Backend, s: Storage, dtype: DType, rows: number, padded: number, width: number): Storage {
+  if (padded === width) return s;
+  const out = backend.alloc(rows * width, dtype);
+  backend.stridedCopy(s, out, dtype, [rows, width], [padded, 1], 0, [width, 1], 0);
+  backend.release(s);
+  return out;
+}
+
+function geometryOf(q: TensorRef, k: TensorRef, v: TensorRef): Geometry {
+  const [batch, heads, queries, depth] = q.shape as [number, number, number, number];
+  return { batch, heads, queries, keys: k.shape[2]!, depth: roundUp4(depth), valueDepth: roundUp4(v.shape[3]!) };
+}
+
+function paramsOf(g: Geometry, args: AttentionArgs, mask: TensorRef | null, slices: number) {
+  const [maskB, maskH, maskI, maskJ] = mask ? broadcastStrides(mask.shape, [g.batch, g.heads, g.queries, g.keys]) : [0, 0, 0, 0];
+  return {
+    queries: g.queries, keys: g.keys, heads: g.heads, slices, scale: args.scale,
     mask_b: maskB!, mask_h: maskH!, mask_i: maskI!, mask_j: maskJ!,
   };
-  const constants = { PASS: pass, D: g.depth, DV: g.valueDepth, CAUSAL: Number(causal), HAS_MASK: Number(x.mask !== null), WG };
-  const grid = [Math.ceil((ownsKeys ? g.keys : g.queries) / (4 * WG)), g.batch * g.heads * slices, 1] as const;
-  queue.checkGrid('attention', grid);
-  // The kernel binds operands by role (see its header): own_a, other_a, own_b, other_b.
-  const roles = {
-    [Pass.Forward]: [x.q, x.k, x.placeholder, x.v],
-    [Pass.GradQ]: [x.q, x.k, dout, x.v],
-    [Pass.GradK]: [x.k, x.q, x.v, dout],
-    [Pass.GradV]: [x.k, x.q, x.placeholder, dout],
-  }[pass];
-  queue.dispatch(kernels.get('attention'), constants, [...roles, x.mask?.buffer ?? x.placeholder, delta, lse, out], params, grid);
 }
 
 /** out [B, H, Lq, Dv] and lse [B, H, Lq]. */
-export function encodeAttention(
-  kernels: KernelRegistry, queue: CommandQueue, g: AttentionGeometry, scale: number, causal: boolean,
-  x: AttentionOperands, out: PooledBuffer, lse: PooledBuffer,
-): void {
-  encodePass(kernels, queue, Pass.Forward, g, scale, causal, x, x.placeholder, x.placeholder, lse, out);
+export function attentionForward(ctx: AttentionContext, q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, args: AttentionArgs): [Storage, Storage] {
+  const { backend } = ctx;
+  const g = geometryOf(q, k, v);
+  const rows = g.batch * g.heads * g.queries;
+  const valueDepth = v.shape[3]!;
+  const padded = [padColumns(backend, q, g.depth), padColumns(backend, k, g.depth), padColumns(backend, v, g.valueDepth)];
+  const out = backend.alloc(rows * g.valueDepth, q.dtype);
+  const lse = backend.alloc(rows, q.dtype);
+  if (rows > 0) {
+    const slices = Math.ceil(g.valueDepth / SLICE);
+    const grid = [Math.ceil(g.queries / (4 * WG)), g.batch * g.heads * slices, 1] as const;
+    ctx.queue.checkGrid('attention', grid);
+    const constants = { D: g.depth, DV: g.valueDepth, CAUSAL: Number(args.causal), HAS_MASK: Number(mask !== null), WG };
+    const buffers = [...padded.map((p) => entry(p.storage)), mask ? entry(mask.storage) : ctx.placeholder, entry(out), entry(lse)];
+    ctx.queue.dispatch(ctx.kernels.get('attention'), constants, buffers, paramsOf(g, args, mask, slices), grid);
+  }
+  for (const p of padded) if (p.owned) backend.release(p.storage);
+  return [cutColumns(backend, out, q.dtype, rows, g.valueDepth, valueDepth), lse];
 }
 
-/** dq, dk, dv from dout, the forward's lse and delta = rowsum(dout * out); three passes, no atomics. */
-export function encodeAttentionBackward(
-  kernels: KernelRegistry, queue: CommandQueue, g: AttentionGeometry, scale: number, causal: boolean,
-  x: AttentionOperands, dout: PooledBuffer, lse: PooledBuffer, delta: PooledBuffer, grads: [PooledBuffer, PooledBuffer, PooledBuffer],
-): void {
-  encodePass(kernels, queue, Pass.GradQ, g, scale, causal, x, dout, delta, lse, grads[0]);
-  encodePass(kernels, queue, Pass.GradK, g, scale, causal, x, dout, delta, lse, grads[1]);
-  encodePass(kernels, queue, Pass.GradV, g, scale, causal, x, dout, delta, lse, grads[2]);
+/** [dq, dk, dv] from dout, the forward's lse and delta = rowsum(dout * out): three passes, no atomics. */
+export function attentionBackward(
+  ctx: AttentionContext, q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null,
+  lse: TensorRef, delta: TensorRef, dout: TensorRef, args: AttentionArgs,
+): [Storage, Storage, Storage] {
+  const { backend } = ctx;
+  const g = geometryOf(q, k, v);
+  const [pq, pk, pv, pg] = [
+    padColumns(backend, q, g.depth), padColumns(backend, k, g.depth),
+    padColumns(backend, v, g.valueDepth), padColumns(backend, dout, g.valueDepth),
+  ] as const;
+  const [bq, bk, bv, bg] = [pq, pk, pv, pg].map((p) => entry(p.storage)) as [PooledBuffer, PooledBuffer, PooledBuffer, PooledBuffer];
+  const queryRows = g.batch * g.heads * g.queries;
+  const keyRows = g.batch * g.heads * g.keys;
+  // Per pass: its roles (own_a, other_a, own_b, other_b; see the kernel), rows owned and gradient width.
+  const passes = [
+    { roles: [bq, bk, bg, bv], rows: g.queries, width: g.depth },
+    { roles: [bk, bq, bv, bg], rows: g.keys, width: g.depth },
+    { roles: [bk, bq, ctx.placeholder, bg], rows: g.keys, width: g.valueDepth },
+  ];
+  const grads = passes.map((p, i) => backend.alloc((i === 0 ? queryRows : keyRows) * p.width, q.dtype));
+  if (queryRows > 0 && keyRows > 0) {
+    passes.forEach((p, grad) => {
+      const slices = Math.ceil(p.width / SLICE);
+      const grid = [Math.ceil(p.rows / (4 * WG)), g.batch * g.heads * slices, 1] as const;
+      ctx.queue.checkGrid('attentionBackward', grid);
+      const constants = { GRAD: grad, D: g.depth, DV: g.valueDepth, CAUSAL: Number(args.causal), HAS_MASK: Number(mask !== null), WG };
+      const buffers = [...p.roles, mask ? entry(mask.storage) : ctx.placeholder, entry(lse.storage), entry(delta.storage), entry(grads[grad]!)];
+      ctx.queue.dispatch(ctx.kernels.get('attentionBackward'), constants, buffers, paramsOf(g, args, mask, slices), grid);
+    });
+  }
+  for (const p of [pq, pk, pv, pg]) if (p.owned) backend.release(p.storage);
+  return [
+    cutColumns(backend, grads[0]!, q.dtype, queryRows, g.depth, q.shape[3]!),
+    cutColumns(backend, grads[1]!, q.dtype, keyRows, g.depth, k.shape[3]!),
+    cutColumns(backend, grads[2]!, q.dtype, keyRows, g.valueDepth, v.shape[3]!),
+  ];
 }

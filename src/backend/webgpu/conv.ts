@@ -18,8 +18,14 @@ import type { SpatialContext } from './spatial.js';
 type Shape4 = readonly [number, number, number, number];
 type Variant = 'direct' | 'gemm';
 
-/** Per-thread tile of the gemm kernels (16 rows x 8 positions), mirrored in their WGSL. */
+/**
+ * Per-thread tiles of the gemm kernels, mirrored in their WGSL: 16 rows x 8 positions, or for
+ * correlations of at most NARROW_ROWS rows (one input channel, RGB outputs) 4 x 32, which wastes
+ * less of each 4-row load.
+ */
 const TILE = { rows: 16, cols: 8 };
+const NARROW_TILE = { rows: 4, cols: 32 };
+const NARROW_ROWS = 4;
 /** Threads per workgroup of the gemm kernels; its shape adapts to the row tiles. */
 const GEMM_THREADS = 64;
 const DIRECT_WG = 256;
@@ -71,13 +77,16 @@ interface WeightView {
 }
 
 /**
- * 'gemm' unless its 16-row tile would mostly idle (depthwise convolutions, RGB outputs: few rows
- * per group).
+ * 'gemm' unless a tile would mostly idle: a correlation with fewer positions per sample than one
+ * tile is wide (1x1 outputs), or a weight gradient with few output channels per group
+ * (depthwise). Measured on SwiftShader: the gemm tiles win everywhere else, the narrow one
+ * included (conv 1 -> 32 channels: its input gradient 2x faster than direct).
  */
-function chooseVariant(args: Conv2dArgs, rows: number): Variant {
+function chooseVariant(args: Conv2dArgs, rows: number, positions: number): Variant {
   const requested = args.variant ?? 'auto';
   if (requested !== 'auto') return requested;
-  return rows >= 8 ? 'gemm' : 'direct';
+  if (rows >= 8) return 'gemm';
+  return positions >= TILE.cols ? 'gemm' : 'direct';
 }
 
 function shape4(ref: TensorRef): Shape4 {
@@ -107,7 +116,9 @@ function dispatchCorrelation(ctx: SpatialContext, variant: Variant, batch: numbe
   const packed = packWeights(ctx, io.weight, p, a);
   const blocks = Math.ceil(p.rows / 4);
   const params = { ...p, a_group: p.taps_c * p.taps_h * p.taps_w * blocks, a_tap: blocks };
-  dispatchTiles(ctx, 'conv2dGemm', constants, [io.src, packed.buffer, bias, io.out], params, p.rows, p.cols_h * p.cols_w, batch * p.groups);
+  const narrow = p.rows <= NARROW_ROWS;
+  const buffers = [io.src, packed.buffer, bias, io.out];
+  dispatchTiles(ctx, 'conv2dGemm', { ...constants, NARROW: Number(narrow) }, buffers, params, narrow ? NARROW_TILE : TILE, p.rows, p.cols_h * p.cols_w, batch * p.groups);
   ctx.release(packed.storage);
 }
 
@@ -125,13 +136,13 @@ function packWeights(ctx: SpatialContext, weight: Storage, p: Correlation, a: We
   return packed;
 }
 
-/** A grid of 16 x 8 tiles over rows x cols, `depth` deep, in workgroups shaped to the row tiles. */
+/** A grid of `tile`s over rows x cols, `depth` deep, in workgroups shaped to the row tiles. */
 function dispatchTiles(
   ctx: SpatialContext, kernel: KernelName, constants: Record<string, number>, buffers: PooledBuffer[],
-  params: object, rows: number, cols: number, depth: number,
+  params: object, tile: { rows: number; cols: number }, rows: number, cols: number, depth: number,
 ): void {
-  const rowTiles = Math.ceil(rows / TILE.rows);
-  const colTiles = Math.ceil(cols / TILE.cols);
+  const rowTiles = Math.ceil(rows / tile.rows);
+  const colTiles = Math.ceil(cols / tile.cols);
   if (rowTiles === 0 || colTiles === 0 || depth === 0) return;
   const wgY = Math.min(2 ** Math.ceil(Math.log2(rowTiles)), 8);
   const wgX = GEMM_THREADS / wgY;
@@ -156,7 +167,7 @@ export function conv2d(ctx: SpatialContext, x: TensorRef, w: TensorRef, bias: Te
     groups, alpha: epilogue?.alpha ?? 0.01,
   };
   const a: WeightView = { base: 0, group: og * cg * kh * kw, row: cg * kh * kw, chan: kh * kw, th: kw, tw: 1 };
-  dispatchCorrelation(ctx, chooseVariant(args, og), n, p, a, {
+  dispatchCorrelation(ctx, chooseVariant(args, og, ho * wo), n, p, a, {
     src: ctx.bufferOf(x.storage), weight: w.storage, bias: bias ? ctx.bufferOf(bias.storage) : null,
     out: out.buffer, activation: epilogue?.activation ?? 'none',
   });
@@ -187,7 +198,7 @@ export function conv2dGradInput(ctx: SpatialContext, gy: TensorRef, w: TensorRef
   const { stride: [sh, sw], padding: [pt, , pl], dilation: [dh, dw], groups } = args;
   const out = ctx.alloc(numelOf(inputShape));
   const og = o / groups;
-  const variant = chooseVariant(args, cg);
+  const variant = chooseVariant(args, cg, Math.ceil(h / sh) * Math.ceil(wd / sw));
   const gyBuffer = ctx.bufferOf(gy.storage);
   for (let ph = 0; ph < Math.min(sh, h); ph++) {
     const rows = phaseTaps(ph, pt, sh, dh, kh);
@@ -220,7 +231,8 @@ export function conv2dGradWeight(ctx: SpatialContext, x: TensorRef, gy: TensorRe
   const taps = cg * kh * kw;
   const weights = o * taps;
   const out = ctx.alloc(weights);
-  const variant = chooseVariant(args, og);
+  // The weight gradient has no narrow tile: few rows per group go direct.
+  const variant = chooseVariant(args, og, 0);
   const threads = variant === 'gemm' ? groups * Math.ceil(og / TILE.rows) * Math.ceil(taps / TILE.cols) : weights;
   const totalRows = n * ho;
   const wanted = Math.ceil((ctx.isSoftware ? GRAD_WEIGHT_THREADS.software : GRAD_WEIGHT_THREADS.hardware) / Math.max(threads, 1));
@@ -237,7 +249,7 @@ export function conv2dGradWeight(ctx: SpatialContext, x: TensorRef, gy: TensorRe
     const total = chunks * weights;
     ctx.queue.dispatch(ctx.kernels.get('conv2dGradWeightDirect'), { WG: DIRECT_WG }, buffers, { ...params, total }, ctx.queue.grid1D(Math.ceil(total / DIRECT_WG)));
   } else {
-    dispatchTiles(ctx, 'conv2dGradWeightGemm', {}, buffers, params, og, taps, groups * chunks);
+    dispatchTiles(ctx, 'conv2dGradWeightGemm', {}, buffers, params, TILE, og, taps, groups * chunks);
   }
   if (partial !== out) {
     ctx.sumRows(partial.buffer, out.buffer, chunks, weights);

@@ -28,7 +28,7 @@ import * as conv from './conv.js';
 import * as moments from './moments.js';
 import * as pooling from './pool2d.js';
 import type { SpatialContext } from './spatial.js';
-import { encodeAttention, encodeAttentionBackward, type AttentionOperands } from './attention.js';
+import { attentionBackward, attentionForward, type AttentionContext } from './attention.js';
 import { encodeGather, encodeScatterAdd } from './indexing.js';
 import { encodeCumsum, encodeLstmCell, encodeSort } from './sequence.js';
 import { encodeSoftmax } from './softmax.js';
@@ -383,36 +383,18 @@ export class WebGPUBackend implements Backend {
   }
 
   attention(q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, args: { scale: number; causal: boolean }): [Storage, Storage] {
-    const geometry = attentionGeometry(q, k, v);
-    const { batch, heads, queries, valueDepth } = geometry;
-    const out = this.allocStorage(batch * heads * queries * valueDepth, q.dtype);
-    const lse = this.allocStorage(batch * heads * queries, q.dtype);
-    if (batch * heads * queries > 0) {
-      encodeAttention(this.kernels, this.queue, geometry, args.scale, args.causal, this.attentionOperands(q, k, v, mask), out.entry, lse.entry);
-    }
-    return [out, lse];
+    return attentionForward(this.attentionContext(), q, k, v, mask, args);
   }
 
   attentionBackward(
     q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null, lse: TensorRef, delta: TensorRef, dout: TensorRef,
     args: { scale: number; causal: boolean },
   ): [Storage, Storage, Storage] {
-    const grads = [q, k, v].map((t) => this.allocStorage(numelOf(t.shape), t.dtype)) as [WebGPUStorage, WebGPUStorage, WebGPUStorage];
-    const geometry = attentionGeometry(q, k, v);
-    if (geometry.batch * geometry.heads * geometry.queries > 0) {
-      encodeAttentionBackward(
-        this.kernels, this.queue, geometry, args.scale, args.causal, this.attentionOperands(q, k, v, mask),
-        asGPU(dout.storage).entry, asGPU(lse.storage).entry, asGPU(delta.storage).entry, [grads[0].entry, grads[1].entry, grads[2].entry],
-      );
-    }
-    return grads;
+    return attentionBackward(this.attentionContext(), q, k, v, mask, lse, delta, dout, args);
   }
 
-  private attentionOperands(q: TensorRef, k: TensorRef, v: TensorRef, mask: TensorRef | null): AttentionOperands {
-    return {
-      q: asGPU(q.storage).entry, k: asGPU(k.storage).entry, v: asGPU(v.storage).entry,
-      mask: mask && { buffer: asGPU(mask.storage).entry, shape: mask.shape }, placeholder: this.placeholder(),
-    };
+  private attentionContext(): AttentionContext {
+    return { backend: this, kernels: this.kernels, queue: this.queue, placeholder: this.placeholder() };
   }
 
   lstmCell(xGates: TensorRef, hGates: TensorRef, bias: TensorRef | null, c: TensorRef): [Storage, Storage] {
@@ -522,12 +504,6 @@ export class WebGPUBackend implements Backend {
     if (threads === 0) return;
     this.queue.dispatch(this.kernels.get(kernel), constants, buffers, params, this.queue.grid1D(Math.ceil(threads / WG)));
   }
-}
-
-/** [B, H, L, D] operands of the attention primitives. */
-function attentionGeometry(q: TensorRef, k: TensorRef, v: TensorRef) {
-  const [batch, heads, queries, depth] = q.shape as [number, number, number, number];
-  return { batch, heads, queries, keys: k.shape[2]!, depth, valueDepth: v.shape[3]! };
 }
 
 export async function createWebGPUBackend(opts: AcquireOptions = {}): Promise<WebGPUBackend> {

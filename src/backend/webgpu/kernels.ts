@@ -10,6 +10,7 @@ import { Kernel } from './pipelines.js';
 import type { PipelineCheck } from './pipelines.js';
 import argreduce from '../../../kernels/argreduce.wgsl';
 import attention from '../../../kernels/attention.wgsl';
+import attentionBackward from '../../../kernels/attention_backward.wgsl';
 import binary from '../../../kernels/binary.wgsl';
 import cast from '../../../kernels/cast.wgsl';
 import copy from '../../../kernels/copy.wgsl';
@@ -42,7 +43,7 @@ const SOURCES = {
   argreduce, binary, cast, copy, fill, random, reduce, unary, where,
   matmulNaive, matmulRegister, matmulShared, matmulSplitk,
   conv2dGemm, conv2dDirect, conv2dGradWeightGemm, conv2dGradWeightDirect, pool2d, pool2dGrad, moments, momentsSubgroups,
-  attention, cumsum, gather, lstm, scatter, softmax, sort,
+  attention, attentionBackward, cumsum, gather, lstm, scatter, softmax, sort,
   optimizer,
 } as const;
 
