@@ -6,7 +6,7 @@ import type { Backend, DType, DeviceName, HostArray, Storage } from '../backend/
 import { DTYPE_BYTES, isFloat } from '../backend/backend.js';
 import { getBackend, getDefaultDevice } from '../backend/registry.js';
 import { ArgumentError, DTypeError, DeviceError, ShapeError, fmtShape } from '../errors.js';
-import { StorageHandle, tidy } from '../memory.js';
+import { StorageHandle, keep, tidy } from '../memory.js';
 import { isGradEnabled } from '../autograd.js';
 import { numel, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -89,9 +89,24 @@ export function resultDType(a: TensorLike, b: TensorLike): DType {
 
 /** A 0-d tensor holding `value` on `device` (a fill kernel: no host upload, so no queue hazard). */
 export function scalarTensor(value: number, dtype: DType, device: DeviceName): Tensor {
+  const key = `${device}:${dtype}:${Object.is(value, -0) ? '-0' : value}`;
+  const cached = constants.get(key);
+  if (cached && !cached.isDisposed) return cached;
   const backend = getBackend(device, 'scalar');
-  return wrap(backend, backend.fill(1, dtype, value), [], dtype);
+  const t = wrap(backend, backend.fill(1, dtype, value), [], dtype);
+  // Literal operands repeat (x * 0.5, 1 - p, ...): keep each as a shared device constant instead of
+  // a fill dispatch and a fresh buffer per op. Never evicted, because a recorded graph may still
+  // reference one; past the cap, new literals are ordinary temporaries.
+  if (constants.size < MAX_CONSTANTS) {
+    constants.set(key, keep(t));
+    constantTensors.add(t);
+  }
+  return t;
 }
+
+const MAX_CONSTANTS = 1024;
+const constants = new Map<string, Tensor>();
+const constantTensors = new WeakSet<Tensor>();
 
 /** Lift scalars to tensors on the device of the tensor operand(s) (or `device` when both are scalars). */
 export function lift(op: string, a: TensorLike, b: TensorLike, device?: DeviceName): [Tensor, Tensor] {
@@ -115,7 +130,7 @@ export function composite<T>(inputs: readonly Tensor[], fn: () => T): T {
 /** Dispose the lifted or cast copies an op made of its arguments, once nothing records them. */
 export function releaseTemporaries(out: Tensor, args: readonly unknown[], used: readonly Tensor[]): void {
   if (out.gradFn) return;
-  for (const t of used) if (!args.includes(t) && t !== out) t.dispose();
+  for (const t of used) if (!args.includes(t) && t !== out && !constantTensors.has(t)) t.dispose();
 }
 
 export function hostArrayFromValues(values: ArrayLike<number>, dtype: DType): HostArray {
