@@ -223,6 +223,8 @@ async function main(): Promise<void> {
   if (g.navigator && typeof g.navigator === 'object') Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else g.navigator = { gpu };
   const tf = (await import('@tensorflow/tfjs-core')) as Tfjs;
+  // tfjs-core alone registers no gradients (the @tensorflow/tfjs umbrella package imports these).
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
   await import('@tensorflow/tfjs-backend-webgpu');
   await tf.setBackend('webgpu');
   await tf.ready();

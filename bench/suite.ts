@@ -10,6 +10,7 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../src/index.js';
+import { trainingGroups } from './rows/training.js';
 
 // ---------------------------------------------------------------------------------------------
 // Environment and options
@@ -125,7 +126,7 @@ export interface SuiteResult {
 // ---------------------------------------------------------------------------------------------
 
 /** One contestant of a group: `run(k)` issues the op k times, then waits once (one sample). */
-interface Case {
+export interface Case {
   label: string;
   run(k: number): Promise<void>;
   /** One output (outside timing) to compare ours against the peer. */
@@ -133,13 +134,13 @@ interface Case {
   dispose(): void;
 }
 
-interface GroupInstance {
+export interface GroupInstance {
   peer: Case;
   ours: Case[];
   dispose?(): void;
 }
 
-interface Group {
+export interface Group {
   id: string;
   device: 'webgpu' | 'cpu';
   unit: 'ms' | 'us/op';
@@ -188,7 +189,7 @@ function tfWebGPU(tf: typeof TF): TfWebGPUBackend {
  * pass before submitting, so the pass has to be ended and the encoder submitted first
  * (`submitQueue()` alone finishes an encoder with a pass still open: a validation error).
  */
-async function tfWebGPUWait(tf: typeof TF): Promise<void> {
+export async function tfWebGPUWait(tf: typeof TF): Promise<void> {
   const be = tfWebGPU(tf);
   if (be.commandEncoder) {
     be.endComputePassEncoder();
@@ -438,6 +439,7 @@ export function defineGroups(env: BenchEnv, opts: BenchOptions, hardware = false
     webgpuAddChain(env, opts, 1),
     webgpuAddChain(env, opts, 64),
     ...cpuSizes.map((n) => cpuMatmul(env, opts, n)),
+    ...trainingGroups(env, opts),
   ];
 }
 

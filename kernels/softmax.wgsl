@@ -1,9 +1,10 @@
 // Softmax / log-softmax along the last axis of a dense [rows, width] float32 tensor.
 // One read pass keeps an online (running max, rescaled sum) pair, so the row is read twice in all
 // (once for the statistics, once to write) and exp never sees a positive argument.
-// ROW_PER_WORKGROUP = false: one thread per row, no barriers (CPU adapters, short rows).
+// ROW_PER_WORKGROUP = false: one thread per row, no barriers (CPU adapters; short rows).
 // ROW_PER_WORKGROUP = true: one workgroup per row, lanes stride the row and merge their pairs in a
-// tree (hardware GPUs, where a row per thread would leave most lanes idle).
+// tree (hardware GPUs, where a row per thread would leave most lanes idle; a few very long rows on
+// any adapter). src/backend/webgpu/softmax.ts chooses.
 // LOG = true writes x - max - log(sum) instead of exp(x - max) / sum.
 
 struct Params {

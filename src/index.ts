@@ -26,8 +26,8 @@ export { mseLoss, l1Loss, bceWithLogits, bce, crossEntropy, nllLoss, klDivGaussi
 export { multinomial, categorical, gumbelSoftmax } from './ops/sampling.js';
 export { lstmCell } from './ops/rnn.js';
 export { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type ConvVariant, type Activation } from './ops/conv.js';
-export * from './ops/norm.js';
-export * from './ops/pool.js';
+export { moments, batchNorm, layerNorm, groupNorm, instanceNorm, type BatchNormOptions } from './ops/norm.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, globalAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions, type PadMode } from './ops/resample.js';
 export { dropout } from './ops/dropout.js';
 export type { Padding2d, ConvPadding, Pair } from './ops/spatial.js';

@@ -10,7 +10,7 @@ import type { Conv2dArgs, Epilogue } from '../backend/backend.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, requireFloat, wrap } from './core.js';
+import { checkFits, checkInputs, composite, requireFloat, wrap } from './core.js';
 import { add, cast, gt, leakyRelu, mul, relu, sigmoid, silu, square, sub, tanh, where } from './elementwise.js';
 import { statisticsSum } from './norm.js';
 import { reshape } from './shapeops.js';
@@ -170,7 +170,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const slope = opts.negativeSlope ?? 0.01;
   const recording = isGradEnabled() && [x, weight, bias].some((t) => t?.requiresGrad);
   if (recording && !fusable(activation, slope)) {
-    return applyActivation(convolve(x, weight, bias, args, NO_EPILOGUE, outShape), activation, slope);
+    return composite([x, weight, ...(bias ? [bias] : [])], () => applyActivation(convolve(x, weight, bias, args, NO_EPILOGUE, outShape), activation, slope));
   }
   return convolve(x, weight, bias, args, { activation, alpha: slope }, outShape);
 }
@@ -205,6 +205,6 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     throw new ShapeError(`${op}: the padding [${padding.join(', ')}] leaves an empty output (${outShape[2]}x${outShape[3]}); ${shapes}`);
   }
   const args: Conv2dArgs = { stride, padding, dilation, groups, variant: opts.variant ?? 'auto' };
-  const out = convGradInput(x, weight, outShape, args);
-  return bias ? add(out, reshape(bias, [1, outShape[1], 1, 1])) : out;
+  if (!bias) return convGradInput(x, weight, outShape, args);
+  return composite([x, weight, bias], () => add(convGradInput(x, weight, outShape, args), reshape(bias, [1, outShape[1], 1, 1])));
 }

@@ -3,7 +3,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, requireFloat } from './core.js';
+import { checkInputs, composite, requireFloat } from './core.js';
 import { rand } from './creation.js';
 import { ge, mul, where } from './elementwise.js';
 
@@ -23,6 +23,8 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   // u >= p equals u >= ceil(p * 2^24) / 2^24 for every grid value u, and that threshold is exact
   // in float32 too, so both backends compare the same numbers.
   const threshold = Math.ceil(p * UNIFORM_STEPS) / UNIFORM_STEPS;
-  const keep = ge(rand(x.shape, { dtype: x.dtype, device: x.device }), threshold);
-  return where(keep, mul(x, p === 1 ? 0 : 1 / (1 - p)), 0);
+  return composite([x], () => {
+    const keep = ge(rand(x.shape, { dtype: x.dtype, device: x.device }), threshold);
+    return where(keep, mul(x, p === 1 ? 0 : 1 / (1 - p)), 0);
+  });
 }

@@ -12,7 +12,7 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normAxes, reducedShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, requireFloat, wrap } from './core.js';
+import { checkInputs, composite, requireFloat, wrap } from './core.js';
 import { add, div, mul, neg, rsqrt, sub } from './elementwise.js';
 import type { Axes } from './reduce.js';
 import { expand, reshape } from './shapeops.js';
@@ -48,9 +48,7 @@ export function moments(x: Tensor, axes?: Axes, keepdim = false): [Tensor, Tenso
 export function statisticsSum(x: Tensor, axes: readonly number[]): Tensor {
   if (axes.length === 0) return x;
   const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  const [mean, variance] = moments(x, axes, true);
-  variance.dispose();
-  return mul(mean, count);
+  return composite([x], () => mul(moments(x, axes, true)[0], count));
 }
 
 /**
@@ -126,22 +124,25 @@ export function batchNorm(
   }
   const perChannel = channelShape(x);
   const asChannel = (t: Tensor | null) => t && reshape(t, perChannel);
+  const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   if (!training) {
     if (!runningMean || !runningVar) throw new ArgumentError(`${op}: evaluation mode needs runningMean and runningVar (input ${fmtShape(x.shape)})`);
-    return normalize(x, asChannel(runningMean)!, asChannel(runningVar)!, eps, asChannel(weight), asChannel(bias));
+    return composite(inputs, () => normalize(x, asChannel(runningMean)!, asChannel(runningVar)!, eps, asChannel(weight), asChannel(bias)));
   }
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const count = x.size / channels;
   if (count <= 1) throw new ShapeError(`${op}: training needs more than one value per channel, got input ${fmtShape(x.shape)}`);
-  const [mean, variance] = moments(x, axes, true);
-  // In place and unrecorded, as PyTorch; tidy frees the temporaries of the update.
-  tidy(() => noGrad(() => {
-    const update = (running: Tensor, batch: Tensor) =>
-      running.assign_(add(mul(running, 1 - momentum), mul(reshape(batch, [channels]), momentum)));
-    if (runningMean) update(runningMean, mean);
-    if (runningVar) update(runningVar, mul(variance, count / (count - 1)));
-  }));
-  return normalize(x, mean, variance, eps, asChannel(weight), asChannel(bias));
+  return composite(inputs, () => {
+    const [mean, variance] = moments(x, axes, true);
+    // In place and unrecorded, as PyTorch; tidy frees the temporaries of the update.
+    tidy(() => noGrad(() => {
+      const update = (running: Tensor, batch: Tensor) =>
+        running.assign_(add(mul(running, 1 - momentum), mul(reshape(batch, [channels]), momentum)));
+      if (runningMean) update(runningMean, mean);
+      if (runningVar) update(runningVar, mul(variance, count / (count - 1)));
+    }));
+    return normalize(x, mean, variance, eps, asChannel(weight), asChannel(bias));
+  });
 }
 
 /** Layer normalisation over the trailing dims `normalizedShape`, with elementwise weight and bias of that shape. */
@@ -156,11 +157,13 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight:
   checkParam(op, 'weight', weight, normalizedShape, x);
   checkParam(op, 'bias', bias, normalizedShape, x);
   const axes = normalizedShape.map((_, i) => x.shape.length - k + i);
-  const [mean, variance] = moments(x, axes, true);
-  // The affine parameters vary along the normalised axes, so they cannot fold into the per-row scale.
-  const normalized = normalize(x, mean, variance, eps, null, null);
-  const scaled = weight ? mul(normalized, weight) : normalized;
-  return bias ? add(scaled, bias) : scaled;
+  return composite([x, ...[weight, bias].filter((t): t is Tensor => t !== null)], () => {
+    const [mean, variance] = moments(x, axes, true);
+    // The affine parameters vary along the normalised axes, so they cannot fold into the per-row scale.
+    const normalized = normalize(x, mean, variance, eps, null, null);
+    const scaled = weight ? mul(normalized, weight) : normalized;
+    return bias ? add(scaled, bias) : scaled;
+  });
 }
 
 /**
@@ -186,10 +189,12 @@ function groupNormNamed(op: string, x: Tensor, groups: number, weight: Tensor | 
   }
   checkParam(op, 'weight', weight, [channels], x);
   checkParam(op, 'bias', bias, [channels], x);
-  const [mean, variance] = moments(reshape(x, [n, groups, -1]), 2, true);
   // Per (sample, channel) scale and shift: the group statistics broadcast over the group's channels.
   const perSampleChannel = [n, channels, ...x.shape.slice(2).map(() => 1)];
   const toChannels = (t: Tensor) => reshape(expand(t, [n, groups, channels / groups]), perSampleChannel);
   const asChannel = (t: Tensor | null) => t && reshape(t, channelShape(x));
-  return normalize(x, toChannels(mean), toChannels(variance), eps, asChannel(weight), asChannel(bias));
+  return composite([x, ...[weight, bias].filter((t): t is Tensor => t !== null)], () => {
+    const [mean, variance] = moments(reshape(x, [n, groups, -1]), 2, true);
+    return normalize(x, toChannels(mean), toChannels(variance), eps, asChannel(weight), asChannel(bias));
+  });
 }

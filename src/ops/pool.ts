@@ -11,7 +11,7 @@ import type { Pool2dArgs } from '../backend/backend.js';
 import { record } from '../autograd.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, requireFloat, wrap } from './core.js';
+import { checkFits, checkInputs, composite, requireFloat, wrap } from './core.js';
 import { ones } from './creation.js';
 import { mul } from './elementwise.js';
 import { mean } from './reduce.js';
@@ -103,7 +103,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const [oh, ow] = intPair(name, 'outputSize', outputSize);
   const [, , h, w] = x.shape as unknown as Shape4;
   if (h === 0 || w === 0) throw new ShapeError(`${name}: the input ${fmtShape(x.shape)} has an empty spatial axis`);
-  return applyAxisMap(applyAxisMap(x, 2, adaptiveAverageMap(h, oh)), 3, adaptiveAverageMap(w, ow));
+  return composite([x], () => applyAxisMap(applyAxisMap(x, 2, adaptiveAverageMap(h, oh)), 3, adaptiveAverageMap(w, ow)));
 }
 
 /** Mean over H and W of x [N, C, H, W], keeping them as size 1: [N, C, 1, 1]. */

@@ -11,7 +11,7 @@
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, requireFloat } from './core.js';
+import { checkInputs, composite, requireFloat } from './core.js';
 import { tensor } from './creation.js';
 import { batchedMatmul } from './matmul.js';
 import { permute, reshape } from './shapeops.js';
@@ -33,14 +33,16 @@ function axisMap(out: number, size: number, row: (o: number, weights: Float64Arr
 export function applyAxisMap(x: Tensor, axis: number, map: AxisMap): Tensor {
   const outer = numel(x.shape.slice(0, axis));
   const inner = numel(x.shape.slice(axis + 1));
-  const matrix = tensor(map.weights, { shape: [1, map.out, map.in], dtype: x.dtype, device: x.device });
   const shape = [...x.shape];
   shape[axis] = map.out;
-  // On the last axis one big product serves every row: [outer, in] @ map^T.
-  const product = inner === 1
-    ? batchedMatmul(reshape(x, [1, outer, map.in]), matrix, false, true)
-    : batchedMatmul(matrix, reshape(x, [outer, map.in, inner]), false, false);
-  return reshape(product, shape);
+  return composite([x], () => {
+    const matrix = tensor(map.weights, { shape: [1, map.out, map.in], dtype: x.dtype, device: x.device });
+    // On the last axis one big product serves every row: [outer, in] @ map^T.
+    const product = inner === 1
+      ? batchedMatmul(reshape(x, [1, outer, map.in]), matrix, false, true)
+      : batchedMatmul(matrix, reshape(x, [outer, map.in, inner]), false, false);
+    return reshape(product, shape);
+  });
 }
 
 // ---- the maps ----
@@ -129,14 +131,12 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   if (sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
     throw new ShapeError(`${op}: output size ${fmtShape(sizes)} must be positive integers (input ${fmtShape(x.shape)})`);
   }
-  let y = x;
-  spatial.forEach((size, i) => {
+  const maps = spatial.map((size, i) => {
     const out = sizes[i]!;
     const scale = factors ? 1 / factors[i]! : size / out;
-    const map = mode === 'nearest' ? nearestMap(size, out, scale) : linearMap(size, out, scale, opts.alignCorners ?? false);
-    y = applyAxisMap(y, 2 + i, map);
+    return mode === 'nearest' ? nearestMap(size, out, scale) : linearMap(size, out, scale, opts.alignCorners ?? false);
   });
-  return y;
+  return composite([x], () => maps.reduce((y, map, i) => applyAxisMap(y, 2 + i, map), x));
 }
 
 /** [N, C * r^2, H, W] -> [N, C, H * r, W * r], as torch.nn.PixelShuffle. */
@@ -149,8 +149,7 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
     throw new ShapeError(`${op}: input must be [N, C * ${r * r}, H, W], got ${fmtShape(x.shape)}`);
   }
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const blocks = reshape(x, [n, c / (r * r), r, r, h, w]);
-  return reshape(permute(blocks, [0, 1, 4, 2, 5, 3]), [n, c / (r * r), h * r, w * r]);
+  return composite([x], () => reshape(permute(reshape(x, [n, c / (r * r), r, r, h, w]), [0, 1, 4, 2, 5, 3]), [n, c / (r * r), h * r, w * r]));
 }
 
 /** [N, C, H * r, W * r] -> [N, C * r^2, H, W], the inverse of pixelShuffle. */
@@ -163,8 +162,7 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
     throw new ShapeError(`${op}: input must be [N, C, H * ${r}, W * ${r}], got ${fmtShape(x.shape)}`);
   }
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const blocks = reshape(x, [n, c, h / r, r, w / r, r]);
-  return reshape(permute(blocks, [0, 1, 3, 5, 2, 4]), [n, c * r * r, h / r, w / r]);
+  return composite([x], () => reshape(permute(reshape(x, [n, c, h / r, r, w / r, r]), [0, 1, 3, 5, 2, 4]), [n, c * r * r, h / r, w / r]));
 }
 
 /**
@@ -177,7 +175,7 @@ export function padSeparable(x: Tensor, pads: readonly number[], mode: PadMode):
     throw new ArgumentError(`pad: mode must be 'constant', 'reflect' or 'replicate', got ${JSON.stringify(mode)}`);
   }
   requireFloat('pad', x);
-  let y = x;
+  const maps: [number, AxisMap][] = [];
   for (let i = 0; i < pads.length / 2; i++) {
     const axis = x.shape.length - 1 - i;
     const [before, after] = [pads[2 * i]!, pads[2 * i + 1]!];
@@ -186,7 +184,7 @@ export function padSeparable(x: Tensor, pads: readonly number[], mode: PadMode):
     if (mode === 'reflect' ? before >= size || after >= size : size === 0) {
       throw new ShapeError(`pad: ${mode} padding [${before}, ${after}] of axis ${axis} needs ${mode === 'reflect' ? 'each pad below' : 'a non-empty'} axis (size ${size}, input ${fmtShape(x.shape)})`);
     }
-    y = applyAxisMap(y, axis, padMap(size, before, after, mode));
+    maps.push([axis, padMap(size, before, after, mode)]);
   }
-  return y;
+  return composite([x], () => maps.reduce((y, [axis, map]) => applyAxisMap(y, axis, map), x));
 }

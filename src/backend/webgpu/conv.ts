@@ -118,21 +118,22 @@ function dispatchCorrelation(ctx: SpatialContext, variant: Variant, batch: numbe
   const params = { ...p, a_group: p.taps_c * p.taps_h * p.taps_w * blocks, a_tap: blocks };
   const narrow = p.rows <= NARROW_ROWS;
   const buffers = [io.src, packed.buffer, bias, io.out];
-  dispatchTiles(ctx, 'conv2dGemm', { ...constants, NARROW: Number(narrow) }, buffers, params, narrow ? NARROW_TILE : TILE, p.rows, p.cols_h * p.cols_w, batch * p.groups);
+  dispatchTiles(ctx, 'conv2dGemm', { ...constants, NARROW: Number(narrow), ALIGNED_CHANNELS: Number(p.taps_c % 4 === 0) }, buffers, params, narrow ? NARROW_TILE : TILE, p.rows, p.cols_h * p.cols_w, batch * p.groups);
   ctx.release(packed.storage);
 }
 
 /**
- * The weights the gemm kernel reads: A[g, (c, th, tw), r] with each tap's rows contiguous and
+ * The weights the gemm kernel reads: A[g, (th, tw, c), r] with each tap's rows contiguous and
  * padded with zeros to a multiple of 4, so four rows load as one vec4 (a small strided copy; only
  * the taps this correlation uses).
  */
 function packWeights(ctx: SpatialContext, weight: Storage, p: Correlation, a: WeightView): { storage: Storage; buffer: PooledBuffer } {
   const rows4 = Math.ceil(p.rows / 4) * 4;
-  const shape = [p.groups, p.taps_c, p.taps_h, p.taps_w, p.rows];
+  // Taps in (th, tw, c) order, channels fastest, as the kernel walks them.
+  const shape = [p.groups, p.taps_h, p.taps_w, p.taps_c, p.rows];
   const packed = rows4 === p.rows ? ctx.alloc(numelOf(shape)) : ctx.zeros(numelOf(shape) / p.rows * rows4);
-  const dstStrides = [p.taps_c * p.taps_h * p.taps_w * rows4, p.taps_h * p.taps_w * rows4, p.taps_w * rows4, rows4, 1];
-  ctx.copy(weight, packed.storage, shape, [a.group, a.chan, a.th, a.tw, a.row], a.base, dstStrides);
+  const dstStrides = [p.taps_h * p.taps_w * p.taps_c * rows4, p.taps_w * p.taps_c * rows4, p.taps_c * rows4, rows4, 1];
+  ctx.copy(weight, packed.storage, shape, [a.group, a.th, a.tw, a.chan, a.row], a.base, dstStrides);
   return packed;
 }
 
@@ -234,10 +235,12 @@ export function conv2dGradWeight(ctx: SpatialContext, x: TensorRef, gy: TensorRe
   // The weight gradient has no narrow tile: few rows per group go direct.
   const variant = chooseVariant(args, og, 0);
   const threads = variant === 'gemm' ? groups * Math.ceil(og / TILE.rows) * Math.ceil(taps / TILE.cols) : weights;
+  // Split the (n, oh) rows into as many chunks as it takes to expose enough threads.
   const totalRows = n * ho;
-  const wanted = Math.ceil((ctx.isSoftware ? GRAD_WEIGHT_THREADS.software : GRAD_WEIGHT_THREADS.hardware) / Math.max(threads, 1));
-  const rowsPerChunk = Math.ceil(totalRows / Math.min(Math.max(wanted, 1), Math.max(totalRows, 1)));
-  const chunks = Math.max(Math.ceil(totalRows / Math.max(rowsPerChunk, 1)), 1);
+  const target = ctx.isSoftware ? GRAD_WEIGHT_THREADS.software : GRAD_WEIGHT_THREADS.hardware;
+  const wantedChunks = Math.min(Math.max(Math.ceil(target / Math.max(threads, 1)), 1), Math.max(totalRows, 1));
+  const rowsPerChunk = Math.ceil(totalRows / wantedChunks);
+  const chunks = rowsPerChunk === 0 ? 1 : Math.ceil(totalRows / rowsPerChunk);
   const params = {
     rows: og, taps, kernel_w: kw, kernel_hw: kh * kw, in_channels: c, in_h: h, in_w: wd,
     out_channels: o, out_h: ho, out_w: wo, stride_h: sh, stride_w: sw, pad_top: pt, pad_left: pl,
