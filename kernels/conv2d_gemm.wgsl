@@ -193,7 +193,7 @@ fn position_cols(col0: u32) -> vec4<i32> {
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row0 = gid.y * select(16u, 4u, NARROW);
-  let col0 = gid.x * select(8u, 32u, NARROW);
+  let col0 = gid.x * select(16u, 32u, NARROW);
   if (row0 >= params.rows || col0 >= params.cols_h * params.cols_w) { return; }
   let n = gid.z / params.groups;
   let g = gid.z - n * params.groups;
@@ -205,25 +205,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let a1_at = g * params.a_group + min(row_block + 1u, last_block);
   let a2_at = g * params.a_group + min(row_block + 2u, last_block);
   let a3_at = g * params.a_group + min(row_block + 3u, last_block);
-  // Position blocks: two (wide tile) or eight (narrow tile).
+  // Position blocks: four (wide tile) or eight (narrow tile).
   let pr0 = position_rows(col0); let pc0 = position_cols(col0);
   let pr1 = position_rows(col0 + 4u); let pc1 = position_cols(col0 + 4u);
-  var pr2: vec4<i32>; var pc2: vec4<i32>; var pr3: vec4<i32>; var pc3: vec4<i32>;
+  let pr2 = position_rows(col0 + 8u); let pc2 = position_cols(col0 + 8u);
+  let pr3 = position_rows(col0 + 12u); let pc3 = position_cols(col0 + 12u);
   var pr4: vec4<i32>; var pc4: vec4<i32>; var pr5: vec4<i32>; var pc5: vec4<i32>;
   var pr6: vec4<i32>; var pc6: vec4<i32>; var pr7: vec4<i32>; var pc7: vec4<i32>;
   if (NARROW) {
-    pr2 = position_rows(col0 + 8u); pc2 = position_cols(col0 + 8u);
-    pr3 = position_rows(col0 + 12u); pc3 = position_cols(col0 + 12u);
     pr4 = position_rows(col0 + 16u); pc4 = position_cols(col0 + 16u);
     pr5 = position_rows(col0 + 20u); pc5 = position_cols(col0 + 20u);
     pr6 = position_rows(col0 + 24u); pc6 = position_cols(col0 + 24u);
     pr7 = position_rows(col0 + 28u); pc7 = position_cols(col0 + 28u);
   }
 
-  // Wide: c0..c7 = (row block, position block) (0,0) (0,1) (1,0) (1,1) ... (3,1).
-  // Narrow: c0..c7 = row block 0 with position blocks 0..7.
-  var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>;
-  var c4: mat4x4<f32>; var c5: mat4x4<f32>; var c6: mat4x4<f32>; var c7: mat4x4<f32>;
+  // Wide: acc[4 i + j] = row block i x position block j. Narrow: acc0..acc7 = row block 0 x
+  // position blocks 0..7.
+  var acc0: mat4x4<f32>; var acc1: mat4x4<f32>; var acc2: mat4x4<f32>; var acc3: mat4x4<f32>;
+  var acc4: mat4x4<f32>; var acc5: mat4x4<f32>; var acc6: mat4x4<f32>; var acc7: mat4x4<f32>;
+  var acc8: mat4x4<f32>; var acc9: mat4x4<f32>; var acc10: mat4x4<f32>; var acc11: mat4x4<f32>;
+  var acc12: mat4x4<f32>; var acc13: mat4x4<f32>; var acc14: mat4x4<f32>; var acc15: mat4x4<f32>;
   let base = i32((n * params.src_channels + g * params.taps_c) * params.src_h * params.src_w);
   let taps = params.taps_c * params.taps_h * params.taps_w;
   var c = 0u;
@@ -241,17 +242,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       // Four channels of one kernel tap: bounds and addresses once per tap, not per channel.
       if (c == 0u) {
         o0 = tap_offsets(base, th, tw, pr0, pc0); o1 = tap_offsets(base, th, tw, pr1, pc1);
+        o2 = tap_offsets(base, th, tw, pr2, pc2); o3 = tap_offsets(base, th, tw, pr3, pc3);
         if (NARROW) {
-          o2 = tap_offsets(base, th, tw, pr2, pc2); o3 = tap_offsets(base, th, tw, pr3, pc3);
           o4 = tap_offsets(base, th, tw, pr4, pc4); o5 = tap_offsets(base, th, tw, pr5, pc5);
           o6 = tap_offsets(base, th, tw, pr6, pc6); o7 = tap_offsets(base, th, tw, pr7, pc7);
         }
       }
       s.valid = vec4<bool>(true);
-      b0 = channel_block(o0, c); b1 = channel_block(o1, c);
+      b0 = channel_block(o0, c); b1 = channel_block(o1, c); b2 = channel_block(o2, c); b3 = channel_block(o3, c);
       if (NARROW) {
-        b2 = channel_block(o2, c); b3 = channel_block(o3, c); b4 = channel_block(o4, c);
-        b5 = channel_block(o5, c); b6 = channel_block(o6, c); b7 = channel_block(o7, c);
+        b4 = channel_block(o4, c); b5 = channel_block(o5, c); b6 = channel_block(o6, c); b7 = channel_block(o7, c);
       }
       c += 4u;
       if (c == params.taps_c) {
@@ -273,33 +273,36 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       advance(&c, &th, &tw);
       s.valid = vec4<u32>(k) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(taps);
       b0 = b_block(base, s, pr0, pc0); b1 = b_block(base, s, pr1, pc1);
+      b2 = b_block(base, s, pr2, pc2); b3 = b_block(base, s, pr3, pc3);
       if (NARROW) {
-        b2 = b_block(base, s, pr2, pc2); b3 = b_block(base, s, pr3, pc3); b4 = b_block(base, s, pr4, pc4);
-        b5 = b_block(base, s, pr5, pc5); b6 = b_block(base, s, pr6, pc6); b7 = b_block(base, s, pr7, pc7);
+        b4 = b_block(base, s, pr4, pc4); b5 = b_block(base, s, pr5, pc5);
+        b6 = b_block(base, s, pr6, pc6); b7 = b_block(base, s, pr7, pc7);
       }
     }
     let a0 = a_block(a0_at, k, s);
-    c0 += a0 * b0; c1 += a0 * b1;
+    acc0 += a0 * b0; acc1 += a0 * b1; acc2 += a0 * b2; acc3 += a0 * b3;
     if (NARROW) {
-      c2 += a0 * b2; c3 += a0 * b3; c4 += a0 * b4; c5 += a0 * b5; c6 += a0 * b6; c7 += a0 * b7;
+      acc4 += a0 * b4; acc5 += a0 * b5; acc6 += a0 * b6; acc7 += a0 * b7;
     } else {
       let a1 = a_block(a1_at, k, s);
-      c2 += a1 * b0; c3 += a1 * b1;
+      acc4 += a1 * b0; acc5 += a1 * b1; acc6 += a1 * b2; acc7 += a1 * b3;
       let a2 = a_block(a2_at, k, s);
-      c4 += a2 * b0; c5 += a2 * b1;
+      acc8 += a2 * b0; acc9 += a2 * b1; acc10 += a2 * b2; acc11 += a2 * b3;
       let a3 = a_block(a3_at, k, s);
-      c6 += a3 * b0; c7 += a3 * b1;
+      acc12 += a3 * b0; acc13 += a3 * b1; acc14 += a3 * b2; acc15 += a3 * b3;
     }
   }
+  store_block(n, g, row0, col0, acc0); store_block(n, g, row0, col0 + 4u, acc1);
+  store_block(n, g, row0, col0 + 8u, acc2); store_block(n, g, row0, col0 + 12u, acc3);
   if (NARROW) {
-    store_block(n, g, row0, col0, c0); store_block(n, g, row0, col0 + 4u, c1);
-    store_block(n, g, row0, col0 + 8u, c2); store_block(n, g, row0, col0 + 12u, c3);
-    store_block(n, g, row0, col0 + 16u, c4); store_block(n, g, row0, col0 + 20u, c5);
-    store_block(n, g, row0, col0 + 24u, c6); store_block(n, g, row0, col0 + 28u, c7);
+    store_block(n, g, row0, col0 + 16u, acc4); store_block(n, g, row0, col0 + 20u, acc5);
+    store_block(n, g, row0, col0 + 24u, acc6); store_block(n, g, row0, col0 + 28u, acc7);
   } else {
-    store_block(n, g, row0, col0, c0); store_block(n, g, row0, col0 + 4u, c1);
-    store_block(n, g, row0 + 4u, col0, c2); store_block(n, g, row0 + 4u, col0 + 4u, c3);
-    store_block(n, g, row0 + 8u, col0, c4); store_block(n, g, row0 + 8u, col0 + 4u, c5);
-    store_block(n, g, row0 + 12u, col0, c6); store_block(n, g, row0 + 12u, col0 + 4u, c7);
+    store_block(n, g, row0 + 4u, col0, acc4); store_block(n, g, row0 + 4u, col0 + 4u, acc5);
+    store_block(n, g, row0 + 4u, col0 + 8u, acc6); store_block(n, g, row0 + 4u, col0 + 12u, acc7);
+    store_block(n, g, row0 + 8u, col0, acc8); store_block(n, g, row0 + 8u, col0 + 4u, acc9);
+    store_block(n, g, row0 + 8u, col0 + 8u, acc10); store_block(n, g, row0 + 8u, col0 + 12u, acc11);
+    store_block(n, g, row0 + 12u, col0, acc12); store_block(n, g, row0 + 12u, col0 + 4u, acc13);
+    store_block(n, g, row0 + 12u, col0 + 8u, acc14); store_block(n, g, row0 + 12u, col0 + 12u, acc15);
   }
 }

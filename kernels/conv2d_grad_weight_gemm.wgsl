@@ -5,9 +5,9 @@
 // result is small, so the (n, oh) rows are split into chunks (split-K): chunk z writes its partial
 // sums to slice z of `out`, and the host adds the slices up afterwards (nothing to add for one chunk).
 //
-// Each thread owns a 16 x 8 tile (16 output channels, 8 (c, kh, kw) taps) in eight named mat4x4
-// registers and adds the products of four (n, oh, ow) positions per step as 4x4 matrix products;
-// no workgroup memory, no barriers (see conv2d_gemm.wgsl for why).
+// Each thread owns a 16 x 16 tile (16 output channels, 16 (c, kh, kw) taps) in sixteen named
+// mat4x4 registers and adds the products of four (n, oh, ow) positions per step as 4x4 matrix
+// products; no workgroup memory, no barriers (see conv2d_gemm.wgsl for why).
 
 struct Params {
   rows: u32,
@@ -39,10 +39,26 @@ struct Params {
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
-// Four gy values (rows at offsets `rows`) at position offset `at`; zero past the chunk's end.
-fn load_gy(rows: vec4<u32>, at: u32, valid: bool) -> vec4<f32> {
+// Four consecutive output positions of a step and whether each is before the chunk's end.
+struct Step {
+  n: vec4<u32>,
+  oh: vec4<u32>,
+  ow: vec4<u32>,
+  valid: vec4<bool>,
+}
+
+// Four gy values (rows at offsets `rows`) at position (n, oh, ow); zero past the chunk's end.
+fn load_gy(rows: vec4<u32>, n: u32, oh: u32, ow: u32, valid: bool) -> vec4<f32> {
+  let at = n * params.out_channels * params.out_h * params.out_w + oh * params.out_w + ow;
   let i = select(vec4<u32>(0u), rows + at, vec4<bool>(valid));
   return select(vec4<f32>(0.0), vec4<f32>(gy[i.x], gy[i.y], gy[i.z], gy[i.w]), valid);
+}
+
+// A block: columns are the step's positions, rows four output channels.
+fn gy_block(rows: vec4<u32>, s: Step) -> mat4x4<f32> {
+  return mat4x4<f32>(
+    load_gy(rows, s.n.x, s.oh.x, s.ow.x, s.valid.x), load_gy(rows, s.n.y, s.oh.y, s.ow.y, s.valid.y),
+    load_gy(rows, s.n.z, s.oh.z, s.ow.z, s.valid.z), load_gy(rows, s.n.w, s.oh.w, s.ow.w, s.valid.w));
 }
 
 // x under four taps (`taps`) at output position (n, oh, ow); zero outside x or past the chunk's end.
@@ -53,6 +69,13 @@ fn gather(taps: TapBases, n: u32, oh: u32, ow: u32, valid: bool) -> vec4<f32> {
   let sample = i32(n * params.in_channels * params.in_h * params.in_w);
   let i = vec4<u32>(select(vec4<i32>(0), sample + taps.plane + r * i32(params.in_w) + q, ok));
   return select(vec4<f32>(0.0), vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]), ok);
+}
+
+// B block: rows are the step's positions, columns four taps.
+fn x_block(taps: TapBases, s: Step) -> mat4x4<f32> {
+  return transpose(mat4x4<f32>(
+    gather(taps, s.n.x, s.oh.x, s.ow.x, s.valid.x), gather(taps, s.n.y, s.oh.y, s.ow.y, s.valid.y),
+    gather(taps, s.n.z, s.oh.z, s.ow.z, s.valid.z), gather(taps, s.n.w, s.oh.w, s.ow.w, s.valid.w)));
 }
 
 // The next output position in (n, oh, ow) order.
@@ -105,7 +128,7 @@ fn store_block(base: u32, row0: u32, col0: u32, blk: mat4x4<f32>) {
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row0 = gid.y * 16u;
-  let col0 = gid.x * 8u;
+  let col0 = gid.x * 16u;
   if (row0 >= params.rows || col0 >= params.taps) { return; }
   let chunk = gid.z / params.groups;
   let g = gid.z - chunk * params.groups;
@@ -120,11 +143,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gy3 = (vec4<u32>(gy_origin) + min(vec4<u32>(row0 + 12u) + lane, last)) * positions;
   let t0 = tap_bases(g, col0);
   let t1 = tap_bases(g, col0 + 4u);
+  let t2 = tap_bases(g, col0 + 8u);
+  let t3 = tap_bases(g, col0 + 12u);
 
-  var c00: mat4x4<f32>; var c01: mat4x4<f32>;
-  var c10: mat4x4<f32>; var c11: mat4x4<f32>;
-  var c20: mat4x4<f32>; var c21: mat4x4<f32>;
-  var c30: mat4x4<f32>; var c31: mat4x4<f32>;
+  // acc[4 i + j] = channel block i x tap block j.
+  var acc0: mat4x4<f32>; var acc1: mat4x4<f32>; var acc2: mat4x4<f32>; var acc3: mat4x4<f32>;
+  var acc4: mat4x4<f32>; var acc5: mat4x4<f32>; var acc6: mat4x4<f32>; var acc7: mat4x4<f32>;
+  var acc8: mat4x4<f32>; var acc9: mat4x4<f32>; var acc10: mat4x4<f32>; var acc11: mat4x4<f32>;
+  var acc12: mat4x4<f32>; var acc13: mat4x4<f32>; var acc14: mat4x4<f32>; var acc15: mat4x4<f32>;
   let first = chunk * params.rows_per_chunk;
   let steps = (min(first + params.rows_per_chunk, params.total_rows) - min(first, params.total_rows)) * params.out_w;
   var n = first / params.out_h;
@@ -132,45 +158,36 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var ow = 0u;
   // Four positions per step: the accumulators are read and written once per four rank-1 products.
   for (var k = 0u; k < steps; k += 4u) {
-    let v0 = k < steps;
-    let at0 = n * params.out_channels * positions + oh * params.out_w + ow;
-    let b00 = gather(t0, n, oh, ow, v0); let b10 = gather(t1, n, oh, ow, v0);
-    let a00 = load_gy(gy0, at0, v0); let a10 = load_gy(gy1, at0, v0);
-    let a20 = load_gy(gy2, at0, v0); let a30 = load_gy(gy3, at0, v0);
+    var s: Step;
+    s.n.x = n; s.oh.x = oh; s.ow.x = ow;
     advance(&n, &oh, &ow);
-    let v1 = k + 1u < steps;
-    let at1 = n * params.out_channels * positions + oh * params.out_w + ow;
-    let b01 = gather(t0, n, oh, ow, v1); let b11 = gather(t1, n, oh, ow, v1);
-    let a01 = load_gy(gy0, at1, v1); let a11 = load_gy(gy1, at1, v1);
-    let a21 = load_gy(gy2, at1, v1); let a31 = load_gy(gy3, at1, v1);
+    s.n.y = n; s.oh.y = oh; s.ow.y = ow;
     advance(&n, &oh, &ow);
-    let v2 = k + 2u < steps;
-    let at2 = n * params.out_channels * positions + oh * params.out_w + ow;
-    let b02 = gather(t0, n, oh, ow, v2); let b12 = gather(t1, n, oh, ow, v2);
-    let a02 = load_gy(gy0, at2, v2); let a12 = load_gy(gy1, at2, v2);
-    let a22 = load_gy(gy2, at2, v2); let a32 = load_gy(gy3, at2, v2);
+    s.n.z = n; s.oh.z = oh; s.ow.z = ow;
     advance(&n, &oh, &ow);
-    let v3 = k + 3u < steps;
-    let at3 = n * params.out_channels * positions + oh * params.out_w + ow;
-    let b03 = gather(t0, n, oh, ow, v3); let b13 = gather(t1, n, oh, ow, v3);
-    let a03 = load_gy(gy0, at3, v3); let a13 = load_gy(gy1, at3, v3);
-    let a23 = load_gy(gy2, at3, v3); let a33 = load_gy(gy3, at3, v3);
+    s.n.w = n; s.oh.w = oh; s.ow.w = ow;
     advance(&n, &oh, &ow);
-    // Columns of A_i are positions (channels down); rows of B_j are positions (taps across).
-    let b0 = transpose(mat4x4<f32>(b00, b01, b02, b03));
-    let b1 = transpose(mat4x4<f32>(b10, b11, b12, b13));
-    let a0 = mat4x4<f32>(a00, a01, a02, a03);
-    c00 += a0 * b0; c01 += a0 * b1;
-    let a1 = mat4x4<f32>(a10, a11, a12, a13);
-    c10 += a1 * b0; c11 += a1 * b1;
-    let a2 = mat4x4<f32>(a20, a21, a22, a23);
-    c20 += a2 * b0; c21 += a2 * b1;
-    let a3 = mat4x4<f32>(a30, a31, a32, a33);
-    c30 += a3 * b0; c31 += a3 * b1;
+    s.valid = vec4<u32>(k) + lane < vec4<u32>(steps);
+    let b0 = x_block(t0, s);
+    let b1 = x_block(t1, s);
+    let b2 = x_block(t2, s);
+    let b3 = x_block(t3, s);
+    let a0 = gy_block(gy0, s);
+    acc0 += a0 * b0; acc1 += a0 * b1; acc2 += a0 * b2; acc3 += a0 * b3;
+    let a1 = gy_block(gy1, s);
+    acc4 += a1 * b0; acc5 += a1 * b1; acc6 += a1 * b2; acc7 += a1 * b3;
+    let a2 = gy_block(gy2, s);
+    acc8 += a2 * b0; acc9 += a2 * b1; acc10 += a2 * b2; acc11 += a2 * b3;
+    let a3 = gy_block(gy3, s);
+    acc12 += a3 * b0; acc13 += a3 * b1; acc14 += a3 * b2; acc15 += a3 * b3;
   }
   let base = (chunk * params.groups + g) * params.rows * params.taps;
-  store_block(base, row0, col0, c00); store_block(base, row0, col0 + 4u, c01);
-  store_block(base, row0 + 4u, col0, c10); store_block(base, row0 + 4u, col0 + 4u, c11);
-  store_block(base, row0 + 8u, col0, c20); store_block(base, row0 + 8u, col0 + 4u, c21);
-  store_block(base, row0 + 12u, col0, c30); store_block(base, row0 + 12u, col0 + 4u, c31);
+  store_block(base, row0, col0, acc0); store_block(base, row0, col0 + 4u, acc1);
+  store_block(base, row0, col0 + 8u, acc2); store_block(base, row0, col0 + 12u, acc3);
+  store_block(base, row0 + 4u, col0, acc4); store_block(base, row0 + 4u, col0 + 4u, acc5);
+  store_block(base, row0 + 4u, col0 + 8u, acc6); store_block(base, row0 + 4u, col0 + 12u, acc7);
+  store_block(base, row0 + 8u, col0, acc8); store_block(base, row0 + 8u, col0 + 4u, acc9);
+  store_block(base, row0 + 8u, col0 + 8u, acc10); store_block(base, row0 + 8u, col0 + 12u, acc11);
+  store_block(base, row0 + 12u, col0, acc12); store_block(base, row0 + 12u, col0 + 4u, acc13);
+  store_block(base, row0 + 12u, col0 + 8u, acc14); store_block(base, row0 + 12u, col0 + 12u, acc15);
 }

@@ -39,7 +39,8 @@ export class Gan extends nn.Module {
       new nn.Linear(512, 256, { device }), new nn.LeakyReLU(0.2),
       new nn.Linear(256, 1, { device }),
     );
-    nn.dcganInit_(this);
+    // Default (PyTorch-style uniform fan-in) init, not DCGAN's N(0, 0.02): through three
+    // fully connected layers those small weights leave G's output ≈ 0 and its gradients tiny.
   }
 
   /** Images [n, 1, 28, 28] in [-1, 1] from fresh noise. */

@@ -213,6 +213,38 @@ describe('dropout', () => {
   });
 });
 
+describe('memory', () => {
+  it('composite ops free their intermediates when no gradient is recorded', () => {
+    const x = randomF64([2, 4, 6, 6]);
+    const [rm, rv, w] = [T.zeros([4], { dtype: 'float64' }), T.ones([4], { dtype: 'float64' }), randomF64([4])];
+    const [kernel, bias] = [randomF64([4, 3, 3, 3]), randomF64([3])];
+    const ops: [string, () => Tensor][] = [
+      ['moments', () => {
+        const [m, v] = T.moments(x, [0, 2, 3]);
+        m.dispose();
+        return v;
+      }],
+      ['batchNorm', () => T.batchNorm(x, rm, rv, w, w)],
+      ['layerNorm', () => T.layerNorm(x, [6, 6])],
+      ['groupNorm', () => T.groupNorm(x, 2, w, w)],
+      ['interpolate', () => T.interpolate(x, { scaleFactor: 2, mode: 'bilinear' })],
+      ['adaptiveAvgPool2d', () => T.adaptiveAvgPool2d(x, 4)],
+      ['reflect pad', () => T.pad(x, [1, 1, 2, 2], { mode: 'reflect' })],
+      ['pixelShuffle', () => T.pixelShuffle(x, 2)],
+      ['dropout', () => T.dropout(x, 0.5)],
+      ['convTranspose2d with bias', () => T.convTranspose2d(x, kernel, bias, { stride: 2 })],
+    ];
+    for (const [name, op] of ops) {
+      // A first call may cache its literal operands as device constants (kept on purpose).
+      op().dispose();
+      const before = T.memory().liveTensors;
+      const y = op();
+      expect(T.memory().liveTensors, name).toBe(before + 1);
+      y.dispose();
+    }
+  });
+});
+
 describe('bad input gets typed errors', () => {
   it('norms', () => {
     expect(() => T.batchNorm(T.zeros([2, 3]), T.zeros([4]), T.ones([3]))).toThrow(/batchNorm: runningMean must have shape \[3\] for input \[2, 3\], got \[4\]/);

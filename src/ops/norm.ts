@@ -28,16 +28,19 @@ export function moments(x: Tensor, axes?: Axes, keepdim = false): [Tensor, Tenso
   const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
   if (count === 0) throw new ShapeError(`moments: cannot take statistics over a zero-size dimension (axes ${JSON.stringify(ax)} of ${fmtShape(x.shape)})`);
   const shape = reducedShape(x.shape, ax, true);
-  const [meanStorage, varStorage] = backend.moments(x, ax);
-  const mean = wrap(backend, meanStorage, shape, x.dtype);
-  const variance = wrap(backend, varStorage, shape, x.dtype);
-  record(mean, 'moments.mean', [x], (g) => [expand(div(g, count), x.shape)]);
-  // The dependence of var on x through the mean cancels (sum of x - mean is 0); using the recorded
-  // mean keeps this rule exact when it is differentiated again.
-  record(variance, 'moments.var', [x], (g) => [mul(sub(x, mean), mul(g, 2 / count))]);
-  if (keepdim) return [mean, variance];
+  const stats = (): [Tensor, Tensor] => {
+    const [meanStorage, varStorage] = backend.moments(x, ax);
+    const mean = wrap(backend, meanStorage, shape, x.dtype);
+    const variance = wrap(backend, varStorage, shape, x.dtype);
+    record(mean, 'moments.mean', [x], (g) => [expand(div(g, count), x.shape)]);
+    // The dependence of var on x through the mean cancels (sum of x - mean is 0); using the recorded
+    // mean keeps this rule exact when it is differentiated again.
+    record(variance, 'moments.var', [x], (g) => [mul(sub(x, mean), mul(g, 2 / count))]);
+    return [mean, variance];
+  };
+  if (keepdim) return stats();
   const dropped = reducedShape(x.shape, ax, false);
-  return [reshape(mean, dropped), reshape(variance, dropped)];
+  return composite([x], () => stats().map((t) => reshape(t, dropped)) as [Tensor, Tensor]);
 }
 
 /**

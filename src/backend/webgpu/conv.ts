@@ -23,7 +23,8 @@ type Variant = 'direct' | 'gemm';
  * correlations of at most NARROW_ROWS rows (one input channel, RGB outputs) 4 x 32, which wastes
  * less of each 4-row load.
  */
-const TILE = { rows: 16, cols: 8 };
+const TILE = { rows: 16, cols: 16 };
+const GRAD_WEIGHT_TILE = { rows: 16, cols: 16 };
 const NARROW_TILE = { rows: 4, cols: 32 };
 const NARROW_ROWS = 4;
 /** Threads per workgroup of the gemm kernels; its shape adapts to the row tiles. */
@@ -33,9 +34,11 @@ const DIRECT_WG = 256;
 const EPILOGUES: readonly Epilogue['activation'][] = ['none', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
 /**
  * Threads the weight gradient should expose before its rows are split further: a CPU adapter is
- * busy with a few hundred, a GPU wants tens of thousands.
+ * busy with a hundred, a GPU wants tens of thousands. At most MAX_CHUNKS partial sums, so adding
+ * them up stays one short pass.
  */
-const GRAD_WEIGHT_THREADS = { software: 512, hardware: 32768 };
+const GRAD_WEIGHT_THREADS = { software: 128, hardware: 32768 };
+const MAX_CHUNKS = 128;
 
 /**
  * The correlation both kernels compute (see kernels/conv2d_gemm.wgsl), member names as in their
@@ -145,8 +148,9 @@ function dispatchTiles(
   const rowTiles = Math.ceil(rows / tile.rows);
   const colTiles = Math.ceil(cols / tile.cols);
   if (rowTiles === 0 || colTiles === 0 || depth === 0) return;
+  // Workgroups no larger than the grid: idle invocations still cost a CPU adapter.
   const wgY = Math.min(2 ** Math.ceil(Math.log2(rowTiles)), 8);
-  const wgX = GEMM_THREADS / wgY;
+  const wgX = Math.min(GEMM_THREADS / wgY, 2 ** Math.ceil(Math.log2(colTiles)));
   const grid = [Math.ceil(colTiles / wgX), Math.ceil(rowTiles / wgY), depth] as const;
   ctx.queue.checkGrid(kernel, grid);
   ctx.queue.dispatch(ctx.kernels.get(kernel), { ...constants, WG_X: wgX, WG_Y: wgY }, buffers, params as Record<string, number>, grid);
@@ -234,11 +238,11 @@ export function conv2dGradWeight(ctx: SpatialContext, x: TensorRef, gy: TensorRe
   const out = ctx.alloc(weights);
   // The weight gradient has no narrow tile: few rows per group go direct.
   const variant = chooseVariant(args, og, 0);
-  const threads = variant === 'gemm' ? groups * Math.ceil(og / TILE.rows) * Math.ceil(taps / TILE.cols) : weights;
+  const threads = variant === 'gemm' ? groups * Math.ceil(og / GRAD_WEIGHT_TILE.rows) * Math.ceil(taps / GRAD_WEIGHT_TILE.cols) : weights;
   // Split the (n, oh) rows into as many chunks as it takes to expose enough threads.
   const totalRows = n * ho;
   const target = ctx.isSoftware ? GRAD_WEIGHT_THREADS.software : GRAD_WEIGHT_THREADS.hardware;
-  const wantedChunks = Math.min(Math.max(Math.ceil(target / Math.max(threads, 1)), 1), Math.max(totalRows, 1));
+  const wantedChunks = Math.min(Math.max(Math.ceil(target / Math.max(threads, 1)), 1), MAX_CHUNKS, Math.max(totalRows, 1));
   const rowsPerChunk = Math.ceil(totalRows / wantedChunks);
   const chunks = rowsPerChunk === 0 ? 1 : Math.ceil(totalRows / rowsPerChunk);
   const params = {
@@ -252,7 +256,7 @@ export function conv2dGradWeight(ctx: SpatialContext, x: TensorRef, gy: TensorRe
     const total = chunks * weights;
     ctx.queue.dispatch(ctx.kernels.get('conv2dGradWeightDirect'), { WG: DIRECT_WG }, buffers, { ...params, total }, ctx.queue.grid1D(Math.ceil(total / DIRECT_WG)));
   } else {
-    dispatchTiles(ctx, 'conv2dGradWeightGemm', {}, buffers, params, TILE, og, taps, groups * chunks);
+    dispatchTiles(ctx, 'conv2dGradWeightGemm', {}, buffers, params, GRAD_WEIGHT_TILE, og, taps, groups * chunks);
   }
   if (partial !== out) {
     ctx.sumRows(partial.buffer, out.buffer, chunks, weights);
