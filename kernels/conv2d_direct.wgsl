@@ -57,8 +57,12 @@ fn activate(v: f32) -> f32 {
     case 1u: { return max(v, 0.0); }
     case 2u: { return select(v * params.alpha, v, v > 0.0); }
     case 3u: {
-      let e = exp(-2.0 * abs(v));
-      return sign(v) * (1.0 - e) / (1.0 + e);
+      // As in conv2d_gemm.wgsl: exp form, odd series near 0 where 1 - e cancels.
+      let a = abs(v);
+      let a2 = a * a;
+      let series = a * (1.0 - a2 * (1.0 / 3.0 - a2 * (2.0 / 15.0 - a2 * (17.0 / 315.0))));
+      let e = exp(-2.0 * a);
+      return sign(v) * select((1.0 - e) / (1.0 + e), series, a < 0.125);
     }
     case 4u: { return sigmoid(v); }
     case 5u: { return v * sigmoid(v); }

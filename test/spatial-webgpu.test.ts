@@ -68,6 +68,9 @@ describe('conv2d: every variant, forward and both gradients', () => {
         await parity(`conv2d ${variant} ${activation}`, [[2, 3, 6, 7], [17, 3, 3, 3], [17]],
           (x, w, b) => T.conv2d(x, w, b, { padding: 1, activation, negativeSlope: 0.2, variant }), TOL.f32Matmul);
       }
+      // Relative accuracy of tanh near 0, where its exp form would cancel.
+      await parity(`conv2d ${variant} tanh near 0`, [[1, 2, 5, 5], [4, 2, 1, 1]],
+        (x, w) => T.conv2d(T.mul(x, 1e-4), w, null, { activation: 'tanh', variant }), { rtol: 1e-5, atol: 1e-9 });
     }
   });
 });

@@ -61,7 +61,7 @@ export function statisticsSum(x: Tensor, axes: readonly number[]): Tensor {
  */
 function scaleShift(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
   const out = tidy(() => noGrad(() => add(mul(x, scale), shift)));
-  const axes = x.shape.map((d, i) => i).filter((i) => scale.shape[i] === 1 && x.shape[i] !== 1);
+  const axes = x.shape.map((_, i) => i).filter((i) => scale.shape[i] === 1 && x.shape[i] !== 1);
   return record(out, 'scaleShift', [x, scale, shift], (g) => [
     x.requiresGrad ? mul(g, scale) : null,
     scale.requiresGrad ? statisticsSum(mul(g, x), axes) : null,

@@ -65,8 +65,19 @@ async function softwareFallbackGPU(): Promise<GPU | null> {
   const os = proc.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
   if (!fs?.existsSync(SWIFTSHADER_ICD)) return null;
   proc.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  if (!proc.env.XDG_RUNTIME_DIR && os) proc.env.XDG_RUNTIME_DIR = os.tmpdir();
   return (await loadDawn())([]);
+}
+
+/** Vulkan's window-system probing wants a private XDG_RUNTIME_DIR; headless Node rarely has one. */
+function ensureRuntimeDir(): void {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  if (!proc?.versions?.node || proc.env.XDG_RUNTIME_DIR) return;
+  const fs = proc.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  const os = proc.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
+  if (!fs || !os) return;
+  const dir = `${os.tmpdir()}/genlab-xdg-${proc.getuid?.() ?? 'user'}`;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  proc.env.XDG_RUNTIME_DIR = dir;
 }
 
 async function findGPU(injected?: GPU): Promise<GPU> {
@@ -76,6 +87,7 @@ async function findGPU(injected?: GPU): Promise<GPU> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) throw new DeviceError(`WebGPU is not available here (navigator.gpu is missing). ${HOW_TO_GET_AN_ADAPTER}`);
   try {
+    ensureRuntimeDir();
     return (await loadDawn())([]);
   } catch (err) {
     throw new DeviceError(`Could not load the \`webgpu\` package (${(err as Error).message}). ${HOW_TO_GET_AN_ADAPTER}`);
