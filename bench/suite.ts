@@ -10,6 +10,10 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../src/index.js';
+import { attentionGroups } from './rows/attention.js';
+import { convGroups } from './rows/conv.js';
+import { optimGroups } from './rows/optim.js';
+import { reductionGroups } from './rows/reductions.js';
 import { trainingGroups } from './rows/training.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +63,10 @@ export function parseArgs(argv: readonly string[]): BenchOptions & { json?: stri
 }
 
 export const USAGE = `Flags:
-  --quick            smaller sizes and fewer reps (matmul up to 512, CPU matmul up to 512)
-  --filter <text>    only rows whose id contains <text> (e.g. --filter matmul, --filter chain, --filter cpu)
+  --quick            smaller sizes and fewer reps (matmul up to 512, CPU matmul up to 512, conv rows
+                     at batch 8, DCGAN step at batch 16)
+  --filter <text>    only rows whose id contains <text> (e.g. --filter matmul, --filter chain, --filter cpu,
+                     --filter conv, --filter attention, --filter fwd+bwd)
   --json <path>      where to write the result JSON (default bench/results/<env>-<date>.json)
   --verbose          print every sample`;
 
@@ -97,6 +103,9 @@ export interface Row {
   pairedSpeedup?: number;
   gflopsOurs?: number;
   gflopsPeer?: number;
+  /** Nominal memory throughput (the group's `bytesPerOp` / median) for memory-bound rows. */
+  gbpsOurs?: number;
+  gbpsPeer?: number;
   /** The speedup we are held to (DESIGN.md / issue), and whether this row meets it. */
   target?: number;
   meetsTarget?: boolean;
@@ -153,6 +162,8 @@ export interface Group {
   batchable: boolean;
   /** Floating-point work per op, for GFLOP/s. */
   flopsPerOp?: number;
+  /** Minimum bytes moved per op (inputs read once, outputs written once), for GB/s. */
+  bytesPerOp?: number;
   target?: number;
   /** Wall-clock budget in ms for the timed rounds (reps are clamped to [minReps, maxReps]). */
   budgetMs: number;
@@ -439,6 +450,10 @@ export function defineGroups(env: BenchEnv, opts: BenchOptions, hardware = false
     webgpuAddChain(env, opts, 1),
     webgpuAddChain(env, opts, 64),
     ...cpuSizes.map((n) => cpuMatmul(env, opts, n)),
+    ...reductionGroups(env, opts),
+    ...attentionGroups(env, opts),
+    ...convGroups(env, opts),
+    ...optimGroups(env, opts),
     ...trainingGroups(env, opts),
   ];
 }
@@ -545,12 +560,13 @@ async function runGroup(env: BenchEnv, opts: BenchOptions, g: Group): Promise<Ro
     }
     const peer = stats(samples.get(inst.peer)!);
     const gflops = (ms: number): number | undefined => (g.flopsPerOp ? g.flopsPerOp / (ms * 1e6) : undefined);
+    const gbps = (ms: number): number | undefined => (g.bytesPerOp ? g.bytesPerOp / (ms * 1e6) : undefined);
     return inst.ours.map((c): Row => {
       const base = { id: g.id, variant: c.label, device: g.device, unit: g.unit, opsPerSample: g.opsPerSample * k, peer: { ...peer, name: inst.peer.label } };
       const error = failed.get(c);
       if (error !== undefined) {
         const none = { median: NaN, min: NaN, max: NaN, reps: 0, samples: [] };
-        return { ...base, ours: none, speedup: NaN, gflopsPeer: gflops(peer.median), error };
+        return { ...base, ours: none, speedup: NaN, gflopsPeer: gflops(peer.median), gbpsPeer: gbps(peer.median), error };
       }
       const ours = stats(samples.get(c)!);
       const speedup = peer.median / ours.median;
@@ -563,6 +579,8 @@ async function runGroup(env: BenchEnv, opts: BenchOptions, g: Group): Promise<Ro
         pairedSpeedup: n > 0 ? paired : undefined,
         gflopsOurs: g.unit === 'ms' ? gflops(ours.median) : undefined,
         gflopsPeer: g.unit === 'ms' ? gflops(peer.median) : undefined,
+        gbpsOurs: g.unit === 'ms' ? gbps(ours.median) : undefined,
+        gbpsPeer: g.unit === 'ms' ? gbps(peer.median) : undefined,
         // Targets hold for what users get (the 'auto' choice); forced variants are for insight.
         target: c.label === 'auto' ? g.target : undefined,
         meetsTarget: c.label === 'auto' && g.target !== undefined ? speedup >= g.target : undefined,
@@ -675,7 +693,8 @@ export function defaultResultName(r: SuiteResult): string {
 // ---------------------------------------------------------------------------------------------
 
 function rowCells(r: Row): string[] {
-  const g = (v?: number): string => (v === undefined ? '' : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  // Software adapters reach fractions of a GB/s: keep two significant digits there.
+  const g = (v?: number): string => (v === undefined ? '' : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
   const target = r.target === undefined ? '' : `≥${r.target}x ${r.meetsTarget ? 'yes' : 'NO'}`;
   const failed = r.error !== undefined;
   return [
@@ -690,12 +709,14 @@ function rowCells(r: Row): string[] {
     `${fmtTime(r.peer.min)}–${fmtTime(r.peer.max)}`,
     g(r.gflopsOurs),
     g(r.gflopsPeer),
+    g(r.gbpsOurs),
+    g(r.gbpsPeer),
     r.unit === 'ms' && r.opsPerSample > 1 ? `${r.ours.reps}×${r.opsPerSample}` : String(r.ours.reps),
     r.relError === undefined ? '' : r.relError.toExponential(1),
   ];
 }
 
-const HEADER = ['row', 'ours', 'ours median', 'peer median', 'speedup', 'target', 'paired', 'ours min–max', 'peer min–max', 'GFLOP/s ours', 'GFLOP/s peer', 'reps', 'rel. err'];
+const HEADER = ['row', 'ours', 'ours median', 'peer median', 'speedup', 'target', 'paired', 'ours min–max', 'peer min–max', 'GFLOP/s ours', 'GFLOP/s peer', 'GB/s ours', 'GB/s peer', 'reps', 'rel. err'];
 
 /** An aligned plain-text table for the terminal. */
 export function textTable(res: SuiteResult): string {
@@ -713,8 +734,8 @@ export function markdownTable(res: SuiteResult): string {
     `${a.isSoftware ? ' (software)' : ''}; peer ${res.peerVersion}; ${res.date.slice(0, 10)}${res.quick ? ', --quick' : ''}. ` +
     'Speedup = peer median / ours median (above 1: ours faster); medians of interleaved, synchronised runs; ' +
     'reps `n×k` = n samples of k back-to-back ops and one wait.';
-  const cols = ['row', 'ours', 'ours median', 'tfjs median', 'speedup', 'target', 'GFLOP/s ours', 'GFLOP/s tfjs', 'reps'];
-  const pick = (c: string[]): string[] => [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[9]!, c[10]!, c[11]!];
+  const cols = ['row', 'ours', 'ours median', 'tfjs median', 'speedup', 'target', 'ours min–max', 'tfjs min–max', 'GFLOP/s ours', 'GFLOP/s tfjs', 'GB/s ours', 'GB/s tfjs', 'reps'];
+  const pick = (c: string[]): string[] => [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!];
   const lines = [
     `| ${cols.join(' | ')} |`,
     `|${cols.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`,

@@ -7,16 +7,20 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../../src/index.js';
 import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group } from '../suite.js';
 
-/** One side of a kernel row: `run` issues the op once (and disposes what it made). */
-export interface Side {
-  run(): void;
-  /** The op's result on the host, in the peer's layout, for the correctness check. */
-  output(): Promise<ArrayLike<number>>;
-}
-
+/**
+ * A kernel row's two sides. `op` issues the op once and returns its result(s); the runner wraps
+ * it in `tidy` (ours and tfjs's), so whatever it creates, internal views included, is freed at
+ * once instead of at garbage collection, and the buffer pools see the same traffic every rep.
+ */
 export interface Pair {
-  ours: Side;
-  peer: Side;
+  ours: {
+    op(): G.Tensor | G.Tensor[] | void;
+    /** Per result: the permutation into tfjs's layout for the correctness check (none: as is). */
+    layouts?: (number[] | undefined)[];
+    /** For an op that updates in place and returns nothing: what the check reads after one op. */
+    updated?: G.Tensor;
+  };
+  peer: { op(): TF.Tensor | TF.Tensor[] | void; updated?: TF.Tensor };
   dispose(): void;
 }
 
@@ -28,6 +32,8 @@ export interface KernelRow {
   budgetMs?: [number, number];
   setup(): Promise<Pair>;
 }
+
+const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
 /** A WebGPU group of ours ('auto') against tfjs-webgpu; short ops are repeated per sample. */
 export function kernelGroup(env: BenchEnv, opts: BenchOptions, row: KernelRow): Group {
@@ -49,19 +55,31 @@ export function kernelGroup(env: BenchEnv, opts: BenchOptions, row: KernelRow): 
       const peer: Case = {
         label: 'tfjs-webgpu',
         async run(k) {
-          for (let i = 0; i < k; i++) pair.peer.run();
+          for (let i = 0; i < k; i++) tf.tidy(() => { pair.peer.op(); });
           await tfWebGPUWait(tf);
         },
-        output: () => pair.peer.output(),
+        async output() {
+          const outs = tf.tidy(() => pair.peer.op());
+          if (outs) return tfHost(list(outs));
+          return Float32Array.from(await pair.peer.updated!.data());
+        },
         dispose() {},
       };
       const ours: Case = {
         label: 'auto',
         async run(k) {
-          for (let i = 0; i < k; i++) pair.ours.run();
+          for (let i = 0; i < k; i++) G.tidy(() => { pair.ours.op(); });
           await G.sync('webgpu');
         },
-        output: () => pair.ours.output(),
+        async output() {
+          const result = G.tidy(() => pair.ours.op());
+          if (!result) return host(pair.ours.updated!);
+          const outs = list(result);
+          const parts = [];
+          for (const [i, t] of outs.entries()) parts.push(await host(t, pair.ours.layouts?.[i]));
+          outs.forEach((t) => t.dispose());
+          return concat(parts);
+        },
         dispose() {},
       };
       return { peer, ours: [ours], dispose: () => pair.dispose() };
@@ -77,7 +95,7 @@ export const TO_HWIO = [2, 3, 1, 0];
 /** A host copy of `t`, permuted by `order` when given. */
 export async function host(t: G.Tensor, order?: number[]): Promise<Float32Array> {
   if (!order) return Float32Array.from(await t.data());
-  const p = G.permute(t, order);
+  const p = G.tidy(() => G.permute(t, order));
   const d = Float32Array.from(await p.data());
   p.dispose();
   return d;
@@ -90,7 +108,7 @@ export async function toTf(tf: typeof TF, t: G.Tensor, order?: number[]): Promis
 }
 
 /** Host copies of several outputs, concatenated (one relative error for all gradients). */
-export function concat(parts: ArrayLike<number>[]): Float32Array {
+function concat(parts: ArrayLike<number>[]): Float32Array {
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -101,7 +119,7 @@ export function concat(parts: ArrayLike<number>[]): Float32Array {
 }
 
 /** Reads tfjs tensors to the host (in order), then disposes them. */
-export async function tfHost(ts: TF.Tensor[]): Promise<Float32Array> {
+async function tfHost(ts: TF.Tensor[]): Promise<Float32Array> {
   const parts = await Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
   for (const t of ts) t.dispose();
   return concat(parts);

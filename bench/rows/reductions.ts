@@ -5,7 +5,7 @@
  */
 import * as G from '../../src/index.js';
 import type { BenchEnv, BenchOptions, Group } from '../suite.js';
-import { host, kernelGroup, toTf } from './common.js';
+import { kernelGroup, toTf } from './common.js';
 
 function sumRow(env: BenchEnv, opts: BenchOptions, rows: number, cols: number, axis: 'last' | 'all'): Group {
   const { tf } = env;
@@ -17,12 +17,10 @@ function sumRow(env: BenchEnv, opts: BenchOptions, rows: number, cols: number, a
       G.manualSeed(size);
       const x = G.randn([rows, cols], { device: 'webgpu' });
       const tx = await toTf(tf, x);
-      const ours = () => (axis === 'last' ? G.sum(x, 1) : G.sum(x));
-      const peer = () => (axis === 'last' ? tf.sum(tx, 1) : tf.sum(tx));
       return {
-        ours: { run: () => ours().dispose(), output: async () => { const y = ours(); const d = await host(y); y.dispose(); return d; } },
-        peer: { run: () => peer().dispose(), output: async () => { const y = peer(); const d = await y.data(); y.dispose(); return d; } },
-        dispose: () => { x.dispose(); tx.dispose(); },
+        ours: { op: () => (axis === 'last' ? G.sum(x, 1) : G.sum(x)) },
+        peer: { op: () => (axis === 'last' ? tf.sum(tx, 1) : tf.sum(tx)) },
+        dispose: () => [x, tx].forEach((t) => t.dispose()),
       };
     },
   });
@@ -39,9 +37,9 @@ function softmaxRow(env: BenchEnv, opts: BenchOptions, rows: number, cols: numbe
       const x = G.tidy(() => G.mul(G.randn([rows, cols], { device: 'webgpu' }), 5));
       const tx = await toTf(tf, x);
       return {
-        ours: { run: () => G.softmax(x).dispose(), output: async () => { const y = G.softmax(x); const d = await host(y); y.dispose(); return d; } },
-        peer: { run: () => tf.softmax(tx).dispose(), output: async () => { const y = tf.softmax(tx); const d = await y.data(); y.dispose(); return d; } },
-        dispose: () => { x.dispose(); tx.dispose(); },
+        ours: { op: () => G.softmax(x) },
+        peer: { op: () => tf.softmax(tx) },
+        dispose: () => [x, tx].forEach((t) => t.dispose()),
       };
     },
   });

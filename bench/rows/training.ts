@@ -1,12 +1,12 @@
 /**
- * Whole-training-step rows (issue 6, "Speed"): one DCGAN G+D step at batch 64, ours against the
+ * Whole-training-step rows (issue 6, "Speed"): one DCGAN G+D step at batch 64 (16 with --quick), ours against the
  * same model in TensorFlow.js, on WebGPU (tfjs-backend-webgpu on the same adapter) and on the CPU
  * (tfjs-backend-cpu).
  *
  * The model: G dense 100 -> 64x7x7 (ReLU), convT 64 -> 32 4x4 s2 (ReLU), convT 32 -> 1 4x4 s2
  * (tanh); D conv 1 -> 32 3x3 (LeakyReLU 0.2), conv 32 -> 64 3x3 s2 (LeakyReLU 0.2), dense -> 1;
- * BCE with logits, non-saturating G loss; Adam 2e-4, β1 0.5. A step is one D update on 64 real
- * and 64 fake images, then one G update through the frozen D, with fresh noise each step.
+ * BCE with logits, non-saturating G loss; Adam 2e-4, β1 0.5. A step is one D update on a batch of real
+ * and a batch of fake images, then one G update through the frozen D, with fresh noise each step.
  *
  * One difference in how the step is written, not in the model: ours makes the fakes once and
  * back-propagates G's loss through that same forward pass (as PyTorch's DCGAN does); tfjs's
@@ -21,11 +21,10 @@ import { nn } from '../../src/index.js';
 import { adversarialStep, discriminatorLoss, ganAdam, generatorLoss } from '../../models/blocks/gan.js';
 import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group } from '../suite.js';
 
-const BATCH = 64;
 const Z = 100;
 
 /** Our side: the bench DCGAN as nn modules, trained by the same step the models use. */
-function oursStep(device: G.DeviceName): { step(): G.Tensor[]; dispose(): void } {
+function oursStep(device: G.DeviceName, batch: number): { step(): G.Tensor[]; dispose(): void } {
   G.manualSeed(1);
   const generator = new nn.Sequential(
     new nn.Linear(Z, 64 * 7 * 7, { device }), new nn.ReLU(), new nn.Unflatten(1, [64, 7, 7]),
@@ -41,10 +40,10 @@ function oursStep(device: G.DeviceName): { step(): G.Tensor[]; dispose(): void }
   nn.dcganInit_(discriminator);
   const optG = ganAdam(generator, 2e-4);
   const optD = ganAdam(discriminator, 2e-4);
-  const real = G.tidy(() => G.sub(G.mul(G.rand([BATCH, 1, 28, 28], { device }), 2), 1));
+  const real = G.tidy(() => G.sub(G.mul(G.rand([batch, 1, 28, 28], { device }), 2), 1));
   return {
     step: () => G.tidy(() => {
-      const fake = generator.forward(G.randn([BATCH, Z], { device }));
+      const fake = generator.forward(G.randn([batch, Z], { device }));
       const { d, g } = adversarialStep({
         d: discriminator, optD, optG,
         dLoss: () => discriminatorLoss(discriminator.forward(real), discriminator.forward(fake.detach())),
@@ -63,7 +62,7 @@ function oursStep(device: G.DeviceName): { step(): G.Tensor[]; dispose(): void }
 }
 
 /** The same model in tfjs (NHWC, HWIO filters). */
-function peerStep(tf: typeof TF): { step(): void; losses(): Promise<number[]>; dispose(): void } {
+function peerStep(tf: typeof TF, batch: number): { step(): void; losses(): Promise<number[]>; dispose(): void } {
   const w = (shape: number[]) => tf.variable(tf.randomNormal(shape, 0, 0.02));
   const b = (n: number) => tf.variable(tf.zeros([n]));
   const gVars = [w([Z, 64 * 7 * 7]), b(64 * 7 * 7), w([4, 4, 32, 64]), b(32), w([4, 4, 1, 32]), b(1)];
@@ -71,18 +70,18 @@ function peerStep(tf: typeof TF): { step(): void; losses(): Promise<number[]>; d
   const [gw0, gb0, gw1, gb1, gw2, gb2] = gVars as [TF.Variable<TF.Rank.R2>, TF.Variable, TF.Variable<TF.Rank.R4>, TF.Variable, TF.Variable<TF.Rank.R4>, TF.Variable];
   const [dw1, db1, dw2, db2, dw3, db3] = dVars as [TF.Variable<TF.Rank.R4>, TF.Variable, TF.Variable<TF.Rank.R4>, TF.Variable, TF.Variable<TF.Rank.R2>, TF.Variable];
   const generate = (z: TF.Tensor2D): TF.Tensor4D => {
-    const h0 = tf.reshape(tf.relu(tf.add(tf.matMul(z, gw0), gb0)), [BATCH, 7, 7, 64]) as TF.Tensor4D;
-    const h1 = tf.relu(tf.add(tf.conv2dTranspose(h0, gw1, [BATCH, 14, 14, 32], 2, 'same'), gb1)) as TF.Tensor4D;
-    return tf.tanh(tf.add(tf.conv2dTranspose(h1, gw2, [BATCH, 28, 28, 1], 2, 'same'), gb2)) as TF.Tensor4D;
+    const h0 = tf.reshape(tf.relu(tf.add(tf.matMul(z, gw0), gb0)), [batch, 7, 7, 64]) as TF.Tensor4D;
+    const h1 = tf.relu(tf.add(tf.conv2dTranspose(h0, gw1, [batch, 14, 14, 32], 2, 'same'), gb1)) as TF.Tensor4D;
+    return tf.tanh(tf.add(tf.conv2dTranspose(h1, gw2, [batch, 28, 28, 1], 2, 'same'), gb2)) as TF.Tensor4D;
   };
   const discriminate = (x: TF.Tensor4D): TF.Tensor => {
     const h1 = tf.leakyRelu(tf.add(tf.conv2d(x, dw1, 1, 'same'), db1), 0.2) as TF.Tensor4D;
     const h2 = tf.leakyRelu(tf.add(tf.conv2d(h1, dw2, 2, 'same'), db2), 0.2);
-    return tf.add(tf.matMul(tf.reshape(h2, [BATCH, 64 * 14 * 14]) as TF.Tensor2D, dw3), db3);
+    return tf.add(tf.matMul(tf.reshape(h2, [batch, 64 * 14 * 14]) as TF.Tensor2D, dw3), db3);
   };
-  const ones = tf.ones([BATCH, 1]);
-  const zeros = tf.zeros([BATCH, 1]);
-  const real = tf.randomUniform([BATCH, 28, 28, 1], -1, 1) as TF.Tensor4D;
+  const ones = tf.ones([batch, 1]);
+  const zeros = tf.zeros([batch, 1]);
+  const real = tf.randomUniform([batch, 28, 28, 1], -1, 1) as TF.Tensor4D;
   const optD = tf.train.adam(2e-4, 0.5);
   const optG = tf.train.adam(2e-4, 0.5);
   const bce = (labels: TF.Tensor, logits: TF.Tensor) => tf.losses.sigmoidCrossEntropy(labels, logits) as TF.Scalar;
@@ -90,10 +89,10 @@ function peerStep(tf: typeof TF): { step(): void; losses(): Promise<number[]>; d
   return {
     step() {
       for (const t of last) t.dispose();
-      const fake = tf.tidy(() => generate(tf.randomNormal([BATCH, Z])));
+      const fake = tf.tidy(() => generate(tf.randomNormal([batch, Z])));
       const d = optD.minimize(() => tf.add(bce(ones, discriminate(real)), bce(zeros, discriminate(fake))) as TF.Scalar, true, dVars)!;
       fake.dispose();
-      const g = optG.minimize(() => bce(ones, discriminate(generate(tf.randomNormal([BATCH, Z])))), true, gVars)!;
+      const g = optG.minimize(() => bce(ones, discriminate(generate(tf.randomNormal([batch, Z])))), true, gVars)!;
       last = [d, g];
     },
     losses: async () => Promise.all(last.map(async (t) => (await t.data())[0]!)),
@@ -107,8 +106,11 @@ function peerStep(tf: typeof TF): { step(): void; losses(): Promise<number[]>; d
 
 function dcganStep(env: BenchEnv, opts: BenchOptions, device: 'webgpu' | 'cpu'): Group {
   const { tf } = env;
+  // tfjs-webgpu takes ~30-40 s a step at batch 64 on a software adapter, and the warm-up plus the
+  // minimum reps make four steps: --quick trains at batch 16 (in the row's id) to stay in minutes.
+  const batch = opts.quick ? 16 : 64;
   return {
-    id: `dcgan step b64 ${device}`,
+    id: `dcgan step b${batch} ${device}`,
     device,
     unit: 'ms',
     opsPerSample: 1,
@@ -123,8 +125,8 @@ function dcganStep(env: BenchEnv, opts: BenchOptions, device: 'webgpu' | 'cpu'):
       // tfjs-core alone has no gradients (the `@tensorflow/tfjs` umbrella registers them). Loaded
       // here, not at the top: the entries import tfjs only after installing `require` and `navigator.gpu`.
       await import('@tensorflow/tfjs-core/dist/register_all_gradients');
-      const ours = oursStep(device);
-      const peer = peerStep(tf);
+      const ours = oursStep(device, batch);
+      const peer = peerStep(tf, batch);
       const wait = () => (device === 'webgpu' ? tfWebGPUWait(tf) : Promise.resolve());
       // The first run of each is a warm-up (never a sample): log its losses there as a sanity check.
       let peerRuns = 0;

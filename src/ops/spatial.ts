@@ -27,14 +27,14 @@ export function intPair(op: string, name: string, v: Pair, min = 1): [number, nu
 }
 
 /** Explicit padding as [top, bottom, left, right]; every side a non-negative integer. */
-export function explicitPadding(op: string, padding: Padding2d, name = 'padding'): Quad {
+export function explicitPadding(op: string, padding: Padding2d): Quad {
   let quad: Quad;
   if (typeof padding === 'number') quad = [padding, padding, padding, padding];
-  else if (padding.length === 2) quad = [padding[0], padding[0], padding[1], padding[1]];
-  else if (padding.length === 4) quad = [padding[0], padding[1], padding[2], padding[3]];
-  else throw new ArgumentError(`${op}: ${name} must be a number, [vertical, horizontal] or [top, bottom, left, right], got ${describe(padding)}`);
+  else if (Array.isArray(padding) && padding.length === 2) quad = [padding[0], padding[0], padding[1], padding[1]];
+  else if (Array.isArray(padding) && padding.length === 4) quad = [padding[0], padding[1], padding[2], padding[3]];
+  else throw new ArgumentError(`${op}: padding must be a number, [vertical, horizontal] or [top, bottom, left, right], got ${describe(padding)}`);
   if (quad.some((p) => !Number.isInteger(p) || p < 0)) {
-    throw new ArgumentError(`${op}: ${name} must be non-negative integers, got ${describe(padding)}`);
+    throw new ArgumentError(`${op}: padding must be non-negative integers, got ${describe(padding)}`);
   }
   return quad;
 }

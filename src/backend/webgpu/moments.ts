@@ -14,6 +14,11 @@ import type { SpatialContext } from './spatial.js';
 export type MomentsVariant = 'auto' | 'thread' | 'workgroup' | 'subgroup';
 
 const WG = 256;
+/**
+ * Threads per workgroup in the thread-per-row mode on a CPU adapter: it spreads workgroups, not
+ * threads, over its cores, so a few dozen rows must not share one workgroup.
+ */
+const SOFTWARE_ROW_WG = 16;
 /** On a GPU a row this long, with few enough rows, is worth a workgroup (as in reduce.ts). */
 const WORKGROUP_ROW_MIN = 256;
 const WORKGROUP_ROWS_MAX = 16384;
@@ -76,7 +81,8 @@ export function moments(ctx: SpatialContext, x: TensorRef, axes: readonly number
   const variant = chooseVariant(ctx, rows, rowLength);
   if (rows > 0) {
     if (variant === 'thread') {
-      ctx.queue.dispatch(ctx.kernels.get('moments'), { ROW_PER_WORKGROUP: 0, WG }, buffers, params, ctx.queue.grid1D(Math.ceil(rows / WG)));
+      const wg = ctx.isSoftware ? SOFTWARE_ROW_WG : WG;
+      ctx.queue.dispatch(ctx.kernels.get('moments'), { ROW_PER_WORKGROUP: 0, WG: wg }, buffers, params, ctx.queue.grid1D(Math.ceil(rows / wg)));
     } else {
       const kernel = variant === 'subgroup' ? 'momentsSubgroups' : 'moments';
       const constants: Record<string, number> = variant === 'subgroup' ? { WG } : { ROW_PER_WORKGROUP: 1, WG };
