@@ -1,20 +1,23 @@
 // Reductions (sum, prod, max, min) over any set of axes.
 // The input is viewed as two index spaces: the kept ("output") elements and the reduced elements,
-// each a (host-merged) shape with the input's strides, so any axis set is one kernel.
-// ROW_PER_WORKGROUP = false: one thread per output, looping over its reduced elements (many short rows).
-// ROW_PER_WORKGROUP = true: one workgroup per output with a tree reduction (few long rows).
+// each a host-merged shape with the input's strides, so any axis set is one kernel. Both ranks are
+// override constants (OUT_RANK, RED_RANK) so the index arithmetic is straight-line code (no loops,
+// no dynamic vec4-component indexing; see copy.wgsl).
+// ROW_PER_WORKGROUP = false: one thread per output, looping over its reduced elements (many rows).
+// ROW_PER_WORKGROUP = true: one workgroup per (output, chunk of its reduced elements), with a small
+// tree at the end; with several chunks per output the host reduces the chunk partials in a second
+// dispatch (full reductions get many workgroups instead of one).
 // OP codes follow REDUCE_OPS in src/backend/webgpu/codes.ts; DTYPE 0 float32, else integer words
 // (bool rows are summed as int32, and max/min of 0/1 words are bools again).
 
 struct Params {
   n_out: u32,
   n_red: u32,
-  out_rank: u32,
-  red_rank: u32,
-  out_shape: array<vec4<u32>, 2>,
-  out_strides: array<vec4<u32>, 2>,
-  red_shape: array<vec4<u32>, 2>,
-  red_strides: array<vec4<u32>, 2>,
+  n_chunks: u32,
+  chunk_len: u32,
+  // One entry per dimension, innermost first: (size, stride, unused, unused).
+  out_dims: array<vec4<u32>, 8>,
+  red_dims: array<vec4<u32>, 8>,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<u32>;
@@ -24,7 +27,9 @@ struct Params {
 override OP: u32;
 override DTYPE: u32;
 override ROW_PER_WORKGROUP: bool = false;
-override WG: u32 = 256u;
+override OUT_RANK: u32 = 1u;
+override RED_RANK: u32 = 1u;
+override WG: u32 = 64u;
 
 var<workgroup> partial: array<u32, WG>;
 
@@ -66,55 +71,95 @@ fn combine(p: u32, q: u32) -> u32 {
   }
 }
 
+// Peels one dimension off the row-major index `rem`, returning its offset.
+fn peel(rem: ptr<function, u32>, dim: vec4<u32>) -> u32 {
+  let q = *rem / dim.x;
+  let coord = *rem - q * dim.x;
+  *rem = q;
+  return coord * dim.y;
+}
+
 fn out_offset(o: u32) -> u32 {
+  if (OUT_RANK == 0u) { return 0u; }
   var rem = o;
   var off = 0u;
-  for (var d = i32(params.out_rank) - 1; d >= 0; d--) {
-    let size = params.out_shape[u32(d) / 4u][u32(d) % 4u];
-    off += (rem % size) * params.out_strides[u32(d) / 4u][u32(d) % 4u];
-    rem = rem / size;
-  }
-  return off;
+  if (OUT_RANK > 1u) { off += peel(&rem, params.out_dims[0]); }
+  if (OUT_RANK > 2u) { off += peel(&rem, params.out_dims[1]); }
+  if (OUT_RANK > 3u) { off += peel(&rem, params.out_dims[2]); }
+  if (OUT_RANK > 4u) { off += peel(&rem, params.out_dims[3]); }
+  if (OUT_RANK > 5u) { off += peel(&rem, params.out_dims[4]); }
+  if (OUT_RANK > 6u) { off += peel(&rem, params.out_dims[5]); }
+  if (OUT_RANK > 7u) { off += peel(&rem, params.out_dims[6]); }
+  return off + rem * params.out_dims[max(OUT_RANK, 1u) - 1u].y;
 }
 
 fn red_offset(r: u32) -> u32 {
+  if (RED_RANK == 0u) { return 0u; }
   var rem = r;
   var off = 0u;
-  for (var d = i32(params.red_rank) - 1; d >= 0; d--) {
-    let size = params.red_shape[u32(d) / 4u][u32(d) % 4u];
-    off += (rem % size) * params.red_strides[u32(d) / 4u][u32(d) % 4u];
-    rem = rem / size;
+  if (RED_RANK > 1u) { off += peel(&rem, params.red_dims[0]); }
+  if (RED_RANK > 2u) { off += peel(&rem, params.red_dims[1]); }
+  if (RED_RANK > 3u) { off += peel(&rem, params.red_dims[2]); }
+  if (RED_RANK > 4u) { off += peel(&rem, params.red_dims[3]); }
+  if (RED_RANK > 5u) { off += peel(&rem, params.red_dims[4]); }
+  if (RED_RANK > 6u) { off += peel(&rem, params.red_dims[5]); }
+  if (RED_RANK > 7u) { off += peel(&rem, params.red_dims[6]); }
+  return off + rem * params.red_dims[max(RED_RANK, 1u) - 1u].y;
+}
+
+// Combines x[base + offset(r)] for r = first, first + step, ... below end.
+fn walk(base: u32, first: u32, end: u32, step: u32) -> u32 {
+  var acc = identity();
+  if (RED_RANK <= 1u) {
+    let stride = params.red_dims[0].y;
+    let jump = step * stride;
+    var off = base + first * stride;
+    for (var r = first; r < end; r += step) {
+      acc = combine(acc, x[off]);
+      off += jump;
+    }
+  } else if (RED_RANK == 2u) {
+    // Two reduced dims (e.g. batch and spatial of NCHW): carry the inner coordinate by hand
+    // instead of dividing per element. u32 wrap-around keeps the offset arithmetic exact.
+    let inner = params.red_dims[0];
+    let outer_stride = params.red_dims[1].y;
+    var i1 = first % inner.x;
+    var off = base + (first / inner.x) * outer_stride + i1 * inner.y;
+    let carry = outer_stride - inner.x * inner.y;
+    for (var r = first; r < end; r += step) {
+      acc = combine(acc, x[off]);
+      i1 += step;
+      off += step * inner.y;
+      if (i1 >= inner.x) {
+        let q = i1 / inner.x;
+        i1 -= q * inner.x;
+        off += q * carry;
+      }
+    }
+  } else {
+    for (var r = first; r < end; r += step) { acc = combine(acc, x[base + red_offset(r)]); }
   }
-  return off;
+  return acc;
 }
 
 fn reduce_per_thread(o: u32) {
   if (o >= params.n_out) { return; }
-  let base = out_offset(o);
-  var acc = identity();
-  if (params.red_rank == 1u) {
-    // The common case (contiguous or single axis): a plain strided walk.
-    let stride = params.red_strides[0][0];
-    for (var r = 0u; r < params.n_red; r++) { acc = combine(acc, x[base + r * stride]); }
-  } else {
-    for (var r = 0u; r < params.n_red; r++) { acc = combine(acc, x[base + red_offset(r)]); }
-  }
-  y[o] = acc;
+  y[o] = walk(out_offset(o), 0u, params.n_red, 1u);
 }
 
-// `o` is the workgroup's index, uniform across it, so the barriers are in uniform control flow.
-fn reduce_per_workgroup(o: u32, lid: u32) {
-  if (o >= params.n_out) { return; }
-  let base = out_offset(o);
-  var acc = identity();
-  for (var r = lid; r < params.n_red; r += WG) { acc = combine(acc, x[base + red_offset(r)]); }
-  partial[lid] = acc;
+// `w` is the workgroup's index, uniform across it, so the barriers are in uniform control flow.
+fn reduce_per_workgroup(w: u32, lid: u32) {
+  if (w >= params.n_out * params.n_chunks) { return; }
+  let o = w / params.n_chunks;
+  let start = (w - o * params.n_chunks) * params.chunk_len;
+  let end = min(start + params.chunk_len, params.n_red);
+  partial[lid] = walk(out_offset(o), start + lid, end, WG);
   workgroupBarrier();
   for (var width = WG / 2u; width > 0u; width = width / 2u) {
     if (lid < width) { partial[lid] = combine(partial[lid], partial[lid + width]); }
     workgroupBarrier();
   }
-  if (lid == 0u) { y[o] = partial[0]; }
+  if (lid == 0u) { y[w] = partial[0]; }
 }
 
 @compute @workgroup_size(WG)

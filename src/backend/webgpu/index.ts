@@ -278,7 +278,10 @@ export class WebGPUBackend implements Backend {
       space.strides.push(strides[d]!);
     });
     const out = this.allocStorage(numelOf(kept.shape), outDtype);
-    encodeReduce(this.kernels, this.queue, opCode(REDUCE_OPS, op), dtype, asGPU(x.storage).entry, out.entry, kept, reduced);
+    encodeReduce(this.kernels, this.queue, opCode(REDUCE_OPS, op), dtype, asGPU(x.storage).entry, out.entry, kept, reduced, {
+      acquire: (words) => this.acquire(words, 'float32'),
+      release: (entry) => this.storagePool.release(entry, this.queue.batch),
+    });
     return out;
   }
 

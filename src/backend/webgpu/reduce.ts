@@ -1,41 +1,67 @@
 /**
  * Launching kernels/reduce.wgsl: splits an input into kept and reduced index spaces and picks
- * between one thread per output (short rows) and one workgroup per output (long rows, few outputs).
+ * between one thread per output (short rows, or many rows) and workgroups per output (long rows).
+ * With few outputs, a long row is split into chunks reduced by separate workgroups, and a second
+ * dispatch reduces the chunk partials (so a full reduction is not one workgroup on one core).
  */
 import type { KernelRegistry } from './kernels.js';
-import { mergeDims, numelOf } from './layout.js';
+import { mergeDims, numelOf, packDims } from './layout.js';
 import type { PooledBuffer } from './pool.js';
 import type { CommandQueue } from './queue.js';
 
-const WG = 256;
+/** Threads per workgroup, both modes (SwiftShader: fewer invocations and barriers win). */
+const WG = 64;
 /** A row at least this long, with few enough rows, is reduced by a whole workgroup. */
 const WORKGROUP_ROW_MIN = 256;
 const WORKGROUP_ROWS_MAX = 16384;
+/** Two-pass split: chunks of at least this many elements, up to this many workgroups in all. */
+const CHUNK_MIN = 8192;
+const TARGET_WORKGROUPS = 64;
 
 export interface ReduceSpace {
   shape: readonly number[];
   strides: readonly number[];
 }
 
+/** Scratch words for the two-pass split; without it every output is one dispatch's workgroup. */
+export interface ReduceScratch {
+  acquire(words: number): PooledBuffer;
+  release(buffer: PooledBuffer): void;
+}
+
 export function encodeReduce(
   kernels: KernelRegistry, queue: CommandQueue, op: number, dtype: number,
-  src: PooledBuffer, dst: PooledBuffer, kept: ReduceSpace, reduced: ReduceSpace,
+  src: PooledBuffer, dst: PooledBuffer, kept: ReduceSpace, reduced: ReduceSpace, scratch?: ReduceScratch,
 ): void {
   const out = mergeDims(kept.shape, [kept.strides], 'reduce');
   const red = mergeDims(reduced.shape, [reduced.strides], 'reduce');
   const nOut = numelOf(out.shape);
   const nRed = numelOf(red.shape);
   const rowPerWorkgroup = nRed >= WORKGROUP_ROW_MIN && nOut <= WORKGROUP_ROWS_MAX;
+  const nChunks = rowPerWorkgroup && scratch
+    ? Math.max(1, Math.min(Math.floor(nRed / CHUNK_MIN), Math.floor(TARGET_WORKGROUPS / nOut)))
+    : 1;
+  const chunkLen = Math.ceil(nRed / nChunks);
   const params = {
     n_out: nOut,
     n_red: nRed,
-    out_rank: out.shape.length,
-    red_rank: red.shape.length,
-    out_shape: out.shape,
-    out_strides: out.strides[0]!,
-    red_shape: red.shape,
-    red_strides: red.strides[0]!,
+    n_chunks: nChunks,
+    chunk_len: chunkLen,
+    out_dims: packDims(out),
+    red_dims: packDims(red),
   };
-  const grid = queue.grid1D(rowPerWorkgroup ? nOut : Math.ceil(nOut / WG));
-  queue.dispatch(kernels.get('reduce'), { OP: op, DTYPE: dtype, ROW_PER_WORKGROUP: Number(rowPerWorkgroup), WG }, [src, dst], params, grid);
+  const constants = {
+    OP: op, DTYPE: dtype, ROW_PER_WORKGROUP: Number(rowPerWorkgroup),
+    OUT_RANK: out.shape.length, RED_RANK: red.shape.length, WG,
+  };
+  const grid = queue.grid1D(rowPerWorkgroup ? nOut * nChunks : Math.ceil(nOut / WG));
+  if (nChunks === 1) {
+    queue.dispatch(kernels.get('reduce'), constants, [src, dst], params, grid);
+    return;
+  }
+  const partials = scratch!.acquire(nOut * nChunks);
+  queue.dispatch(kernels.get('reduce'), constants, [src, partials], params, grid);
+  encodeReduce(kernels, queue, op, dtype, partials, dst,
+    { shape: [nOut], strides: [nChunks] }, { shape: [nChunks], strides: [1] });
+  scratch!.release(partials);
 }
