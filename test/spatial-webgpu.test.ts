@@ -54,6 +54,8 @@ describe('conv2d: every variant, forward and both gradients', () => {
     ['1x1, rows past one tile', [3, 17, 5, 5], [33, 17, 1, 1], {}],
     ['40 output channels (2.5 row tiles)', [2, 8, 10, 10], [40, 8, 3, 3], { padding: 1 }],
     ['kernel as large as the padded input', [2, 2, 3, 4], [3, 2, 5, 6], { padding: 1 }],
+    ['1x1 depthwise (the norms\' affine map; pointwise path)', [2, 6, 5, 7], [6, 1, 1, 1], { groups: 6 }],
+    ['1x1 grouped, two channels per group (pointwise path)', [2, 6, 5, 7], [3, 2, 1, 1], { groups: 3 }],
   ];
   for (const variant of VARIANTS) {
     for (const [name, xs, ws, opts] of cases) {

@@ -3,18 +3,19 @@
  *
  * The statistics come from the fused `moments` primitive (mean and biased variance in one pass);
  * the normalisation itself is composed from differentiable ops, folded into one scale and one
- * shift per statistics slot so the full-size tensor is touched by two elementwise passes. The
- * moments' backward (d mean / dx = 1/n, d var / dx = 2 (x - mean) / n) is itself written with ops,
- * so second derivatives through every norm work.
+ * shift per statistics slot applied in one fused pass (see scaleShift). The moments' backward
+ * (d mean / dx = 1/n, d var / dx = 2 (x - mean) / n) is itself written with ops, so second
+ * derivatives through every norm work.
  */
 import { noGrad, record } from '../autograd.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
-import { normAxes, reducedShape, shapesEqual } from '../shape.js';
+import { normAxes, numel, reducedShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, composite, requireFloat, wrap } from './core.js';
 import { add, div, mul, neg, rsqrt, sub } from './elementwise.js';
 import type { Axes } from './reduce.js';
+import { conv2d } from './conv.js';
 import { expand, reshape } from './shapeops.js';
 
 /**
@@ -55,23 +56,23 @@ export function statisticsSum(x: Tensor, axes: readonly number[]): Tensor {
 }
 
 /**
- * x * scale + shift, scale and shift holding one value per statistics slot (x's shape with 1s on
- * the normalised axes). One recorded node, so the backward's per-slot sums of g * x and g run on
- * the statistics kernel.
+ * x * scale + shift with one scale and shift per statistics slot (x's shape with 1s on the
+ * normalised axes). A per-slot affine map is a 1x1 depthwise convolution with bias, the slots as
+ * channels: one fused pass forward, and conv2d's rules give the backward in fused passes too (the
+ * scale's gradient is the weight gradient, a fused multiply-and-sum), to any order.
  */
 function scaleShift(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
-  const out = tidy(() => noGrad(() => add(mul(x, scale), shift)));
-  const axes = x.shape.map((_, i) => i).filter((i) => scale.shape[i] === 1 && x.shape[i] !== 1);
-  return record(out, 'scaleShift', [x, scale, shift], (g) => [
-    x.requiresGrad ? mul(g, scale) : null,
-    scale.requiresGrad ? statisticsSum(mul(g, x), axes) : null,
-    shift.requiresGrad ? statisticsSum(g, axes) : null,
-  ]);
+  const first = Math.max(scale.shape.findIndex((d) => d !== 1), 0);
+  const lead = scale.shape.reduce((last, d, i) => (d !== 1 ? i + 1 : last), 0);
+  const slots = numel(x.shape.slice(first, lead));
+  const view = [numel(x.shape.slice(0, first)), slots, 1, numel(x.shape.slice(lead))];
+  const y = conv2d(reshape(x, view), reshape(scale, [slots, 1, 1, 1]), reshape(shift, [slots]), { groups: slots });
+  return reshape(y, x.shape);
 }
 
 /**
  * (x - mean) / sqrt(var + eps) * weight + bias as x * scale + shift: scale and shift are computed
- * on the small statistics tensors, so the full-size tensor sees two passes. `weight` and `bias`
+ * on the small statistics tensors, so the full-size tensor sees one pass. `weight` and `bias`
  * arrive already shaped to broadcast against the statistics.
  */
 function normalize(x: Tensor, mean: Tensor, variance: Tensor, eps: number, weight: Tensor | null, bias: Tensor | null): Tensor {

@@ -30,6 +30,8 @@ const NARROW_ROWS = 4;
 /** Threads per workgroup of the gemm kernels; its shape adapts to the row tiles. */
 const GEMM_THREADS = 64;
 const DIRECT_WG = 256;
+/** Workgroup size and consecutive outputs per invocation of conv2d_direct.wgsl (WG, ELEMENTS). */
+const CORRELATION_DIRECT = { wg: 64, elements: 8 };
 /** Codes of the ACTIVATION override in conv2d_gemm.wgsl / conv2d_direct.wgsl. */
 const EPILOGUES: readonly Epilogue['activation'][] = ['none', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
 /**
@@ -80,16 +82,26 @@ interface WeightView {
 }
 
 /**
- * 'gemm' unless a tile would mostly idle: a correlation with fewer positions per sample than one
- * tile is wide (1x1 outputs), or a weight gradient with few output channels per group
- * (depthwise). Measured on SwiftShader: the gemm tiles win everywhere else, the narrow one
- * included (conv 1 -> 32 channels: its input gradient 2x faster than direct).
+ * 'gemm' unless a tile would mostly idle or a pass suffices: with few rows per group, a
+ * correlation with fewer positions per sample than one tile is wide (1x1 outputs) or a pointwise
+ * one (1x1 depthwise: one multiply-add per output), and a weight gradient (no narrow tile there).
+ * Measured on SwiftShader: the gemm tiles win everywhere else, the narrow one included (conv
+ * 1 -> 32 channels: its input gradient 2x faster than direct; 3x3 depthwise: 1.7x).
  */
-function chooseVariant(args: Conv2dArgs, rows: number, positions: number): Variant {
+function chooseVariant(args: Conv2dArgs, rows: number, positions: number, pointwise = false): Variant {
   const requested = args.variant ?? 'auto';
   if (requested !== 'auto') return requested;
   if (rows >= 8) return 'gemm';
-  return positions >= TILE.cols ? 'gemm' : 'direct';
+  return positions >= TILE.cols && !pointwise ? 'gemm' : 'direct';
+}
+
+/**
+ * A correlation whose every output reads its own position in the source and is written densely:
+ * 1x1 taps, stride 1, no offset, source and output planes of the output's size.
+ */
+function isPointwise(p: Correlation): boolean {
+  return p.taps_h === 1 && p.taps_w === 1 && p.row_mul === 1 && p.col_mul === 1 && p.row_base === 0 && p.col_base === 0 &&
+    p.src_h === p.cols_h && p.src_w === p.cols_w && p.out_w === 1 && p.out_h === p.cols_w;
 }
 
 function shape4(ref: TensorRef): Shape4 {
@@ -110,10 +122,12 @@ function dispatchCorrelation(ctx: SpatialContext, variant: Variant, batch: numbe
   // An absent bias still needs a binding; the weight buffer stands in and is never read as bias.
   const bias = io.bias ?? weight;
   if (variant === 'direct') {
-    const total = batch * p.groups * p.rows * p.cols_h * p.cols_w;
-    if (total === 0) return;
-    const params = { ...p, total, a_base: a.base, a_group: a.group, a_row: a.row, a_chan: a.chan, a_th: a.th, a_tw: a.tw };
-    ctx.queue.dispatch(ctx.kernels.get('conv2dDirect'), { ...constants, WG: DIRECT_WG }, [io.src, weight, bias, io.out], params, ctx.queue.grid1D(Math.ceil(total / DIRECT_WG)));
+    const invocations = batch * p.groups * p.rows * Math.ceil((p.cols_h * p.cols_w) / CORRELATION_DIRECT.elements);
+    if (invocations === 0) return;
+    const params = { ...p, batch, a_base: a.base, a_group: a.group, a_row: a.row, a_chan: a.chan, a_th: a.th, a_tw: a.tw };
+    const direct = { ...constants, POINTWISE: Number(isPointwise(p)), WG: CORRELATION_DIRECT.wg };
+    const grid = ctx.queue.grid1D(Math.ceil(invocations / CORRELATION_DIRECT.wg));
+    ctx.queue.dispatch(ctx.kernels.get('conv2dDirect'), direct, [io.src, weight, bias, io.out], params, grid);
     return;
   }
   const packed = packWeights(ctx, io.weight, p, a);
@@ -172,7 +186,7 @@ export function conv2d(ctx: SpatialContext, x: TensorRef, w: TensorRef, bias: Te
     groups, alpha: epilogue?.alpha ?? 0.01,
   };
   const a: WeightView = { base: 0, group: og * cg * kh * kw, row: cg * kh * kw, chan: kh * kw, th: kw, tw: 1 };
-  dispatchCorrelation(ctx, chooseVariant(args, og, ho * wo), n, p, a, {
+  dispatchCorrelation(ctx, chooseVariant(args, og, ho * wo, isPointwise(p)), n, p, a, {
     src: ctx.bufferOf(x.storage), weight: w.storage, bias: bias ? ctx.bufferOf(bias.storage) : null,
     out: out.buffer, activation: epilogue?.activation ?? 'none',
   });
@@ -203,7 +217,6 @@ export function conv2dGradInput(ctx: SpatialContext, gy: TensorRef, w: TensorRef
   const { stride: [sh, sw], padding: [pt, , pl], dilation: [dh, dw], groups } = args;
   const out = ctx.alloc(numelOf(inputShape));
   const og = o / groups;
-  const variant = chooseVariant(args, cg, Math.ceil(h / sh) * Math.ceil(wd / sw));
   const gyBuffer = ctx.bufferOf(gy.storage);
   for (let ph = 0; ph < Math.min(sh, h); ph++) {
     const rows = phaseTaps(ph, pt, sh, dh, kh);
@@ -221,6 +234,7 @@ export function conv2dGradInput(ctx: SpatialContext, gy: TensorRef, w: TensorRef
         base: rows.first * kw + cols.first, group: og * cg * kh * kw, row: kh * kw, chan: cg * kh * kw,
         th: rows.step * kw, tw: cols.step,
       };
+      const variant = chooseVariant(args, cg, p.cols_h * p.cols_w, isPointwise(p));
       dispatchCorrelation(ctx, variant, n, p, a, { src: gyBuffer, weight: w.storage, bias: null, out: out.buffer, activation: 'none' });
     }
   }
