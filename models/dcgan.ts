@@ -14,11 +14,10 @@
  * The seed-002 example trains on one Fashion-MNIST class, bags (label 8): pass an IDX images file
  * of the bags to `genlab train dcgan --data FILE` (test/models-gans.test.ts trains on them).
  */
-import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import {
-  DcganDiscriminatorTrunk, DcganGenerator, adversarialStep, discriminatorLoss, ganAdam, generatorLoss, latent, sampleWith, type GeneratorLoss,
+  DcganDiscriminatorTrunk, DcganGenerator, latent, unconditionalGanTrainer, type GeneratorLoss,
 } from './blocks/gan.js';
 import { registerModel, type Trainer } from './registry.js';
 
@@ -47,25 +46,7 @@ export class Dcgan extends nn.Module {
 }
 
 export function createDcgan(opts: { device: DeviceName; lr: number; config: DcganConfig }): Trainer {
-  const model = new Dcgan(opts.config, opts.device);
-  const d = model.discriminator;
-  const optD = ganAdam(d, opts.lr);
-  const optG = ganAdam(model.generator, opts.lr);
-  return {
-    module: model,
-    optimizers: { d: optD, g: optG },
-    trainStep(images) {
-      return T.tidy(() => {
-        const fake = model.generate(images.shape[0]!);
-        return adversarialStep({
-          d, optD, optG,
-          dLoss: () => discriminatorLoss(d.forward(images), d.forward(fake.detach())),
-          gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
-        });
-      });
-    },
-    sample: (n) => sampleWith(model.generator, () => model.generate(n)),
-  };
+  return unconditionalGanTrainer(new Dcgan(opts.config, opts.device), opts.lr);
 }
 
 registerModel<DcganConfig>({

@@ -11,10 +11,9 @@
  * the first learns faster). One D step, then one G step against the frozen D; Adam 2e-4, β1 0.5.
  * Sampling: draw z ~ N(0, I) and run G; D is not needed after training.
  */
-import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { adversarialStep, discriminatorLoss, ganAdam, generatorLoss, latent, sampleWith, type GeneratorLoss } from './blocks/gan.js';
+import { latent, unconditionalGanTrainer, type GeneratorLoss } from './blocks/gan.js';
 import { registerModel, type Trainer } from './registry.js';
 
 export interface GanConfig {
@@ -50,25 +49,7 @@ export class Gan extends nn.Module {
 }
 
 export function createGan(opts: { device: DeviceName; lr: number; config: GanConfig }): Trainer {
-  const model = new Gan(opts.config, opts.device);
-  const d = model.discriminator;
-  const optD = ganAdam(d, opts.lr);
-  const optG = ganAdam(model.generator, opts.lr);
-  return {
-    module: model,
-    optimizers: { d: optD, g: optG },
-    trainStep(images) {
-      return T.tidy(() => {
-        const fake = model.generate(images.shape[0]!);
-        return adversarialStep({
-          d, optD, optG,
-          dLoss: () => discriminatorLoss(d.forward(images), d.forward(fake.detach())),
-          gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
-        });
-      });
-    },
-    sample: (n) => sampleWith(model.generator, () => model.generate(n)),
-  };
+  return unconditionalGanTrainer(new Gan(opts.config, opts.device), opts.lr);
 }
 
 registerModel<GanConfig>({

@@ -11,6 +11,7 @@
 import * as T from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
 import type { DeviceName, Tensor } from '../../src/index.js';
+import type { Trainer } from '../registry.js';
 
 /** 'non-saturating': min -log D(G(z)) (default). 'minimax': min log(1 - D(G(z))), as in the game's value function. */
 export type GeneratorLoss = 'non-saturating' | 'minimax';
@@ -69,6 +70,36 @@ export function sampleWith<R extends Tensor>(g: nn.Module, fn: () => R): R {
   } finally {
     g.train();
   }
+}
+
+/** What the unconditional GANs (gan, dcgan) share: G, a D giving one logit per image, and G(z) for fresh codes. */
+export interface UnconditionalGan extends nn.Module {
+  generator: nn.Module;
+  discriminator: nn.Sequential;
+  config: { generatorLoss: GeneratorLoss };
+  generate(n: number): Tensor;
+}
+
+/** Their training loop: one D step on real images vs detached fakes, then one G step against the frozen D. */
+export function unconditionalGanTrainer(model: UnconditionalGan, lr: number): Trainer {
+  const d = model.discriminator;
+  const optD = ganAdam(d, lr);
+  const optG = ganAdam(model.generator, lr);
+  return {
+    module: model,
+    optimizers: { d: optD, g: optG },
+    trainStep(images) {
+      return T.tidy(() => {
+        const fake = model.generate(images.shape[0]!);
+        return adversarialStep({
+          d, optD, optG,
+          dLoss: () => discriminatorLoss(d.forward(images), d.forward(fake.detach())),
+          gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
+        });
+      });
+    },
+    sample: (n) => sampleWith(model.generator, () => model.generate(n)),
+  };
 }
 
 /** `n` standard-normal latent codes [n, zDim] on `device`. */
