@@ -12,7 +12,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkFits, checkInputs, composite, requireFloat, wrap } from './core.js';
 import { add, cast, gt, leakyRelu, mul, relu, sigmoid, silu, square, sub, tanh, where } from './elementwise.js';
-import { statisticsSum } from './norm.js';
+import { sum } from './reduce.js';
 import { reshape } from './shapeops.js';
 import {
   checkDivisible, checkGroups, checkRank, convPadding, explicitPadding, intPair, windowOutput,
@@ -63,7 +63,7 @@ function convolve(x: Tensor, w: Tensor, bias: Tensor | null, args: Conv2dArgs, e
     return [
       x.requiresGrad ? convGradInput(gz, w, shape4(x), args) : null,
       w.requiresGrad ? convGradWeight(x, gz, shape4(w), args) : null,
-      bias?.requiresGrad ? reshape(statisticsSum(gz, [0, 2, 3]), [outShape[1]]) : null,
+      bias?.requiresGrad ? sum(gz, [0, 2, 3]) : null,
     ];
   });
 }

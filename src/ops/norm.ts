@@ -45,17 +45,6 @@ export function moments(x: Tensor, axes?: Axes, keepdim = false): [Tensor, Tenso
 }
 
 /**
- * The sum of x over `axes` (kept as size 1) from the moments kernel: mean times count. The
- * generic reduction re-derives every element's address from a flat index; the statistics kernel
- * walks rows as two strided levels, several times faster for per-channel sums on a CPU adapter.
- */
-export function statisticsSum(x: Tensor, axes: readonly number[]): Tensor {
-  if (axes.length === 0) return x;
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  return composite([x], () => mul(moments(x, axes, true)[0], count));
-}
-
-/**
  * x * scale + shift with one scale and shift per statistics slot (x's shape with 1s on the
  * normalised axes). A per-slot affine map is a 1x1 depthwise convolution with bias, the slots as
  * channels: one fused pass forward, and conv2d's rules give the backward in fused passes too (the
