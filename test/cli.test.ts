@@ -79,6 +79,24 @@ describe('genlab train', () => {
     expect(existsSync(join(out, 'checkpoint', 'optimizer.safetensors'))).toBe(true);
   });
 
+  it('--config changes the model and is saved in the checkpoint', async () => {
+    const out = tmp();
+    const r = await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '1', '--sample-every', '0', '--config', 'hidden=64', '--config', 'latent=8', '--out', out]);
+    expect(r.code).toBe(0);
+    // 784*64+64 + 64*8+8 (encoder) + 8*64+64 + 64*784+784 (decoder)
+    expect(r.out).toContain('mlp-autoencoder: 102,296 parameters on cpu');
+    const model = loadSafetensors(join(out, 'checkpoint', 'model.safetensors'));
+    expect(JSON.parse(model.metadata['genlab.config']!)).toEqual({ hidden: 64, latent: 8 });
+    const png = join(out, 'grid.png');
+    expect((await genlab(['sample', join(out, 'checkpoint'), '--n', '4', '--out', png, '--device', 'cpu'])).code).toBe(0);
+    const badKey = await genlab(['train', 'mlp-autoencoder', ...TINY, '--config', 'width=3']);
+    expect(badKey.code).toBe(1);
+    expect(badKey.out).toContain("mlp-autoencoder has no configuration key 'width'; it has: hidden, latent");
+    const badValue = await genlab(['train', 'mlp-autoencoder', ...TINY, '--config', 'hidden=wide']);
+    expect(badValue.out).toContain("--config hidden=wide: mlp-autoencoder's hidden is a number (default 256)");
+    expect((await genlab(['train', 'mlp-autoencoder', '--config', 'hidden'])).out).toContain("--config takes key=value, got 'hidden'");
+  });
+
   it('reports bad input clearly', async () => {
     const unknown = await genlab(['train', 'no-such-model']);
     expect(unknown.code).toBe(1);

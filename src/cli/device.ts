@@ -8,19 +8,31 @@ import type { DeviceName, Tensor } from '../index.js';
 import type { ModelEntry } from '../../models/registry.js';
 import { ArgumentError } from '../errors.js';
 
-/** Seconds per training step of `entry` on `device` (two warm-up steps, then three timed). */
-async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, images: Tensor): Promise<number> {
+/**
+ * Seconds per training step of `entry` on `device` (two warm-up steps, then three timed). With a
+ * `rival` time, gives up as soon as one step takes more than three times it (returning that
+ * step's time): a conv model's step can take half a minute on the CPU backend where SwiftShader
+ * needs three seconds, and five of them would make the choice cost more than the run.
+ */
+async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, images: Tensor, rival = Infinity): Promise<number> {
   const trainer = entry.create({ device, lr, config });
   const batch = await images.to(device);
-  const run = async (n: number) => {
-    for (let i = 0; i < n; i++) for (const loss of Object.values(trainer.trainStep(batch))) loss.dispose();
+  const step = async () => {
+    const t0 = performance.now();
+    for (const loss of Object.values(trainer.trainStep(batch))) loss.dispose();
     await T.sync(device);
+    return (performance.now() - t0) / 1000;
   };
   try {
-    await run(2);
-    const t0 = performance.now();
-    await run(3);
-    return (performance.now() - t0) / 3000;
+    const first = await step();
+    if (first > 3 * rival) return first;
+    await step();
+    let total = 0;
+    for (let i = 0; i < 3; i++) {
+      total += await step();
+      if (total / (i + 1) > 3 * rival) return total / (i + 1);
+    }
+    return total / 3;
   } finally {
     if (batch !== images) batch.dispose();
     trainer.module.dispose();
@@ -48,7 +60,7 @@ export async function chooseDevice(
     return 'webgpu';
   }
   const gpu = await timeStep(entry, config, lr, 'webgpu', sampleBatch);
-  const cpu = await timeStep(entry, config, lr, 'cpu', sampleBatch);
+  const cpu = await timeStep(entry, config, lr, 'cpu', sampleBatch, gpu);
   const pick = gpu < cpu ? 'webgpu' : 'cpu';
   log(`Software WebGPU adapter (${info.adapter}): ${(gpu * 1000).toFixed(0)} ms/step vs CPU backend ${(cpu * 1000).toFixed(0)} ms/step; using ${pick}.`);
   return pick;

@@ -18,6 +18,11 @@ export async function info(): Promise<number> {
     console.log(`webgpu  unavailable: ${(e as Error).message}`);
   }
   console.log('\nmodels:');
-  for (const m of listModels()) console.log(`  ${m.name.padEnd(20)} ${m.description}`);
+  for (const m of listModels()) {
+    console.log(`  ${m.name.padEnd(20)} ${m.description}`);
+    // The keys `genlab train --config key=value` accepts, with their defaults.
+    const keys = Object.entries(m.config).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+    if (keys.length > 0) console.log(`  ${''.padEnd(20)} config: ${keys.join(' ')}`);
+  }
   return 0;
 }

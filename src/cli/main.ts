@@ -3,6 +3,7 @@
  * The `genlab` command:
  *   genlab train <model> [--data mnist|fashion-mnist|PATH] [--steps N | --epochs N] [--batch N]
  *                        [--lr X] [--seed N] [--device webgpu|cpu] [--out DIR] [--resume DIR]
+ *                        [--config key=value ...]
  *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|cpu]
  *   genlab info
  * From the sources: node --import tsx --import ./scripts/wgsl-register.mjs src/cli/main.ts ...
@@ -23,6 +24,8 @@ const USAGE = `usage:
       --out DIR                         samples and checkpoint (default: runs/<model>)
       --sample-every N                  steps between sample grids
       --limit N                         use only the first N images
+      --config key=value                change one entry of the model's configuration
+                                        (repeatable; genlab info lists them), e.g. --config width=16
       --resume DIR                      continue from a checkpoint directory
   genlab sample <checkpoint> [--n N] [--out FILE] [--seed N] [--device webgpu|cpu]
   genlab info                        adapter, limits, backends and models`;
@@ -43,6 +46,17 @@ function num(name: string, v: string | undefined): number | undefined {
 
 class UsageError extends Error {}
 
+/** `--config a=1 --config b=x` as { a: '1', b: 'x' }; the model's entry checks keys and types. */
+function keyValues(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--config takes key=value, got '${pair}'`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Dawn prints a warning for every adapter query without it.
@@ -56,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
           data: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
           lr: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, out: { type: 'string' },
           resume: { type: 'string' }, 'sample-every': { type: 'string' }, limit: { type: 'string' },
+          config: { type: 'string', multiple: true },
         },
       });
       if (positionals.length !== 1) throw new UsageError('train takes one model name');
@@ -74,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
         resume: values.resume,
         sampleEvery: int('sample-every', values['sample-every']),
         limit: int('limit', values.limit),
+        config: keyValues(values.config ?? []),
       });
     }
     case 'sample': {

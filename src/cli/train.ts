@@ -32,6 +32,8 @@ export interface TrainArgs {
   resume?: string;
   sampleEvery?: number;
   limit?: number;
+  /** Overrides of the model's configuration, as typed on the command line (see `applyConfig`). */
+  config?: Record<string, string>;
 }
 
 /** What a checkpoint stores to resume a run (JSON in its optimizer file). */
@@ -62,7 +64,9 @@ export async function train(args: TrainArgs): Promise<number> {
     data: args.data ?? resumed?.state.data ?? 'mnist',
     limit: args.limit ?? resumed?.state.limit ?? null,
   };
-  const config = resumed?.config ?? entry.config;
+  const overrides = args.config ?? {};
+  if (resumed && Object.keys(overrides).length > 0) throw new ArgumentError('--config cannot change the configuration of a resumed run (it is in the checkpoint)');
+  const config = resumed?.config ?? applyConfig(entry, overrides);
   const lr = args.lr ?? entry.defaults.lr;
 
   const dataset = loadDataset(run.data, { limit: run.limit ?? undefined });
@@ -158,6 +162,36 @@ export async function train(args: TrainArgs): Promise<number> {
   if (!interrupted) return 0;
   console.log(`interrupted: continue with \`genlab train ${entry.name} --resume ${checkpointDir} --out ${args.out}\``);
   return 130;
+}
+
+/**
+ * The entry's default configuration with `overrides` applied, each parsed to the type of the
+ * default it replaces: numbers, booleans, strings, and comma-separated lists of numbers.
+ */
+export function applyConfig(entry: ModelEntry, overrides: Record<string, string>): object {
+  const config: Record<string, unknown> = structuredClone(entry.config) as Record<string, unknown>;
+  for (const [key, text] of Object.entries(overrides)) {
+    if (!(key in config)) throw new ArgumentError(`${entry.name} has no configuration key '${key}'; it has: ${Object.keys(config).join(', ')}`);
+    const old = config[key];
+    const bad = (what: string) => new ArgumentError(`--config ${key}=${text}: ${entry.name}'s ${key} is ${what} (default ${JSON.stringify(old)})`);
+    if (typeof old === 'number') {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n)) throw bad('a number');
+      config[key] = n;
+    } else if (typeof old === 'boolean') {
+      if (text !== 'true' && text !== 'false') throw bad('true or false');
+      config[key] = text === 'true';
+    } else if (typeof old === 'string') {
+      config[key] = text;
+    } else if (Array.isArray(old) && old.every((v) => typeof v === 'number')) {
+      const list = text.split(',').map(Number);
+      if (text.trim() === '' || list.some((n) => !Number.isFinite(n))) throw bad('a comma-separated list of numbers');
+      config[key] = list;
+    } else {
+      throw bad('not settable from the command line');
+    }
+  }
+  return config;
 }
 
 function loadRunState(dir: string, entry: ModelEntry): { state: RunState; config: object } {
