@@ -11,17 +11,19 @@ import { loadEmbeddedMnist, loadSafetensors, saveSafetensors } from '../src/node
 import { Vae, getModel, type Trainer } from '../models/index.js';
 
 const NARROW = [4, 8, 8, 8];
-/** Small configurations of each model: the same layers, a fraction of the channels. */
-const SMALL: Record<string, object> = {
-  autoencoder: { channels: NARROW },
-  'denoising-ae': { channels: NARROW },
-  vae: { channels: NARROW },
-  dvae: { tokens: 16, embedding: 8, hidden: 8 },
+/** Small configurations of each model (by test name): the same layers, a fraction of the channels. */
+const SMALL: Record<string, { model: string; config: object }> = {
+  autoencoder: { model: 'autoencoder', config: { channels: NARROW } },
+  'denoising-ae': { model: 'denoising-ae', config: { channels: NARROW } },
+  vae: { model: 'vae', config: { channels: NARROW } },
+  'vae arch=mlp': { model: 'vae', config: { arch: 'mlp', hidden: [24, 12] } },
+  dvae: { model: 'dvae', config: { tokens: 16, embedding: 8, hidden: 8 } },
 };
 
 function trainer(name: string, device: DeviceName = 'cpu', lr = 3e-3): Trainer {
-  const entry = getModel(name);
-  return entry.create({ device, lr, config: { ...entry.config, ...SMALL[name] } });
+  const { model, config } = SMALL[name]!;
+  const entry = getModel(model);
+  return entry.create({ device, lr, config: { ...entry.config, ...config } });
 }
 
 async function stepLoss(t: Trainer, images: Tensor): Promise<number> {
