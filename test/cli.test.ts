@@ -97,6 +97,16 @@ describe('genlab train', () => {
     expect((await genlab(['train', 'mlp-autoencoder', '--config', 'hidden'])).out).toContain("--config takes key=value, got 'hidden'");
   });
 
+  it('--classes keeps only the images with those labels', async () => {
+    const out = tmp();
+    const r = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--batch', '16', '--classes', '3,7', '--limit', '40', '--steps', '1', '--sample-every', '0', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('40 images from mnist (classes 3,7), batch 16');
+    expect((await genlab(['train', 'mlp-autoencoder', '--classes', 'bags'])).out).toContain("--classes takes comma-separated non-negative integers, got 'bags'");
+    const none = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--classes', '42']);
+    expect(none.out).toContain('selectClasses: mnist has no examples of classes [42]');
+  });
+
   it('reports bad input clearly', async () => {
     const unknown = await genlab(['train', 'no-such-model']);
     expect(unknown.code).toBe(1);

@@ -24,6 +24,7 @@ const USAGE = `usage:
       --out DIR                         samples and checkpoint (default: runs/<model>)
       --sample-every N                  steps between sample grids
       --limit N                         use only the first N images
+      --classes LIST                    keep only these labels, e.g. --classes 8 (Fashion-MNIST's bags)
       --config key=value                change one entry of the model's configuration
                                         (repeatable; genlab info lists them), e.g. --config width=16
       --resume DIR                      continue from a checkpoint directory
@@ -45,6 +46,15 @@ function num(name: string, v: string | undefined): number | undefined {
 }
 
 class UsageError extends Error {}
+
+function intList(name: string, v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((part) => {
+    const n = Number(part);
+    if (part.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes comma-separated non-negative integers, got '${v}'`);
+    return n;
+  });
+}
 
 /** `--config a=1 --config b=x` as { a: '1', b: 'x' }; the model's entry checks keys and types. */
 function keyValues(pairs: string[]): Record<string, string> {
@@ -70,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
           data: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
           lr: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, out: { type: 'string' },
           resume: { type: 'string' }, 'sample-every': { type: 'string' }, limit: { type: 'string' },
-          config: { type: 'string', multiple: true },
+          config: { type: 'string', multiple: true }, classes: { type: 'string' },
         },
       });
       if (positionals.length !== 1) throw new UsageError('train takes one model name');
@@ -89,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
         resume: values.resume,
         sampleEvery: int('sample-every', values['sample-every']),
         limit: int('limit', values.limit),
+        classes: intList('classes', values.classes),
         config: keyValues(values.config ?? []),
       });
     }

@@ -32,6 +32,8 @@ export interface TrainArgs {
   resume?: string;
   sampleEvery?: number;
   limit?: number;
+  /** Keep only the images with these labels. */
+  classes?: number[];
   /** Overrides of the model's configuration, as typed on the command line (see `applyConfig`). */
   config?: Record<string, string>;
 }
@@ -44,6 +46,7 @@ interface RunState extends Record<string, unknown> {
   batch: number;
   data: string;
   limit: number | null;
+  classes?: number[] | null;
 }
 
 const SAMPLE_COUNT = 64;
@@ -63,13 +66,14 @@ export async function train(args: TrainArgs): Promise<number> {
     batch: args.batch ?? resumed?.state.batch ?? entry.defaults.batch,
     data: args.data ?? resumed?.state.data ?? 'mnist',
     limit: args.limit ?? resumed?.state.limit ?? null,
+    classes: args.classes ?? resumed?.state.classes ?? null,
   };
   const overrides = args.config ?? {};
   if (resumed && Object.keys(overrides).length > 0) throw new ArgumentError('--config cannot change the configuration of a resumed run (it is in the checkpoint)');
   const config = resumed?.config ?? applyConfig(entry, overrides);
   const lr = args.lr ?? entry.defaults.lr;
 
-  const dataset = loadDataset(run.data, { limit: run.limit ?? undefined });
+  const dataset = loadDataset(run.data, { limit: run.limit ?? undefined, classes: run.classes ?? undefined });
   const count = dataset.images.shape[0]!;
   if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
   const transform = rangeTransform(entry.dataRange);
@@ -92,7 +96,7 @@ export async function train(args: TrainArgs): Promise<number> {
   if (previewImages !== preview) preview.dispose();
 
   const params = trainer.module.parameters().reduce((n, p) => n + p.size, 0);
-  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}, batch ${run.batch}, ${loader.length} steps per epoch`);
+  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch`);
   if (run.step > 0) console.log(`resuming from step ${run.step} of ${args.resume}`);
   if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
 

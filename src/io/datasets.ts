@@ -10,14 +10,18 @@ import { readMaybeGzip } from './files.js';
 import { MissingFileError } from './format-error.js';
 import { parseIdx } from './idx.js';
 import { loadEmbeddedMnist } from './mnist.js';
+import { ArgumentError } from '../errors.js';
+import { indexSelect, tensor } from '../ops/index.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 export interface LoadOptions {
   /** 'train' (default) or 'test' (the t10k files). */
   split?: 'train' | 'test';
-  /** Keep only the first N examples. */
+  /** Keep only the first N examples (of the chosen classes, with `classes`). */
   limit?: number;
+  /** Keep only the examples with these labels (e.g. [8]: Fashion-MNIST's bags). */
+  classes?: readonly number[];
 }
 
 /** An IDX images file and optional labels file (each raw or gzip). */
@@ -58,8 +62,27 @@ export function loadFashionMnist(opts: LoadOptions & { dir?: string } = {}): Ima
  * directory in the MNIST layout, or a single IDX images file.
  */
 export function loadDataset(spec: string, opts: LoadOptions = {}): ImageDataset {
+  if (opts.classes) {
+    const { classes, limit, ...rest } = opts;
+    return selectClasses(loadDataset(spec, rest), classes, { limit, source: spec });
+  }
   if (spec === 'mnist') return loadEmbeddedMnist({ limit: opts.limit });
   if (spec === 'fashion-mnist') return loadFashionMnist(opts);
   if (!existsSync(spec)) throw new MissingFileError(`dataset '${spec}': expected 'mnist', 'fashion-mnist', a directory of IDX files or an IDX file`);
   return statSync(spec).isDirectory() ? loadIdxDirectory(spec, opts) : loadIdxDataset(spec, undefined, opts);
+}
+
+/** The examples of `dataset` (on the CPU) whose label is one of `classes`, in order, at most `limit`. */
+export function selectClasses(dataset: ImageDataset, classes: readonly number[], opts: { limit?: number; source?: string } = {}): ImageDataset {
+  const source = opts.source ?? 'dataset';
+  if (!dataset.labels) throw new ArgumentError(`selectClasses: ${source} has no labels to select classes [${classes.join(', ')}] by`);
+  const labels = dataset.labels.dataSync();
+  const wanted = new Set(classes);
+  const keep: number[] = [];
+  for (let i = 0; i < labels.length && keep.length < (opts.limit ?? Infinity); i++) if (wanted.has(labels[i]!)) keep.push(i);
+  if (keep.length === 0) throw new ArgumentError(`selectClasses: ${source} has no examples of classes [${classes.join(', ')}]`);
+  const index = tensor(Int32Array.from(keep), { shape: [keep.length], dtype: 'int32', device: 'cpu' });
+  const out = { images: indexSelect(dataset.images, 0, index), labels: indexSelect(dataset.labels, 0, index) };
+  for (const t of [index, dataset.images, dataset.labels]) t.dispose();
+  return out;
 }
