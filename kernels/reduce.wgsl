@@ -50,6 +50,12 @@ fn identity() -> u32 {
   }
 }
 
+// NaN tested on the bits: WGSL's max/min may return either operand for a NaN, and compilers may
+// assume floats are never NaN, so a float test could be folded away.
+fn is_nan_bits(p: u32) -> bool {
+  return (p & 0x7fffffffu) > 0x7f800000u;
+}
+
 fn combine(p: u32, q: u32) -> u32 {
   if (DTYPE == 0u) {
     let a = bitcast<f32>(p);
@@ -57,8 +63,13 @@ fn combine(p: u32, q: u32) -> u32 {
     switch OP {
       case 0u: { return bitcast<u32>(a + b); }
       case 1u: { return bitcast<u32>(a * b); }
-      case 2u: { return bitcast<u32>(max(a, b)); }
-      default: { return bitcast<u32>(min(a, b)); }
+      default: {
+        // max and min propagate NaN, as PyTorch's do (and the CPU backend's).
+        if (is_nan_bits(p)) { return p; }
+        if (is_nan_bits(q)) { return q; }
+        if (OP == 2u) { return bitcast<u32>(max(a, b)); }
+        return bitcast<u32>(min(a, b));
+      }
     }
   }
   let a = bitcast<i32>(p);

@@ -230,6 +230,19 @@ describe('webgpu backend: reductions', () => {
     }
   });
 
+  it('max and min propagate NaN, short rows and long', async () => {
+    for (const n of [5, 3000]) {
+      const data = new Float32Array(2 * n).map((_, i) => i % 7);
+      data[n - 2] = NaN; // row 0 only
+      const x = pair(data, [2, n], 'float32');
+      for (const op of ['max', 'min'] as const) {
+        const out = await gpu.read({ storage: gpu.reduce(op, x.gpu, [1]), shape: [2, 1], dtype: 'float32' });
+        expect(Number.isNaN(out[0]), `${op} n=${n}`).toBe(true);
+        expect(out[1], `${op} n=${n}`).toBe(op === 'max' ? 6 : 0);
+      }
+    }
+  });
+
   it('int32 and bool reductions', async () => {
     const x = randomPair([7, 301], 'int32', -100, 100);
     for (const op of ['sum', 'max', 'min'] as const) {
