@@ -44,6 +44,13 @@ export interface ModelEntry<C extends object = object> {
    */
   devices?: readonly DeviceName[];
   defaults: TrainingDefaults;
+  /**
+   * The run `genlab train <name>` makes when the machine has no hardware GPU (only a software
+   * WebGPU adapter, or none) and the command sets neither --config nor the run's length:
+   * MODELS.md's configuration can take hours on two CPU cores, this one finishes in minutes and
+   * still gives samples worth looking at. On a GPU, `defaults` and `config` apply.
+   */
+  withoutGpu?: { config?: Partial<C>; steps?: number; sampleEvery?: number };
   /** The default configuration (saved in checkpoints, so `genlab sample` rebuilds the same model). */
   config: C;
   create(opts: { device: DeviceName; lr: number; config: C }): Trainer;

@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { getModel, registerModel } from '../models/index.js';
+import { train } from '../src/cli/train.js';
 import { loadSafetensors } from '../src/node.js';
 
 interface Result {
@@ -117,6 +119,31 @@ describe('genlab train', () => {
     const data = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--data', '/nonexistent/data']);
     expect(data.code).toBe(1);
     expect(data.out).toContain("dataset '/nonexistent/data'");
+  });
+});
+
+describe('the lighter run without a hardware GPU', () => {
+  it('applies withoutGpu when the command names no configuration and no length', async () => {
+    registerModel({
+      ...getModel('mlp-autoencoder'),
+      name: 'test-light-mlp',
+      withoutGpu: { config: { hidden: 16 }, steps: 2, sampleEvery: 0 },
+    });
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(String(line)));
+    try {
+      const common = { model: 'test-light-mlp', device: 'cpu', limit: 64, batch: 16 };
+      expect(await train({ ...common, out: tmp() })).toBe(0);
+      expect(lines.join('\n')).toContain("No hardware GPU: the lighter default run (--config hidden=16 --steps 2); MODELS.md's is --config hidden=256 --steps 600");
+      expect(lines.join('\n')).toMatch(/2 steps in .* on cpu/);
+      // Naming the length (or the configuration) runs exactly what was asked.
+      lines.length = 0;
+      expect(await train({ ...common, steps: 1, out: tmp() })).toBe(0);
+      expect(lines.join('\n')).not.toContain('No hardware GPU');
+      expect(lines.join('\n')).toContain('test-light-mlp: 419,120 parameters');
+    } finally {
+      log.mockRestore();
+    }
   });
 });
 

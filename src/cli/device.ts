@@ -78,6 +78,16 @@ function restricted(entry: ModelEntry, requested: string | undefined): DeviceNam
   return allowed.length === 1 ? allowed[0] : undefined;
 }
 
+/** Whether training can use a hardware WebGPU adapter (not a software one, not the CPU backend). */
+export async function hasHardwareGpu(requested: string | undefined): Promise<boolean> {
+  if (requested === 'cpu') return false;
+  try {
+    return !(await T.initWebGPU()).isSoftware;
+  } catch {
+    return false;
+  }
+}
+
 /** For work too short to time (sampling): the requested device, else a hardware WebGPU adapter, else the CPU. */
 export async function preferredDevice(requested: string | undefined, entry: ModelEntry): Promise<DeviceName> {
   const only = restricted(entry, requested);

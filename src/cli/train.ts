@@ -14,7 +14,7 @@ import { loadCheckpoint, readCheckpointInfo, saveCheckpoint } from '../io/checkp
 import { loadDataset } from '../io/datasets.js';
 import { saveImageGrid } from '../io/png.js';
 import { getModel, type ModelEntry, type Trainer } from '../../models/index.js';
-import { chooseDevice } from './device.js';
+import { chooseDevice, hasHardwareGpu } from './device.js';
 import { createProgress } from './progress.js';
 import { CONFIG_KEY, DATA_KEY, MODEL_KEY, rangeTransform } from './shared.js';
 import { ArgumentError } from '../errors.js';
@@ -70,8 +70,15 @@ export async function train(args: TrainArgs): Promise<number> {
   };
   const overrides = args.config ?? {};
   if (resumed && Object.keys(overrides).length > 0) throw new ArgumentError('--config cannot change the configuration of a resumed run (it is in the checkpoint)');
-  const config = resumed?.config ?? applyConfig(entry, overrides);
+  // Without a hardware GPU, a run that names no configuration and no length is the model's lighter one.
+  const light = entry.withoutGpu && !resumed && Object.keys(overrides).length === 0 && args.steps === undefined && args.epochs === undefined
+    && !(await hasHardwareGpu(args.device)) ? entry.withoutGpu : undefined;
+  const config = resumed?.config ?? applyConfig(entry, overrides, { ...entry.config, ...light?.config });
   const lr = args.lr ?? entry.defaults.lr;
+  if (light) {
+    const flags = (cfg: Record<string, unknown>, steps: number) => [...Object.keys(light.config ?? {}).map((k) => `--config ${k}=${String(cfg[k])}`), `--steps ${steps}`].join(' ');
+    console.log(`No hardware GPU: the lighter default run (${flags(config as Record<string, unknown>, light.steps ?? entry.defaults.steps)}); MODELS.md's is ${flags(entry.config as Record<string, unknown>, entry.defaults.steps)}`);
+  }
 
   const dataset = loadDataset(run.data, { limit: run.limit ?? undefined, classes: run.classes ?? undefined });
   const count = dataset.images.shape[0]!;
@@ -89,8 +96,8 @@ export async function train(args: TrainArgs): Promise<number> {
     if (args.lr !== undefined) for (const o of Object.values(trainer.optimizers)) for (const g of o.paramGroups) g.lr = args.lr;
   }
   const loader = new DataLoader(dataset, { batchSize: run.batch, shuffle: true, seed: run.seed, dropLast: true, device, transform });
-  run.totalSteps = args.steps ?? (args.epochs !== undefined ? args.epochs * loader.length : (resumed?.state.totalSteps ?? entry.defaults.steps));
-  const sampleEvery = args.sampleEvery ?? entry.defaults.sampleEvery;
+  run.totalSteps = args.steps ?? (args.epochs !== undefined ? args.epochs * loader.length : (resumed?.state.totalSteps ?? light?.steps ?? entry.defaults.steps));
+  const sampleEvery = args.sampleEvery ?? light?.sampleEvery ?? entry.defaults.sampleEvery;
   const preview = await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
   const previewImages = T.tidy(() => transform(preview));
   if (previewImages !== preview) preview.dispose();
@@ -172,8 +179,8 @@ export async function train(args: TrainArgs): Promise<number> {
  * The entry's default configuration with `overrides` applied, each parsed to the type of the
  * default it replaces: numbers, booleans, strings, and comma-separated lists of numbers.
  */
-export function applyConfig(entry: ModelEntry, overrides: Record<string, string>): object {
-  const config: Record<string, unknown> = structuredClone(entry.config) as Record<string, unknown>;
+export function applyConfig(entry: ModelEntry, overrides: Record<string, string>, base: object = entry.config): object {
+  const config: Record<string, unknown> = structuredClone(base) as Record<string, unknown>;
   for (const [key, text] of Object.entries(overrides)) {
     if (!(key in config)) throw new ArgumentError(`${entry.name} has no configuration key '${key}'; it has: ${Object.keys(config).join(', ')}`);
     const old = config[key];
