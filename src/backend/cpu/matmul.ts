@@ -89,3 +89,77 @@ function multiplyTile(panelsA: Float64Array, pa: number, panelsB: Float64Array, 
   tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
   tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
 }
+
+// ---- strided GEMM for the convolution kernels (conv.ts) ----
+
+let scratchA = new Float64Array(0);
+let scratchB = new Float64Array(0);
+const scratchTile = new Float64Array(TILE * TILE);
+
+/**
+ * C[cOffset + i * ldc + j] (+)= sum_p A(i, p) * B(p, j) for i < m, j < n, p < k, where
+ * A(i, p) = a[aOffset + i * aRowStride + p * aDepthStride] and
+ * B(p, j) = b[bOffset + p * bDepthStride + j * bColStride]: any transpose or sub-matrix through
+ * strides, packed into the same float64 panels and 4x4 micro-kernel as `matmul`. `accumulate`
+ * adds to C (a float64 accumulator in the callers), otherwise C is overwritten. Scratch panels are
+ * reused across calls (single-threaded).
+ */
+export function gemmStrided(
+  m: number, n: number, k: number,
+  a: HostArray, aOffset: number, aRowStride: number, aDepthStride: number,
+  b: HostArray, bOffset: number, bDepthStride: number, bColStride: number,
+  c: HostArray, cOffset: number, ldc: number, accumulate: boolean,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
+    return;
+  }
+  const sizeA = Math.ceil(m / TILE) * TILE * k;
+  const sizeB = Math.ceil(n / TILE) * TILE * k;
+  if (scratchA.length < sizeA) scratchA = new Float64Array(sizeA);
+  if (scratchB.length < sizeB) scratchB = new Float64Array(sizeB);
+  const panelsA = scratchA, panelsB = scratchB, tile = scratchTile;
+  packPanelsInto(a, aOffset, m, k, aRowStride, aDepthStride, panelsA);
+  packPanelsInto(b, bOffset, n, k, bColStride, bDepthStride, panelsB);
+  for (let i0 = 0; i0 < m; i0 += TILE) {
+    const rows = Math.min(TILE, m - i0);
+    for (let j0 = 0; j0 < n; j0 += TILE) {
+      const cols = Math.min(TILE, n - j0);
+      multiplyTile(panelsA, i0 * k, panelsB, j0 * k, k, tile);
+      for (let r = 0; r < rows; r++) {
+        const to = cOffset + (i0 + r) * ldc + j0;
+        if (accumulate) for (let q = 0; q < cols; q++) c[to + q]! += tile[r * TILE + q]!;
+        else for (let q = 0; q < cols; q++) c[to + q] = tile[r * TILE + q]!;
+      }
+    }
+  }
+}
+
+/** packPanels into a scratch buffer that may be longer than needed: zeroes only the ragged last panel. */
+function packPanelsInto(
+  src: HostArray, offset: number, lines: number, k: number,
+  lineStride: number, depthStride: number, panels: Float64Array,
+): void {
+  const full = Math.floor(lines / TILE);
+  for (let q = 0; q < full; q++) {
+    let from = offset + q * TILE * lineStride;
+    let to = q * k * TILE;
+    for (let p = 0; p < k; p++, from += depthStride, to += TILE) {
+      panels[to] = src[from]!;
+      panels[to + 1] = src[from + lineStride]!;
+      panels[to + 2] = src[from + 2 * lineStride]!;
+      panels[to + 3] = src[from + 3 * lineStride]!;
+    }
+  }
+  const width = lines - full * TILE;
+  if (width > 0) {
+    const base = full * k * TILE;
+    panels.fill(0, base, base + k * TILE);
+    let from = offset + full * TILE * lineStride;
+    let to = base;
+    for (let p = 0; p < k; p++, from += depthStride, to += TILE) {
+      for (let r = 0; r < width; r++) panels[to + r] = src[from + r * lineStride]!;
+    }
+  }
+}
