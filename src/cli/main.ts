@@ -28,7 +28,7 @@ const USAGE = `usage:
       --config key=value                change one entry of the model's configuration
                                         (repeatable; genlab info lists them), e.g. --config width=16
       --resume DIR                      continue from a checkpoint directory
-  genlab sample <checkpoint> [--n N] [--out FILE] [--seed N] [--device webgpu|cpu]
+  genlab sample <checkpoint> [--n N] [--nrow N] [--out FILE] [--seed N] [--device webgpu|cpu]
   genlab info                        adapter, limits, backends and models`;
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -107,10 +107,10 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { n: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' } },
+        options: { n: { type: 'string' }, nrow: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' } },
       });
       if (positionals.length !== 1) throw new UsageError('sample takes one checkpoint directory');
-      return sample({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 64, out: values.out ?? 'samples.png', seed: int('seed', values.seed), device: values.device });
+      return sample({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 64, nrow: int('nrow', values.nrow), out: values.out ?? 'samples.png', seed: int('seed', values.seed), device: values.device });
     }
     case 'info':
       return info();

@@ -12,6 +12,8 @@ import { ArgumentError } from '../errors.js';
 export interface SampleArgs {
   checkpoint: string;
   n: number;
+  /** Images per grid row (default: a square grid). The class-conditional GANs put one class in each row of 8. */
+  nrow?: number;
   out: string;
   seed?: number;
   device?: string;
@@ -37,7 +39,7 @@ export async function sample(args: SampleArgs): Promise<number> {
   trainer.module.eval();
   const onDevice = await real.to(device);
   const images = trainer.sample(args.n, onDevice);
-  await saveImageGrid(args.out, images, { range: entry.dataRange });
+  await saveImageGrid(args.out, images, { range: entry.dataRange, nrow: args.nrow });
   console.log(`wrote ${args.out}: ${args.n} samples of ${name} (step ${trainingState.step}) on ${device}`);
   return 0;
 }
