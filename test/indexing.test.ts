@@ -206,6 +206,19 @@ describe('sampling', () => {
   });
 });
 
+describe('standard exponential noise (gumbelSoftmax, multinomial)', () => {
+  it('is finite and positive even for u = 0 exactly, which rand gives once in 2^24 draws', async () => {
+    const { standardExponential } = await import('../src/ops/sampling.js');
+    for (const dtype of ['float32', 'float64'] as const) {
+      const e = values(standardExponential(T.tensor([0, 0.5, 1 - 2 ** -24], { dtype })));
+      expect(e.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+      expect(e[1]).toBeCloseTo(Math.LN2, 6);
+      // The Gumbel noise -log(E) at u = 0 is large but finite (it was +inf: NaN softmax rows).
+      expect(Number.isFinite(-Math.log(e[0]!))).toBe(true);
+    }
+  });
+});
+
 describe('lstmCell', () => {
   const reference = (x: Tensor, h: Tensor, c: Tensor, wIh: Tensor, wHh: Tensor, b: Tensor): [Tensor, Tensor] => {
     const z = T.add(T.add(T.matmul(x, T.transpose(wIh)), T.matmul(h, T.transpose(wHh))), b);

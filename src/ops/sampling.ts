@@ -13,7 +13,7 @@ import { normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, requireFloat } from './core.js';
 import { arange, rand } from './creation.js';
-import { add, cast, div, eq, le, log, minimum, mul, neg, sub } from './elementwise.js';
+import { add, cast, div, eq, le, log, maximum, minimum, mul, neg, sub } from './elementwise.js';
 import { argmax, sum } from './reduce.js';
 import { detach, reshape, slice, unsqueeze } from './shapeops.js';
 import { cumsum } from './cumsum.js';
@@ -40,8 +40,8 @@ export function multinomial(probs: Tensor, numSamples: number, opts: { replaceme
   const batch = probs.shape.slice(0, -1);
   const uniform = (shape: number[]) => rand(shape, { device: probs.device, dtype: probs.dtype });
   if (!replacement) {
-    // Exp(1) = -log(1 - u) > 0 for u in [0, 1); ranking p / Exp(1) orders categories as successive draws without replacement would.
-    const keys = div(probs, neg(log(sub(1, uniform([...batch, classes])))));
+    // Ranking p / Exp(1) orders categories as successive draws without replacement would.
+    const keys = div(probs, standardExponential(uniform([...batch, classes])));
     return topk(keys, numSamples).indices;
   }
   const u = uniform([...batch, numSamples]);
@@ -52,6 +52,16 @@ export function multinomial(probs: Tensor, numSamples: number, opts: { replaceme
   const t = mul(u, total);
   const below = le(unsqueeze(cdf, -2), unsqueeze(t, -1));
   return minimum(sum(below, -1), classes - 1);
+}
+
+/**
+ * Exp(1) draws -log(1 - u) from uniforms u in [0, 1), kept >= 1e-30: u = 0 exactly (one draw in
+ * 2^24 in float32) would give 0, and the Gumbel noise -log(0) = +inf made whole softmax rows NaN
+ * (a dVAE step of 64x128x7x7 tokens hit it within ~40 steps). The cut changes the distribution
+ * only below probability 1e-30.
+ */
+export function standardExponential(u: Tensor): Tensor {
+  return maximum(neg(log(sub(1, u))), 1e-30);
 }
 
 /**
@@ -78,9 +88,8 @@ export function gumbelSoftmax(logits: Tensor, opts: { tau?: number; hard?: boole
   const tau = opts.tau ?? 1;
   if (!(tau > 0)) throw new ArgumentError(`gumbelSoftmax: tau must be > 0, got ${tau}`);
   const axis = normAxis('gumbelSoftmax', opts.axis ?? -1, logits.shape.length, logits.shape);
-  // Gumbel(0, 1) = -log(Exp(1)) with Exp(1) = -log(1 - u), finite for u in [0, 1).
-  const u = rand(logits.shape, { device: logits.device, dtype: logits.dtype });
-  const gumbel = neg(log(neg(log(sub(1, u)))));
+  // Gumbel(0, 1) = -log(Exp(1)).
+  const gumbel = neg(log(standardExponential(rand(logits.shape, { device: logits.device, dtype: logits.dtype }))));
   const soft = softmax(div(add(logits, gumbel), tau), axis);
   if (!opts.hard) return soft;
   const shape = logits.shape.map((d, i) => (i === axis ? d : 1));
