@@ -95,6 +95,7 @@ registerModel<AutoencoderConfig>({
   description: 'Conv autoencoder of seed 002 (z=32), BCE or MSE; grid: inputs, reconstructions, latent interpolations',
   dataRange: [0, 1],
   defaults: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
+  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 300, sampleEvery: 100 },
   config: { latent: 32, channels: [...SEED_CHANNELS], loss: 'bce' },
   create: createAutoencoder,
 });

@@ -67,6 +67,7 @@ registerModel<DenoisingAeConfig>({
   description: 'Denoising conv autoencoder of seed 002: BCE(clean, f(noisy)) with Gaussian noise 0.5; grid: noisy above denoised',
   dataRange: [0, 1],
   defaults: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
+  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 300, sampleEvery: 100 },
   config: { latent: 32, channels: [...SEED_CHANNELS], noise: 0.5 },
   create: createDenoisingAe,
 });

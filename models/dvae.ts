@@ -139,6 +139,7 @@ registerModel<DvaeConfig>({
   description: 'Discrete VAE: 7x7 tokens over a 512-codebook, straight-through Gumbel-softmax, annealed tau; -ELBO in nats',
   dataRange: [0, 1],
   defaults: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
+  withoutGpu: { config: { tokens: 128, hidden: 32 }, steps: 300, sampleEvery: 100 },
   config: { tokens: 512, embedding: 64, hidden: 64, tauMin: 0.5, annealRate: 1e-3 },
   create: createDvae,
 });

@@ -57,6 +57,7 @@ registerModel<GanConfig>({
   description: 'GAN with MLP G 64-256-512-784 and D 784-512-256-1, BCE, non-saturating G loss',
   dataRange: [-1, 1],
   defaults: { batch: 64, lr: 2e-4, steps: 3000, sampleEvery: 500 },
+  withoutGpu: { steps: 1500, sampleEvery: 500 },
   config: { zDim: 64, generatorLoss: 'non-saturating' },
   create: createGan,
 });

@@ -106,6 +106,7 @@ registerModel<GsnConfig>({
   description: 'GSN: one hidden layer (1000), salt-and-pepper noise, walkback 4, BCE; samples by running the chain',
   dataRange: [0, 1],
   defaults: { batch: 64, lr: 1e-3, steps: 3000, sampleEvery: 1000 },
+  withoutGpu: { config: { hidden: 500 }, steps: 1000, sampleEvery: 500 },
   config: { hidden: 1000, walkback: 4, noise: 0.4, sampleSteps: 200 },
   create: createGsn,
 });
