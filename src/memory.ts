@@ -27,16 +27,19 @@ export class StorageHandle {
     this.refs++;
   }
 
-  release(): void {
-    if (--this.refs === 0) {
-      liveBytes -= this.bytes;
-      this.backend.release(this.storage);
-    }
+  /** Drops one reference; returns whether that freed the storage. */
+  release(): boolean {
+    if (--this.refs !== 0) return false;
+    liveBytes -= this.bytes;
+    this.backend.release(this.storage);
+    return true;
   }
 }
 
 let liveBytes = 0;
 let liveTensors = 0;
+let collectedTensors = 0;
+let collectedBytes = 0;
 
 /** Anything a scope can dispose: tensors register themselves on creation. */
 export interface Disposable {
@@ -46,7 +49,8 @@ export interface Disposable {
 
 const finalizer = new FinalizationRegistry<StorageHandle>((handle) => {
   liveTensors--;
-  handle.release();
+  collectedTensors++;
+  if (handle.release()) collectedBytes += handle.bytes;
 });
 
 /** Called by the Tensor constructor. */
@@ -157,9 +161,16 @@ export interface MemoryInfo {
   liveBytes: number;
   /** Bytes sitting in backend pools, free for reuse. */
   pooledBytes: number;
+  /**
+   * Tensors (and the bytes they alone held) that were never disposed but freed when the garbage
+   * collector reclaimed them, since the program started. Growing numbers point at missing
+   * `dispose`/`tidy`; they also let a test tell "freed by GC at a random moment" from "freed".
+   */
+  collectedTensors: number;
+  collectedBytes: number;
 }
 
 export function memory(): MemoryInfo {
   const pooledBytes = allBackends().reduce((s, b) => s + b.memory().pooledBytes, 0);
-  return { liveTensors, liveBytes, pooledBytes };
+  return { liveTensors, liveBytes, pooledBytes, collectedTensors, collectedBytes };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { heldTensors } from './setup/memory.js';
 import * as T from '../src/index.js';
 import { io, nn } from '../src/index.js';
 import { loadFashionMnist, loadIdxDirectory, loadSafetensors, saveImageGrid, saveSafetensors } from '../src/node.js';
@@ -225,12 +226,12 @@ describe('DataLoader', () => {
 
   it('frees the batches it hands out (using)', () => {
     const loader = new io.DataLoader(dataset, { batchSize: 3, device: 'cpu', transform: io.transforms.toSymmetric() });
-    const before = T.memory().liveTensors;
+    const before = heldTensors();
     for (const batch of loader) {
       using b = batch;
       expect(b.images.shape[1]).toBe(1);
     }
-    expect(T.memory().liveTensors).toBe(before);
+    expect(heldTensors()).toBe(before);
   });
 });
 

@@ -1,5 +1,6 @@
 // Live bytes stay flat over a long training loop, with tidy, with `using`, and on both devices.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heldBytes, heldTensors } from './setup/memory.js';
 import * as T from '../src/index.js';
 import type { DeviceName } from '../src/index.js';
 
@@ -29,13 +30,13 @@ describe('memory', () => {
   for (const device of ['cpu', 'webgpu'] as const) {
     it(`200 forward+backward steps leave live bytes flat on ${device}`, async () => {
       const live: number[] = [];
-      trainingLoop(device, 200, () => live.push(T.memory().liveBytes));
+      trainingLoop(device, 200, () => live.push(heldBytes()));
       await T.sync();
       expect(live[199]).toBe(live[0]);
     });
   }
   it('tidy keeps what it returns and disposes the rest; keep() escapes', () => {
-    const before = T.memory().liveTensors;
+    const before = heldTensors();
     let kept!: T.Tensor;
     const out = T.tidy(() => {
       kept = T.keep(T.ones([3]));
@@ -44,7 +45,7 @@ describe('memory', () => {
     });
     expect(out.isDisposed).toBe(false);
     expect(kept.isDisposed).toBe(false);
-    expect(T.memory().liveTensors).toBe(before + 2);
+    expect(heldTensors()).toBe(before + 2);
   });
   it('`using` disposes at the end of the block, also across await', async () => {
     let inner!: T.Tensor;
@@ -64,12 +65,12 @@ describe('memory', () => {
   it('reshape shares storage: disposing one view keeps the other valid', async () => {
     const a = T.arange(6, undefined, 1, { dtype: 'float32' });
     const b = T.reshape(a, [2, 3]);
-    const live = T.memory().liveBytes;
+    const live = heldBytes();
     a.dispose();
-    expect(T.memory().liveBytes).toBe(live);
+    expect(heldBytes()).toBe(live);
     expect(await b.toArray()).toEqual([0, 1, 2, 3, 4, 5]);
     b.dispose();
-    expect(T.memory().liveBytes).toBe(live - 24);
+    expect(heldBytes()).toBe(live - 24);
   });
   it('memory() reports pooled bytes from the WebGPU pool', async () => {
     const t = T.zeros([1024], { device: 'webgpu' });
@@ -87,11 +88,11 @@ describe('no hidden references', () => {
     const makers = [() => T.matmul(a, b), () => T.mul(a, 2), () => T.mean(a, 1), () => T.variance(a), () => T.logsumexp(a, -1), () => T.exp(ints)];
     // The first call may create shared literal constants (2, 1/n, ...), which live on by design.
     for (const make of makers) make().dispose();
-    const before = T.memory();
+    const before = { ...T.memory(), heldBytes: heldBytes(), heldTensors: heldTensors() };
     for (const make of makers) {
       make().dispose();
-      expect(T.memory().liveTensors).toBe(before.liveTensors);
-      expect(T.memory().liveBytes).toBe(before.liveBytes);
+      expect(heldTensors()).toBe(before.heldTensors);
+      expect(heldBytes()).toBe(before.heldBytes);
     }
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heldBytes } from './setup/memory.js';
 import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
@@ -244,7 +245,7 @@ describe('memory', () => {
           sched.step();
           ema.update();
         });
-        live.push(T.memory().liveBytes);
+        live.push(heldBytes());
       }
       await T.sync();
       expect(live[59]).toBe(live[0]);

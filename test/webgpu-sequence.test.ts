@@ -3,6 +3,7 @@
 // odd shapes (sequence lengths that are not multiples of the attention kernel's 4 x 4 tiles, head
 // dims that are not multiples of 4, value dims over one thread's 32). SwiftShader: shapes stay small.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heldBytes, heldTensors } from './setup/memory.js';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { TOL, firstMismatch, type Tolerance } from './setup/tolerance.js';
@@ -111,11 +112,11 @@ describe('attention on WebGPU', () => {
     step();
     await T.sync('webgpu');
     const allocated = () => T.getBackend('webgpu').memory().allocatedBytes;
-    const before = { ...T.memory(), allocated: allocated() };
+    const before = { ...T.memory(), heldBytes: heldBytes(), heldTensors: heldTensors(), allocated: allocated() };
     for (let i = 0; i < 3; i++) step();
     await T.sync('webgpu');
-    expect(T.memory().liveBytes).toBe(before.liveBytes);
-    expect(T.memory().liveTensors).toBe(before.liveTensors);
+    expect(heldBytes()).toBe(before.heldBytes);
+    expect(heldTensors()).toBe(before.heldTensors);
     // Storages that never become tensors (padded copies, unused outputs) count here.
     expect(allocated()).toBe(before.allocated);
   });
