@@ -12,7 +12,8 @@
  * held fixed, whose gradient is exactly that estimate; SGD with momentum. Data are binarised by
  * sampling each pixel from its intensity. The reported loss is the one-step reconstruction
  * error |x - E[v | E[h | x]]|² per pixel (falls as the model learns), then that free-energy gap.
- * Sampling: a long Gibbs chain v -> h -> v from uniform noise; the grid shows p(v | h) at the end.
+ * Sampling: a long Gibbs chain v -> h -> v started at (binarised) data digits; the grid shows
+ * p(v | h) at the end.
  */
 import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
@@ -96,10 +97,17 @@ export class Rbm extends nn.Module {
     return T.noGrad(() => T.tidy(() => T.mseLoss(this.visibleProbability(this.hiddenProbability(x)), x)));
   }
 
-  sample(n: number, device?: DeviceName): Tensor {
+  /**
+   * n samples from a Gibbs chain of `sampleSteps` steps started at `start` [n, 784] (binary
+   * digits), or at uniform noise without one. Chains from noise all fall into the same deep
+   * basin of the energy (a grid of one digit), so the grid starts them at data, as Hinton's
+   * practical guide and the deeplearning.net RBM tutorial do: 1,000 steps take them far from
+   * their start, and what they become shows the model's modes.
+   */
+  sample(n: number, device?: DeviceName, start?: Tensor): Tensor {
     return T.tidy(() => {
-      const start = bernoulli(T.full([n, VISIBLE], 0.5, { device }));
-      return T.reshape(this.gibbs(start, this.config.sampleSteps).mean, [n, 1, 28, 28]);
+      const v0 = start ?? bernoulli(T.full([n, VISIBLE], 0.5, { device }));
+      return T.reshape(this.gibbs(v0, this.config.sampleSteps).mean, [n, 1, 28, 28]);
     });
   }
 }
@@ -125,7 +133,7 @@ export function createRbm(opts: { device: DeviceName; lr: number; config: RbmCon
       } else chainEnd.dispose();
       return losses;
     },
-    sample: (n) => model.sample(n, opts.device),
+    sample: (n, real) => T.tidy(() => model.sample(n, opts.device, bernoulli(T.flatten(T.slice(real, [{ stop: n }]), 1)))),
   };
 }
 
