@@ -33,8 +33,19 @@ import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group }
 
 const Z = 100;
 
+/** One training step of ours (returning its losses) and of the peer, as the suite times them. */
+interface OursStep {
+  step(): G.Tensor[];
+  dispose(): void;
+}
+interface PeerStep {
+  step(): void;
+  losses(): Promise<number[]>;
+  dispose(): void;
+}
+
 /** Our side: the bench DCGAN as nn modules, trained by the same step the models use. */
-function oursStep(device: G.DeviceName, batch: number): { step(): G.Tensor[]; dispose(): void } {
+function oursStep(device: G.DeviceName, batch: number): OursStep {
   G.manualSeed(1);
   const generator = new nn.Sequential(
     new nn.Linear(Z, 64 * 7 * 7, { device }), new nn.ReLU(), new nn.Unflatten(1, [64, 7, 7]),
@@ -72,7 +83,7 @@ function oursStep(device: G.DeviceName, batch: number): { step(): G.Tensor[]; di
 }
 
 /** The same model in tfjs (NHWC, HWIO filters). */
-function peerStep(tf: typeof TF, batch: number): { step(): void; losses(): Promise<number[]>; dispose(): void } {
+function peerStep(tf: typeof TF, batch: number): PeerStep {
   const w = (shape: number[]) => tf.variable(tf.randomNormal(shape, 0, 0.02));
   const b = (n: number) => tf.variable(tf.zeros([n]));
   const gVars = [w([Z, 64 * 7 * 7]), b(64 * 7 * 7), w([4, 4, 32, 64]), b(32), w([4, 4, 1, 32]), b(1)];
@@ -114,6 +125,40 @@ function peerStep(tf: typeof TF, batch: number): { step(): void; losses(): Promi
   };
 }
 
+/**
+ * The two timed cases of a training-step row. The first run of each is the suite's warm-up (never
+ * a sample): it logs that step's losses, through `describe`, as a sanity check of both sides.
+ */
+function stepCases(env: BenchEnv, device: 'webgpu' | 'cpu', ours: OursStep, peer: PeerStep, describe: (losses: number[]) => string): { peer: Case; ours: Case[] } {
+  const wait = () => (device === 'webgpu' ? tfWebGPUWait(env.tf) : Promise.resolve());
+  let peerRuns = 0;
+  let oursRuns = 0;
+  let oursLosses: G.Tensor[] = [];
+  const peerCase: Case = {
+    label: device === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-cpu',
+    async run() {
+      peer.step();
+      await wait();
+      if (peerRuns++ === 0) env.log(`  tfjs first step: ${describe(await peer.losses())}`);
+    },
+    dispose: () => peer.dispose(),
+  };
+  const oursCase: Case = {
+    label: 'auto',
+    async run() {
+      for (const t of oursLosses) t.dispose();
+      oursLosses = ours.step();
+      await G.sync(device);
+      if (oursRuns++ === 0) env.log(`  ours first step: ${describe(await Promise.all(oursLosses.map((t) => t.item())))}`);
+    },
+    dispose() {
+      for (const t of oursLosses) t.dispose();
+      ours.dispose();
+    },
+  };
+  return { peer: peerCase, ours: [oursCase] };
+}
+
 function dcganStep(env: BenchEnv, opts: BenchOptions, device: 'webgpu' | 'cpu'): Group {
   const { tf } = env;
   // tfjs-webgpu takes ~30-40 s a step at batch 64 on a software adapter, and the warm-up plus the
@@ -137,34 +182,7 @@ function dcganStep(env: BenchEnv, opts: BenchOptions, device: 'webgpu' | 'cpu'):
       await import('@tensorflow/tfjs-core/dist/register_all_gradients');
       const ours = oursStep(device, batch);
       const peer = peerStep(tf, batch);
-      const wait = () => (device === 'webgpu' ? tfWebGPUWait(tf) : Promise.resolve());
-      // The first run of each is a warm-up (never a sample): log its losses there as a sanity check.
-      let peerRuns = 0;
-      let oursRuns = 0;
-      let oursLosses: G.Tensor[] = [];
-      const peerCase: Case = {
-        label: device === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-cpu',
-        async run() {
-          peer.step();
-          await wait();
-          if (peerRuns++ === 0) env.log(`  tfjs first step: d ${(await peer.losses()).map((v) => v.toFixed(3)).join(', g ')}`);
-        },
-        dispose: () => peer.dispose(),
-      };
-      const oursCase: Case = {
-        label: 'auto',
-        async run() {
-          for (const t of oursLosses) t.dispose();
-          oursLosses = ours.step();
-          await G.sync(device);
-          if (oursRuns++ === 0) env.log(`  ours first step: d ${(await Promise.all(oursLosses.map((t) => t.item()))).map((v) => v.toFixed(3)).join(', g ')}`);
-        },
-        dispose() {
-          for (const t of oursLosses) t.dispose();
-          ours.dispose();
-        },
-      };
-      return { peer: peerCase, ours: [oursCase] };
+      return stepCases(env, device, ours, peer, (l) => `d ${l.map((v) => v.toFixed(3)).join(', g ')}`);
     },
   };
 }
@@ -173,7 +191,7 @@ const VAE_LATENT = 32;
 const VAE_HIDDEN = [512, 256];
 
 /** Our side of the VAE step: `models/vae.ts`'s `Vae` and Adam, as `createVae` builds and steps them. */
-function oursVaeStep(device: G.DeviceName, images: G.Tensor): { step(): G.Tensor[]; dispose(): void } {
+function oursVaeStep(device: G.DeviceName, images: G.Tensor): OursStep {
   G.manualSeed(2);
   const model = new Vae({ latent: VAE_LATENT, arch: 'mlp', channels: [], hidden: VAE_HIDDEN }, device);
   const adam = new optim.Adam(model.parameters(), { lr: 1e-3 });
@@ -193,7 +211,7 @@ function oursVaeStep(device: G.DeviceName, images: G.Tensor): { step(): G.Tensor
 }
 
 /** The same VAE and step in tfjs, on the same images flattened to [batch, 784]. */
-function peerVaeStep(tf: typeof TF, images: Float32Array, batch: number): { step(): void; losses(): Promise<number[]>; dispose(): void } {
+function peerVaeStep(tf: typeof TF, images: Float32Array, batch: number): PeerStep {
   // nn.Linear's default: weights and biases U(-1/√fan_in, 1/√fan_in).
   const dense = (fanIn: number, fanOut: number): [TF.Variable<TF.Rank.R2>, TF.Variable] => {
     const bound = 1 / Math.sqrt(fanIn);
@@ -254,34 +272,7 @@ function vaeStep(env: BenchEnv, opts: BenchOptions, device: 'webgpu' | 'cpu'): G
       const images = G.tidy(() => binarize(G.rand([batch, 1, 28, 28], { device })));
       const ours = oursVaeStep(device, images);
       const peer = peerVaeStep(tf, Float32Array.from(await images.data()), batch);
-      const wait = () => (device === 'webgpu' ? tfWebGPUWait(tf) : Promise.resolve());
-      // The first run of each is a warm-up (never a sample): log its loss there as a sanity check.
-      let peerRuns = 0;
-      let oursRuns = 0;
-      let oursLosses: G.Tensor[] = [];
-      const peerCase: Case = {
-        label: device === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-cpu',
-        async run() {
-          peer.step();
-          await wait();
-          if (peerRuns++ === 0) env.log(`  tfjs first step: -elbo ${(await peer.losses())[0]!.toFixed(1)}`);
-        },
-        dispose: () => peer.dispose(),
-      };
-      const oursCase: Case = {
-        label: 'auto',
-        async run() {
-          for (const t of oursLosses) t.dispose();
-          oursLosses = ours.step();
-          await G.sync(device);
-          if (oursRuns++ === 0) env.log(`  ours first step: -elbo ${(await oursLosses[0]!.item()).toFixed(1)}`);
-        },
-        dispose() {
-          for (const t of oursLosses) t.dispose();
-          ours.dispose();
-        },
-      };
-      return { peer: peerCase, ours: [oursCase], dispose: () => images.dispose() };
+      return { ...stepCases(env, device, ours, peer, (l) => `-elbo ${l[0]!.toFixed(1)}`), dispose: () => images.dispose() };
     },
   };
 }

@@ -92,12 +92,9 @@ export async function hasHardwareGpu(requested: string | undefined): Promise<boo
 export async function preferredDevice(requested: string | undefined, entry: ModelEntry): Promise<DeviceName> {
   const only = restricted(entry, requested);
   if (only) return only;
-  if (requested === 'cpu') return 'cpu';
-  try {
-    const info = await T.initWebGPU();
-    return requested === 'webgpu' || !info.isSoftware ? 'webgpu' : 'cpu';
-  } catch (e) {
-    if (requested === 'webgpu') throw e;
-    return 'cpu';
+  if (requested === 'webgpu') {
+    await T.initWebGPU();
+    return 'webgpu';
   }
+  return (await hasHardwareGpu(requested)) ? 'webgpu' : 'cpu';
 }
