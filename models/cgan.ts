@@ -9,6 +9,13 @@
  * for D on real pairs (x, y) -> 1 and fake pairs (G(z|y'), y') -> 0 with y' drawn uniformly; the
  * notes' "조건을 만족하지 않으면 0": D learns the pair, not just the image. G: non-saturating by
  * default, minimax selectable. Adam 2e-4, β1 0.5.
+ * Mode seeking (Mao et al. 2019, MSGAN): without it G learned to ignore z, drawing one image per
+ * class (measured here: every row of the grid a copy of one digit). The DCGAN is spared this
+ * because D's batch norm sees a whole fake batch, and a batch of copies has no variance; in a
+ * batch of ten classes the classes themselves supply that variance, so D no longer notices. The
+ * fix pairs the fakes, G(z1|y) and G(z2|y) with the same y, and adds to G's loss
+ * λ / (mean|G(z1|y) - G(z2|y)| / mean|z1 - z2|): images that differ less than their codes cost G.
+ * `modeSeeking: 0` trains the plain cGAN.
  * Sampling: pick the class y, draw z ~ N(0, I), run G(z|y); the grid's row r shows class r.
  */
 import * as T from '../src/index.js';
@@ -28,6 +35,8 @@ export interface CganConfig {
   /** Channels at 14x14 of both DCGAN trunks. */
   width: number;
   generatorLoss: GeneratorLoss;
+  /** Weight λ of the mode-seeking term (0: off). */
+  modeSeeking: number;
 }
 
 export class Cgan extends nn.Module {
@@ -37,7 +46,7 @@ export class Cgan extends nn.Module {
   discriminatorLabel: nn.Embedding;
   discriminator: nn.Sequential;
 
-  constructor(readonly config: CganConfig = { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating' }, device?: DeviceName) {
+  constructor(readonly config: CganConfig = { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1 }, device?: DeviceName) {
     super();
     const { zDim, classes, labelDim, width } = config;
     this.generator = new DcganGenerator(zDim + labelDim, width, device);
@@ -49,9 +58,8 @@ export class Cgan extends nn.Module {
     this.discriminatorLabel = new nn.Embedding(classes, 28 * 28, { device });
   }
 
-  /** Images [N, 1, 28, 28] of the classes `labels` (int32 [N]). */
-  generateClasses(labels: Tensor): Tensor {
-    const z = latent(labels.shape[0]!, this.config.zDim, labels.device);
+  /** Images [N, 1, 28, 28] of the classes `labels` (int32 [N]) from the codes `z` [N, zDim] (fresh noise by default). */
+  generateClasses(labels: Tensor, z = latent(labels.shape[0]!, this.config.zDim, labels.device)): Tensor {
     return this.generator.forward(T.cat([z, this.generatorLabel.forward(labels)], 1));
   }
 
@@ -71,6 +79,20 @@ export class Cgan extends nn.Module {
   }
 }
 
+/**
+ * MSGAN's mode-seeking term for a fake batch whose second part repeats the labels of its first:
+ * image i and image i + `offset` share a class and differ only in z. Returns λ / (ratio + 1e-5),
+ * ratio = mean|ΔG| / mean|Δz|, or null when the batch holds no pair.
+ */
+export function modeSeekingLoss(fake: Tensor, z: Tensor, offset: number, lambda: number): Tensor | null {
+  const pairs = fake.shape[0]! - offset;
+  if (pairs <= 0 || lambda === 0) return null;
+  const first = { stop: pairs }, second = { start: offset };
+  const imageGap = T.mean(T.abs(T.sub(T.slice(fake, [first]), T.slice(fake, [second]))));
+  const codeGap = T.mean(T.abs(T.sub(T.slice(z, [first]), T.slice(z, [second]))));
+  return T.mul(T.reciprocal(T.add(T.div(imageGap, codeGap), 1e-5)), lambda);
+}
+
 /** Labels of an n-image grid: row r (of 8) is class r mod `classes`. */
 export const gridLabels = (n: number, classes: number, device: DeviceName): Tensor =>
   T.tensor(Int32Array.from({ length: n }, (_, i) => Math.floor(i / 8) % classes), { dtype: 'int32', device });
@@ -87,12 +109,22 @@ export function createCgan(opts: { device: DeviceName; lr: number; config: CganC
     trainStep(images, labels) {
       if (!labels) throw new T.ArgumentError('cgan: the dataset has no labels to condition on');
       return T.tidy(() => {
-        const fakeLabels = randomLabels(images.shape[0]!, model.config.classes, images.device);
-        const fake = model.generateClasses(fakeLabels);
+        // The fakes come in pairs for the mode-seeking term: labels y for the first ⌈n/2⌉, then
+        // the same labels again (uniform either way, as the real labels are).
+        const n = images.shape[0]!;
+        const offset = Math.ceil(n / 2);
+        const y = randomLabels(offset, model.config.classes, images.device);
+        const fakeLabels = T.slice(T.cat([y, y], 0), [{ stop: n }]);
+        const z = latent(n, model.config.zDim, images.device);
+        const fake = model.generateClasses(fakeLabels, z);
         return adversarialStep({
           d, optD, optG,
           dLoss: () => discriminatorLoss(model.discriminate(images, labels), model.discriminate(fake.detach(), fakeLabels)),
-          gLoss: () => generatorLoss(model.discriminate(fake, fakeLabels), model.config.generatorLoss),
+          gLoss: () => {
+            const adversarial = generatorLoss(model.discriminate(fake, fakeLabels), model.config.generatorLoss);
+            const modeSeeking = modeSeekingLoss(fake, z, offset, model.config.modeSeeking);
+            return modeSeeking ? T.add(adversarial, modeSeeking) : adversarial;
+          },
         });
       });
     },
@@ -107,6 +139,6 @@ registerModel<CganConfig>({
   defaults: { batch: 64, lr: 2e-4, steps: 1500, sampleEvery: 250 },
   // MODELS.md's width 64 takes ~5 s a step without a GPU; width 16 draws recognisable samples in minutes.
   withoutGpu: { config: { width: 16 }, steps: 1000, sampleEvery: 250 },
-  config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating' },
+  config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1 },
   create: createCgan,
 });

@@ -12,6 +12,7 @@ import * as T from '../src/index.js';
 import type { DeviceName, Tensor, nn } from '../src/index.js';
 import { loadCheckpoint, loadEmbeddedMnist, loadFashionMnist, saveCheckpoint } from '../src/node.js';
 import { Acgan, Cgan, Dcgan, Gan, discriminatorLoss, generatorLoss, getModel, type Trainer } from '../models/index.js';
+import { modeSeekingLoss } from '../models/cgan.js';
 
 beforeAll(async () => {
   await T.initWebGPU();
@@ -190,6 +191,47 @@ describe('conditional sampling', () => {
     T.manualSeed(5);
     const b = T.noGrad(() => model.generateClasses(T.tensor(Int32Array.of(2), { dtype: 'int32', device: 'cpu' }))).dataSync();
     expect(Array.from(a)).not.toEqual(Array.from(b));
+    disposeTrainer(trainer);
+  });
+});
+
+describe('cgan mode seeking (MSGAN)', () => {
+  it('is λ over (mean image gap / mean code gap) of the pairs i, i + offset', () => {
+    const f64 = { dtype: 'float64', device: 'cpu' } as const;
+    // Three fakes with offset 2: one pair, image 0 with image 2.
+    const fake = T.tensor([[[[0.5, -0.5]]], [[[9, 9]]], [[[-0.5, 0.25]]]], f64);
+    const z = T.tensor([[1, 2], [7, 7], [0, 0]], f64);
+    const imageGap = (1 + 0.75) / 2, codeGap = (1 + 2) / 2;
+    expect(modeSeekingLoss(fake, z, 2, 0.5)!.dataSync()[0]).toBeCloseTo(0.5 / (imageGap / codeGap + 1e-5), 10);
+    expect(modeSeekingLoss(fake, z, 3, 1)).toBeNull(); // no pair
+    expect(modeSeekingLoss(fake, z, 2, 0)).toBeNull(); // switched off
+  });
+
+  it('its gradient pushes the two images of a pair apart', () => {
+    const a = T.tensor([0.1, 0.2], { dtype: 'float64', device: 'cpu' }).requiresGrad_();
+    const b = T.tensor([0.3, 0.1], { dtype: 'float64', device: 'cpu' }).requiresGrad_();
+    const z = T.tensor([[0, 0], [1, 1]], { dtype: 'float64', device: 'cpu' });
+    modeSeekingLoss(T.stack([a, b]), z, 1, 1)!.backward();
+    // Moving along -grad widens |a - b| in each coordinate.
+    const [ga, gb] = [a.grad!.dataSync(), b.grad!.dataSync()];
+    expect(Math.sign(-ga[0]!)).toBe(Math.sign(0.1 - 0.3));
+    expect(Math.sign(-gb[0]!)).toBe(Math.sign(0.3 - 0.1));
+    expect(Math.sign(-ga[1]!)).toBe(Math.sign(0.2 - 0.1));
+  });
+
+  it('trains on pairs: the second half of the fake batch repeats the first half\'s labels', async () => {
+    const trainer = makeTrainer('cgan', 'cpu');
+    const model = trainer.module as Cgan;
+    const seen: number[][] = [];
+    const original = model.discriminate.bind(model);
+    model.discriminate = (images, labels) => {
+      seen.push(Array.from(labels.dataSync()));
+      return original(images, labels);
+    };
+    const { images, labels } = await digits('cpu');
+    for (const l of Object.values(trainer.trainStep(images, labels))) l.dispose();
+    const fakeLabels = seen[1]!; // [0] is D on the real pairs
+    expect(fakeLabels.slice(N / 2)).toEqual(fakeLabels.slice(0, N / 2));
     disposeTrainer(trainer);
   });
 });
