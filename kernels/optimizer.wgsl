@@ -4,8 +4,9 @@
 // single-tensor ones, as in src/backend/cpu/optimizer.ts; step-dependent scalars (Adam's bias
 // corrections, AdamW's decay factor) are computed on the host in float64.
 //
-// State buffers: adam/adamw a = exp_avg, b = exp_avg_sq; sgd a = momentum buffer; rmsprop
-// a = square_avg, b = momentum buffer. A kind that uses fewer gets a placeholder bound instead.
+// State buffers: adam/adamw a = exp_avg, b = exp_avg_sq, c = max_exp_avg_sq (amsgrad); sgd
+// a = momentum buffer; rmsprop a = square_avg, b = momentum buffer. A kind that uses fewer gets
+// a placeholder bound instead.
 
 struct Params {
   n: u32,
@@ -26,13 +27,16 @@ struct Params {
   first_step: u32,
   // sgd and rmsprop: whether a momentum buffer is bound.
   use_buffer: u32,
+  // adam/adamw: state_c holds max_exp_avg_sq.
+  amsgrad: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
 @group(0) @binding(1) var<storage, read> grad: array<f32>;
 @group(0) @binding(2) var<storage, read_write> state_a: array<f32>;
 @group(0) @binding(3) var<storage, read_write> state_b: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(4) var<storage, read_write> state_c: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 override KIND: u32;
 override WG: u32 = 256u;
@@ -56,7 +60,12 @@ fn adam(i: u32, decoupled: bool) {
   let v = params.beta2 * state_b[i] + (1.0 - params.beta2) * g * g;
   state_a[i] = m;
   state_b[i] = v;
-  param[i] = x - params.step_size * m / (sqrt(v) / params.bias_correction2_sqrt + params.eps);
+  var denom_sq = v;
+  if (params.amsgrad != 0u) {
+    denom_sq = max(state_c[i], v);
+    state_c[i] = denom_sq;
+  }
+  param[i] = x - params.step_size * m / (sqrt(denom_sq) / params.bias_correction2_sqrt + params.eps);
 }
 
 fn rmsprop(i: u32) {

@@ -35,11 +35,14 @@ function run(make: (p: Tensor) => optim.Optimizer, steps: number, device: Device
   return out;
 }
 
+type Hyper = Record<string, number | boolean | number[]>;
+
 /** The update rules as PyTorch's documentation writes them, one scalar at a time. */
-function reference(kind: string, h: Record<string, number | boolean>, steps: number): number[][] {
+function reference(kind: string, h: Hyper, steps: number): number[][] {
   const p = [...P0];
   const s1 = p.map(() => 0);
   const s2 = p.map(() => 0);
+  const s3 = p.map(() => 0);
   const out: number[][] = [];
   const lr = h.lr as number;
   const wd = (h.weightDecay as number) ?? 0;
@@ -56,13 +59,16 @@ function reference(kind: string, h: Record<string, number | boolean>, steps: num
         }
         p[i]! -= lr * g;
       } else if (kind === 'adam' || kind === 'adamw') {
-        const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+        const [b1, b2] = (h.betas as [number, number] | undefined) ?? [0.9, 0.999];
+        const eps = 1e-8;
         if (kind === 'adamw') p[i]! -= lr * wd * p[i]!;
         else g += wd * p[i]!;
         s1[i] = b1 * s1[i]! + (1 - b1) * g;
         s2[i] = b2 * s2[i]! + (1 - b2) * g * g;
+        // AMSGrad: the largest second moment so far replaces the current one.
+        s3[i] = Math.max(s3[i]!, s2[i]!);
         const mHat = s1[i]! / (1 - b1 ** t);
-        const vHat = s2[i]! / (1 - b2 ** t);
+        const vHat = (h.amsgrad ? s3[i]! : s2[i]!) / (1 - b2 ** t);
         p[i]! -= (lr * mHat) / (Math.sqrt(vHat) + eps);
       } else {
         const [alpha, eps, mu] = [0.99, 1e-8, (h.momentum as number) ?? 0];
@@ -82,12 +88,15 @@ function reference(kind: string, h: Record<string, number | boolean>, steps: num
   return out;
 }
 
-const CASES: [string, string, Record<string, number | boolean>, (p: Tensor, h: Record<string, number | boolean>) => optim.Optimizer][] = [
+const CASES: [string, string, Hyper, (p: Tensor, h: Hyper) => optim.Optimizer][] = [
   ['SGD', 'sgd', { lr: 0.1 }, (p, h) => new optim.SGD([p], h)],
   ['SGD momentum + dampening + weight decay', 'sgd', { lr: 0.1, momentum: 0.9, dampening: 0.3, weightDecay: 0.01 }, (p, h) => new optim.SGD([p], h)],
   ['SGD Nesterov', 'sgd', { lr: 0.05, momentum: 0.8, nesterov: true }, (p, h) => new optim.SGD([p], h)],
   ['Adam + L2', 'adam', { lr: 0.1, weightDecay: 0.1 }, (p, h) => new optim.Adam([p], h)],
   ['AdamW', 'adamw', { lr: 0.1, weightDecay: 0.1 }, (p, h) => new optim.AdamW([p], h)],
+  // A small beta2 lets exp_avg_sq fall within a few steps, so the running maximum matters.
+  ['Adam AMSGrad', 'adam', { lr: 0.3, betas: [0.9, 0.5], amsgrad: true }, (p, h) => new optim.Adam([p], h)],
+  ['AdamW AMSGrad', 'adamw', { lr: 0.5, betas: [0.8, 0.6], weightDecay: 0.1, amsgrad: true }, (p, h) => new optim.AdamW([p], h)],
   ['RMSprop', 'rmsprop', { lr: 0.01 }, (p, h) => new optim.RMSprop([p], h)],
   ['RMSprop momentum + weight decay', 'rmsprop', { lr: 0.01, momentum: 0.5, weightDecay: 0.1 }, (p, h) => new optim.RMSprop([p], h)],
 ];
@@ -102,6 +111,22 @@ describe('optimizers match hand-computed steps (CPU, float64)', () => {
       reference(kind, h, 4).forEach((row, t) => row.forEach((v, i) => expect(got[t]![i]).toBeCloseTo(v, 12)));
     });
   }
+
+  it('AMSGrad keeps max_exp_avg_sq >= exp_avg_sq, and it changes the steps once exp_avg_sq falls', () => {
+    const h = { lr: 0.3, betas: [0.9, 0.5] as [number, number] };
+    const plain = run((p) => new optim.Adam([p], h), 4);
+    let opt!: optim.Optimizer;
+    const ams = run((p) => (opt = new optim.Adam([p], { ...h, amsgrad: true })), 4);
+    // max(0, v1) = v1: the first step is Adam's.
+    expect(ams[0]).toEqual(plain[0]);
+    expect(Math.abs(ams[3]![0]! - plain[3]![0]!)).toBeGreaterThan(0.1);
+    const { buffers } = opt.stateDict().state[0]!;
+    expect(Object.keys(buffers)).toEqual(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
+    const v = Array.from(buffers.exp_avg_sq!.dataSync());
+    const vMax = Array.from(buffers.max_exp_avg_sq!.dataSync());
+    vMax.forEach((m, i) => expect(m).toBeGreaterThanOrEqual(v[i]!));
+    expect(vMax.some((m, i) => m > v[i]!)).toBe(true);
+  });
 });
 
 describe('the fused WebGPU update matches the CPU reference', () => {
@@ -223,6 +248,54 @@ describe('optimizer mechanics', () => {
     const b = resumed.model.parameters().flatMap((p) => Array.from(p.dataSync()));
     expect(b).toEqual(a);
   });
+
+  // beta2 = 0.5 makes max_exp_avg_sq differ from exp_avg_sq within a few steps, so a buffer lost in
+  // the round trip changes the resumed run.
+  const RESUME: [string, string, (params: Tensor[]) => optim.Optimizer][] = [
+    ['Adam AMSGrad', 'max_exp_avg_sq', (params) => new optim.Adam(params, { lr: 0.05, betas: [0.9, 0.5], amsgrad: true })],
+    ['AdamW AMSGrad', 'max_exp_avg_sq', (params) => new optim.AdamW(params, { lr: 0.05, betas: [0.8, 0.5], amsgrad: true })],
+  ];
+  for (const [name, key, makeOpt] of RESUME) {
+    it(`${name}: '${key}' goes through the state dict and a checkpoint, and training resumes exactly`, async () => {
+      const make = () => {
+        T.manualSeed(11);
+        const model = new nn.Sequential(new nn.Linear(5, 7), new nn.Tanh(), new nn.Linear(7, 3));
+        return { model, opt: makeOpt(model.parameters()) };
+      };
+      const x = T.randn([9, 5]);
+      const y = T.randn([9, 3]);
+      const train = (m: ReturnType<typeof make>, steps: number) => {
+        for (let i = 0; i < steps; i++) {
+          T.tidy(() => {
+            m.opt.zeroGrad();
+            T.mseLoss(m.model.forward(x), y).backward();
+            m.opt.step();
+          });
+        }
+      };
+      const straight = make();
+      train(straight, 6);
+      const first = make();
+      train(first, 3);
+      const saved = first.opt.stateDict();
+      expect(Object.keys(saved.state).length).toBe(4);
+      for (const s of Object.values(saved.state)) expect(Object.keys(s.buffers)).toContain(key);
+      expect(saved.paramGroups[0]![key === 'grad_avg' ? 'centered' : 'amsgrad']).toBe(true);
+
+      const inMemory = make();
+      inMemory.opt.loadStateDict(saved);
+      expect(Array.from(inMemory.opt.stateDict().state[2]!.buffers[key]!.dataSync())).toEqual(Array.from(saved.state[2]!.buffers[key]!.dataSync()));
+
+      const dir = join(mkdtempSync(join(tmpdir(), 'genlab-optim-')), 'ckpt');
+      await saveCheckpoint(dir, { module: first.model, optimizers: { opt: first.opt }, trainingState: { step: 3 } });
+      const resumed = make();
+      loadCheckpoint(dir, { module: resumed.model, optimizers: { opt: resumed.opt } });
+      train(resumed, 3);
+      const a = straight.model.parameters().flatMap((p) => Array.from(p.dataSync()));
+      const b = resumed.model.parameters().flatMap((p) => Array.from(p.dataSync()));
+      expect(b).toEqual(a);
+    });
+  }
 });
 
 describe('memory', () => {

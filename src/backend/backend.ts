@@ -254,7 +254,10 @@ export interface Backend {
   optimizerUpdate(kind: OptimizerKind, param: Storage, grad: Storage, state: readonly Storage[], numel: number, dtype: DType, hyper: OptimizerHyper): void;
 }
 
-/** adam / adamw: state [m, v]; sgd: state [] or [momentumBuffer]; rmsprop: state [squareAvg] or [squareAvg, momentumBuffer]. */
+/**
+ * adam / adamw: state [m, v], or [m, v, vMax] with `amsgrad`; sgd: state [] or [momentumBuffer];
+ * rmsprop: state [squareAvg] or [squareAvg, momentumBuffer].
+ */
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
 
 /** Hyper-parameters of one step; `step` counts from 1 (Adam's bias correction). */
@@ -269,6 +272,8 @@ export interface OptimizerHyper {
   dampening?: number;
   nesterov?: boolean;
   alpha?: number;
+  /** adam / adamw: divide by the running maximum of v (state [m, v, vMax]). */
+  amsgrad?: boolean;
 }
 
 export const DTYPE_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };

@@ -1,6 +1,8 @@
 /**
  * Adam (Kingma & Ba, 2015) with L2 weight decay folded into the gradient, and AdamW (Loshchilov &
- * Hutter, 2019) with decoupled weight decay: torch.optim.Adam and torch.optim.AdamW.
+ * Hutter, 2019) with decoupled weight decay: torch.optim.Adam and torch.optim.AdamW, both with
+ * the AMSGrad variant (Reddi et al., 2018), which divides by the running maximum of exp_avg_sq
+ * (state `max_exp_avg_sq`) so the effective step size never grows.
  */
 import type { OptimizerHyper } from '../backend/backend.js';
 import { ArgumentError } from '../errors.js';
@@ -11,16 +13,17 @@ export interface AdamOptions {
   betas: [number, number];
   eps: number;
   weightDecay: number;
+  amsgrad: boolean;
 }
 
 abstract class AdamBase extends Optimizer<AdamOptions> {
-  protected stateNames(): string[] {
-    return ['exp_avg', 'exp_avg_sq'];
+  protected stateNames(group: ParamGroup<AdamOptions>): string[] {
+    return group.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq'];
   }
 
   protected hyper(group: ParamGroup<AdamOptions>): Omit<OptimizerHyper, 'step'> {
-    const { lr, betas, eps, weightDecay } = group;
-    return { lr, weightDecay, beta1: betas[0], beta2: betas[1], eps };
+    const { lr, betas, eps, weightDecay, amsgrad } = group;
+    return { lr, weightDecay, beta1: betas[0], beta2: betas[1], eps, amsgrad };
   }
 
   protected override validate(group: ParamGroup<AdamOptions>): void {
@@ -35,7 +38,7 @@ export class Adam extends AdamBase {
   protected readonly kind = 'adam' as const;
 
   constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...options });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...options });
   }
 }
 
@@ -43,6 +46,6 @@ export class AdamW extends AdamBase {
   protected readonly kind = 'adamw' as const;
 
   constructor(params: ParamsArg<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, ...options });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, ...options });
   }
 }

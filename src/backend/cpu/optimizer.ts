@@ -11,8 +11,8 @@ type FloatArray = Float32Array | Float64Array;
 export function optimizerUpdate(kind: OptimizerKind, param: FloatArray, grad: FloatArray, state: readonly FloatArray[], hyper: OptimizerHyper): void {
   switch (kind) {
     case 'sgd': return sgd(param, grad, state[0], hyper);
-    case 'adam': return adam(param, grad, state[0]!, state[1]!, hyper, false);
-    case 'adamw': return adam(param, grad, state[0]!, state[1]!, hyper, true);
+    case 'adam': return adam(param, grad, state[0]!, state[1]!, hyper.amsgrad ? state[2] : undefined, hyper, false);
+    case 'adamw': return adam(param, grad, state[0]!, state[1]!, hyper.amsgrad ? state[2] : undefined, hyper, true);
     case 'rmsprop': return rmsprop(param, grad, state[0]!, state[1], hyper);
   }
 }
@@ -34,7 +34,7 @@ function sgd(p: FloatArray, grad: FloatArray, buf: FloatArray | undefined, h: Op
   }
 }
 
-function adam(p: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, h: OptimizerHyper, decoupled: boolean): void {
+function adam(p: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | undefined, h: OptimizerHyper, decoupled: boolean): void {
   const { lr, weightDecay: wd, step } = h;
   const beta1 = h.beta1 ?? 0.9;
   const beta2 = h.beta2 ?? 0.999;
@@ -51,7 +51,13 @@ function adam(p: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, h: 
     const vi = beta2 * v[i]! + (1 - beta2) * g * g;
     m[i] = mi;
     v[i] = vi;
-    p[i] = x - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+    let denomSq = vi;
+    if (vMax) {
+      // AMSGrad: torch.maximum(max_exp_avg_sq, exp_avg_sq) replaces v in the denominator.
+      denomSq = Math.max(vMax[i]!, vi);
+      vMax[i] = denomSq;
+    }
+    p[i] = x - (stepSize * mi) / (Math.sqrt(denomSq) / bc2Sqrt + eps);
   }
 }
 

@@ -74,7 +74,7 @@ export class WebGPUBackend implements Backend {
   private readonly maxBindingBytes: number;
   private readonly matmulContext: MatmulContext;
   private spatialContext: SpatialContext | undefined;
-  private optimizerPlaceholders: [PooledBuffer, PooledBuffer] | undefined;
+  private optimizerPlaceholders: [PooledBuffer, PooledBuffer, PooledBuffer] | undefined;
   /** Bound in place of an optional input that a kernel variant never reads (no mask, no bias). */
   private unusedInput: PooledBuffer | undefined;
 
@@ -340,9 +340,9 @@ export class WebGPUBackend implements Backend {
 
   optimizerUpdate(kind: OptimizerKind, param: Storage, grad: Storage, state: readonly Storage[], numel: number, dtype: DType, hyper: OptimizerHyper): void {
     if (dtype !== 'float32') throw new DeviceError(`optimizerUpdate on WebGPU takes float32 parameters, got ${dtype}`);
-    // Kinds with fewer state buffers still bind two: never-read words, allocated once (two, since
-    // writable bindings may not alias).
-    this.optimizerPlaceholders ??= [this.acquire(1, 'float32'), this.acquire(1, 'float32')];
+    // Kinds with fewer state buffers still bind three: never-read words, allocated once (three,
+    // since writable bindings may not alias).
+    this.optimizerPlaceholders ??= [this.acquire(1, 'float32'), this.acquire(1, 'float32'), this.acquire(1, 'float32')];
     const entries = state.map((s) => asGPU(s).entry);
     encodeOptimizerUpdate(this.kernels, this.queue, kind, asGPU(param).entry, asGPU(grad).entry, entries, this.optimizerPlaceholders, numel, hyper);
   }

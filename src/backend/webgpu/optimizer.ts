@@ -12,15 +12,26 @@ import type { CommandQueue } from './queue.js';
 const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adam', 'adamw', 'rmsprop'];
 const WG = 256;
 
-/** How many state buffers a kind reads when its optional momentum buffer is present. */
-const FULL_STATE: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, rmsprop: 2 };
+/**
+ * The state buffers in the kernel's slots [a, b, c] (see kernels/optimizer.wgsl); `undefined` where
+ * the options leave a slot unused.
+ */
+function stateSlots(kind: OptimizerKind, state: readonly PooledBuffer[], hyper: OptimizerHyper): (PooledBuffer | undefined)[] {
+  switch (kind) {
+    case 'sgd': return [state[0], undefined, undefined];
+    case 'adam':
+    case 'adamw': return [state[0], state[1], hyper.amsgrad ? state[2] : undefined];
+    case 'rmsprop': return [state[0], state[1], undefined];
+  }
+}
 
 export function encodeOptimizerUpdate(
   kernels: KernelRegistry, queue: CommandQueue, kind: OptimizerKind,
-  param: PooledBuffer, grad: PooledBuffer, state: readonly PooledBuffer[], placeholders: readonly [PooledBuffer, PooledBuffer],
+  param: PooledBuffer, grad: PooledBuffer, state: readonly PooledBuffer[], placeholders: readonly [PooledBuffer, PooledBuffer, PooledBuffer],
   numel: number, hyper: OptimizerHyper,
 ): void {
   if (numel === 0) return;
+  const [a, b, c] = stateSlots(kind, state, hyper);
   const beta1 = hyper.beta1 ?? 0.9;
   const beta2 = hyper.beta2 ?? 0.999;
   const params = {
@@ -38,8 +49,9 @@ export function encodeOptimizerUpdate(
     decay: 1 - hyper.lr * hyper.weightDecay,
     nesterov: Number(hyper.nesterov ?? false),
     first_step: Number(hyper.step === 1),
-    use_buffer: Number(state.length >= FULL_STATE[kind]),
+    use_buffer: Number(kind === 'sgd' ? a !== undefined : b !== undefined),
+    amsgrad: Number(c !== undefined),
   };
-  const buffers = [param, grad, state[0] ?? placeholders[0], state[1] ?? placeholders[1]];
+  const buffers = [param, grad, a ?? placeholders[0], b ?? placeholders[1], c ?? placeholders[2]];
   queue.dispatch(kernels.get('optimizer'), { KIND: OPTIMIZER_KINDS.indexOf(kind), WG }, buffers, params, queue.grid1D(Math.ceil(numel / WG)));
 }
