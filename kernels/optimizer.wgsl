@@ -5,8 +5,8 @@
 // corrections, AdamW's decay factor) are computed on the host in float64.
 //
 // State buffers: adam/adamw a = exp_avg, b = exp_avg_sq, c = max_exp_avg_sq (amsgrad); sgd
-// a = momentum buffer; rmsprop a = square_avg, b = momentum buffer. A kind that uses fewer gets
-// a placeholder bound instead.
+// a = momentum buffer; rmsprop a = square_avg, b = momentum buffer, c = grad_avg (centered). A
+// kind that uses fewer gets a placeholder bound instead.
 
 struct Params {
   n: u32,
@@ -29,6 +29,8 @@ struct Params {
   use_buffer: u32,
   // adam/adamw: state_c holds max_exp_avg_sq.
   amsgrad: u32,
+  // rmsprop: state_c holds grad_avg.
+  centered: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> param: array<f32>;
@@ -72,7 +74,13 @@ fn rmsprop(i: u32) {
   let g = grad[i] + params.weight_decay * param[i];
   let s = params.alpha * state_a[i] + (1.0 - params.alpha) * g * g;
   state_a[i] = s;
-  let avg = sqrt(s) + params.eps;
+  var variance = s;
+  if (params.centered != 0u) {
+    let ga = state_c[i] + (1.0 - params.alpha) * (g - state_c[i]);
+    state_c[i] = ga;
+    variance = s - ga * ga;
+  }
+  let avg = sqrt(variance) + params.eps;
   if (params.use_buffer != 0u) {
     let b = params.momentum * state_b[i] + g / avg;
     state_b[i] = b;

@@ -71,10 +71,12 @@ function reference(kind: string, h: Hyper, steps: number): number[][] {
         const vHat = (h.amsgrad ? s3[i]! : s2[i]!) / (1 - b2 ** t);
         p[i]! -= (lr * mHat) / (Math.sqrt(vHat) + eps);
       } else {
-        const [alpha, eps, mu] = [0.99, 1e-8, (h.momentum as number) ?? 0];
+        const [alpha, eps, mu] = [(h.alpha as number) ?? 0.99, 1e-8, (h.momentum as number) ?? 0];
         g += wd * p[i]!;
         s1[i] = alpha * s1[i]! + (1 - alpha) * g * g;
-        const avg = Math.sqrt(s1[i]!) + eps;
+        // Centered: subtract the squared running mean of the gradient (s3).
+        s3[i] = alpha * s3[i]! + (1 - alpha) * g;
+        const avg = Math.sqrt(h.centered ? s1[i]! - s3[i]! * s3[i]! : s1[i]!) + eps;
         if (mu) {
           s2[i] = mu * s2[i]! + g / avg;
           p[i]! -= lr * s2[i]!;
@@ -99,6 +101,8 @@ const CASES: [string, string, Hyper, (p: Tensor, h: Hyper) => optim.Optimizer][]
   ['AdamW AMSGrad', 'adamw', { lr: 0.5, betas: [0.8, 0.6], weightDecay: 0.1, amsgrad: true }, (p, h) => new optim.AdamW([p], h)],
   ['RMSprop', 'rmsprop', { lr: 0.01 }, (p, h) => new optim.RMSprop([p], h)],
   ['RMSprop momentum + weight decay', 'rmsprop', { lr: 0.01, momentum: 0.5, weightDecay: 0.1 }, (p, h) => new optim.RMSprop([p], h)],
+  ['RMSprop centered', 'rmsprop', { lr: 0.01, alpha: 0.9, centered: true }, (p, h) => new optim.RMSprop([p], h)],
+  ['RMSprop centered + momentum + weight decay', 'rmsprop', { lr: 0.01, alpha: 0.9, centered: true, momentum: 0.5, weightDecay: 0.1 }, (p, h) => new optim.RMSprop([p], h)],
 ];
 
 describe('optimizers match hand-computed steps (CPU, float64)', () => {
@@ -126,6 +130,19 @@ describe('optimizers match hand-computed steps (CPU, float64)', () => {
     const vMax = Array.from(buffers.max_exp_avg_sq!.dataSync());
     vMax.forEach((m, i) => expect(m).toBeGreaterThanOrEqual(v[i]!));
     expect(vMax.some((m, i) => m > v[i]!)).toBe(true);
+  });
+
+  it('centered RMSprop keeps grad_avg (after momentum_buffer) and divides by a smaller average', () => {
+    const h = { lr: 0.01, alpha: 0.9 };
+    const plain = run((p) => new optim.RMSprop([p], h), 3);
+    let opt!: optim.Optimizer;
+    const centered = run((p) => (opt = new optim.RMSprop([p], { ...h, centered: true })), 3);
+    // Step 1 divides by sqrt(0.1 g^2 - (0.1 g)^2) = sqrt(0.09) |g| instead of sqrt(0.1) |g|.
+    centered[0]!.forEach((v, i) => expect((v - P0[i]!) / (plain[0]![i]! - P0[i]!)).toBeCloseTo(Math.sqrt(0.1 / 0.09), 6));
+    expect(Object.keys(opt.stateDict().state[0]!.buffers)).toEqual(['square_avg', 'grad_avg']);
+    let withMomentum!: optim.Optimizer;
+    run((p) => (withMomentum = new optim.RMSprop([p], { ...h, centered: true, momentum: 0.5 })), 1);
+    expect(Object.keys(withMomentum.stateDict().state[0]!.buffers)).toEqual(['square_avg', 'momentum_buffer', 'grad_avg']);
   });
 });
 
@@ -249,11 +266,13 @@ describe('optimizer mechanics', () => {
     expect(b).toEqual(a);
   });
 
-  // beta2 = 0.5 makes max_exp_avg_sq differ from exp_avg_sq within a few steps, so a buffer lost in
-  // the round trip changes the resumed run.
+  // beta2 = 0.5 and alpha = 0.6 make max_exp_avg_sq and grad_avg differ from their fresh zeros in
+  // every step, so a buffer lost in the round trip changes the resumed run.
   const RESUME: [string, string, (params: Tensor[]) => optim.Optimizer][] = [
     ['Adam AMSGrad', 'max_exp_avg_sq', (params) => new optim.Adam(params, { lr: 0.05, betas: [0.9, 0.5], amsgrad: true })],
     ['AdamW AMSGrad', 'max_exp_avg_sq', (params) => new optim.AdamW(params, { lr: 0.05, betas: [0.8, 0.5], amsgrad: true })],
+    ['RMSprop centered', 'grad_avg', (params) => new optim.RMSprop(params, { lr: 0.01, alpha: 0.6, centered: true })],
+    ['RMSprop centered + momentum', 'grad_avg', (params) => new optim.RMSprop(params, { lr: 0.01, alpha: 0.6, centered: true, momentum: 0.7 })],
   ];
   for (const [name, key, makeOpt] of RESUME) {
     it(`${name}: '${key}' goes through the state dict and a checkpoint, and training resumes exactly`, async () => {

@@ -256,7 +256,8 @@ export interface Backend {
 
 /**
  * adam / adamw: state [m, v], or [m, v, vMax] with `amsgrad`; sgd: state [] or [momentumBuffer];
- * rmsprop: state [squareAvg] or [squareAvg, momentumBuffer].
+ * rmsprop: state [squareAvg, momentumBuffer?, gradAvg?], the momentum buffer present when there
+ * are more buffers than `centered` accounts for, gradAvg (last) with `centered`.
  */
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
 
@@ -274,6 +275,8 @@ export interface OptimizerHyper {
   alpha?: number;
   /** adam / adamw: divide by the running maximum of v (state [m, v, vMax]). */
   amsgrad?: boolean;
+  /** rmsprop: divide by sqrt(squareAvg - gradAvg^2), gradAvg being the last state buffer. */
+  centered?: boolean;
 }
 
 export const DTYPE_BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };

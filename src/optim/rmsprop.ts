@@ -1,4 +1,8 @@
-/** RMSprop (Hinton's lecture 6e) with optional momentum and L2 weight decay: torch.optim.RMSprop (centered=False). */
+/**
+ * RMSprop (Hinton's lecture 6e) with optional momentum and L2 weight decay: torch.optim.RMSprop.
+ * `centered` (Graves, 2013) also keeps a running mean of the gradient (state `grad_avg`) and
+ * divides by sqrt(square_avg - grad_avg^2), an estimate of the gradient's standard deviation.
+ */
 import type { OptimizerHyper } from '../backend/backend.js';
 import { ArgumentError } from '../errors.js';
 import { Optimizer, type ParamGroup, type ParamsArg } from './optimizer.js';
@@ -9,22 +13,24 @@ export interface RMSpropOptions {
   eps: number;
   weightDecay: number;
   momentum: number;
+  centered: boolean;
 }
 
 export class RMSprop extends Optimizer<RMSpropOptions> {
   protected readonly kind = 'rmsprop' as const;
 
   constructor(params: ParamsArg<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, ...options });
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, ...options });
   }
 
+  /** The kernel's order: square_avg, then momentum_buffer and grad_avg when the options use them. */
   protected stateNames(group: ParamGroup<RMSpropOptions>): string[] {
-    return group.momentum > 0 ? ['square_avg', 'momentum_buffer'] : ['square_avg'];
+    return ['square_avg', ...(group.momentum > 0 ? ['momentum_buffer'] : []), ...(group.centered ? ['grad_avg'] : [])];
   }
 
   protected hyper(group: ParamGroup<RMSpropOptions>): Omit<OptimizerHyper, 'step'> {
-    const { lr, alpha, eps, weightDecay, momentum } = group;
-    return { lr, alpha, eps, weightDecay, momentum };
+    const { lr, alpha, eps, weightDecay, momentum, centered } = group;
+    return { lr, alpha, eps, weightDecay, momentum, centered };
   }
 
   protected override validate(group: ParamGroup<RMSpropOptions>): void {

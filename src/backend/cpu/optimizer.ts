@@ -13,7 +13,12 @@ export function optimizerUpdate(kind: OptimizerKind, param: FloatArray, grad: Fl
     case 'sgd': return sgd(param, grad, state[0], hyper);
     case 'adam': return adam(param, grad, state[0]!, state[1]!, hyper.amsgrad ? state[2] : undefined, hyper, false);
     case 'adamw': return adam(param, grad, state[0]!, state[1]!, hyper.amsgrad ? state[2] : undefined, hyper, true);
-    case 'rmsprop': return rmsprop(param, grad, state[0]!, state[1], hyper);
+    case 'rmsprop': {
+      // [squareAvg, momentumBuffer?, gradAvg?]: gradAvg is last when centered.
+      const gradAvg = hyper.centered ? state[state.length - 1] : undefined;
+      const buf = state.length - (gradAvg ? 1 : 0) >= 2 ? state[1] : undefined;
+      return rmsprop(param, grad, state[0]!, buf, gradAvg, hyper);
+    }
   }
 }
 
@@ -61,7 +66,7 @@ function adam(p: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, vMa
   }
 }
 
-function rmsprop(p: FloatArray, grad: FloatArray, sq: FloatArray, buf: FloatArray | undefined, h: OptimizerHyper): void {
+function rmsprop(p: FloatArray, grad: FloatArray, sq: FloatArray, buf: FloatArray | undefined, gradAvg: FloatArray | undefined, h: OptimizerHyper): void {
   const { lr, weightDecay: wd } = h;
   const alpha = h.alpha ?? 0.99;
   const eps = h.eps ?? 1e-8;
@@ -70,7 +75,14 @@ function rmsprop(p: FloatArray, grad: FloatArray, sq: FloatArray, buf: FloatArra
     const g = grad[i]! + wd * p[i]!;
     const s = alpha * sq[i]! + (1 - alpha) * g * g;
     sq[i] = s;
-    const avg = Math.sqrt(s) + eps;
+    let variance = s;
+    if (gradAvg) {
+      // Centered: grad_avg.lerp_(g, 1 - alpha), then square_avg - grad_avg^2 (an estimate of Var[g]).
+      const ga = gradAvg[i]! + (1 - alpha) * (g - gradAvg[i]!);
+      gradAvg[i] = ga;
+      variance = s - ga * ga;
+    }
+    const avg = Math.sqrt(variance) + eps;
     if (buf) {
       const b = momentum * buf[i]! + g / avg;
       buf[i] = b;

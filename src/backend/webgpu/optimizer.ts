@@ -21,7 +21,11 @@ function stateSlots(kind: OptimizerKind, state: readonly PooledBuffer[], hyper: 
     case 'sgd': return [state[0], undefined, undefined];
     case 'adam':
     case 'adamw': return [state[0], state[1], hyper.amsgrad ? state[2] : undefined];
-    case 'rmsprop': return [state[0], state[1], undefined];
+    case 'rmsprop': {
+      // [squareAvg, momentumBuffer?, gradAvg?]: gradAvg is last when centered.
+      const gradAvg = hyper.centered ? state[state.length - 1] : undefined;
+      return [state[0], state.length - (gradAvg ? 1 : 0) >= 2 ? state[1] : undefined, gradAvg];
+    }
   }
 }
 
@@ -50,7 +54,8 @@ export function encodeOptimizerUpdate(
     nesterov: Number(hyper.nesterov ?? false),
     first_step: Number(hyper.step === 1),
     use_buffer: Number(kind === 'sgd' ? a !== undefined : b !== undefined),
-    amsgrad: Number(c !== undefined),
+    amsgrad: Number(kind !== 'rmsprop' && c !== undefined),
+    centered: Number(kind === 'rmsprop' && c !== undefined),
   };
   const buffers = [param, grad, a ?? placeholders[0], b ?? placeholders[1], c ?? placeholders[2]];
   queue.dispatch(kernels.get('optimizer'), { KIND: OPTIMIZER_KINDS.indexOf(kind), WG }, buffers, params, queue.grid1D(Math.ceil(numel / WG)));
