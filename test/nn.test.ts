@@ -205,6 +205,112 @@ describe('weight wrappers', () => {
   });
 });
 
+describe('Embedding paddingIdx', () => {
+  const ints = (v: number[], shape: number[], device: 'cpu' | 'webgpu' = 'cpu') => T.tensor(v, { dtype: 'int32', shape, device });
+  // 7 rows, padding row 5 (given as -2), indices with repeats and the padding row twice.
+  const IDX = [5, 1, 3, 5, 1, 0, 6, 1, 2];
+  const PAD = 5;
+
+  it('counts from the end, starts the row at zeros and names itself', () => {
+    T.manualSeed(12);
+    const e = new nn.Embedding(7, 3, { paddingIdx: -2, dtype: 'float64' });
+    expect(e.paddingIdx).toBe(PAD);
+    expect(e.weight.dtype).toBe('float64');
+    const w = values(e.weight);
+    expect(w.slice(PAD * 3, PAD * 3 + 3)).toEqual([0, 0, 0]);
+    expect(w.filter((_, i) => Math.floor(i / 3) !== PAD).every((v) => v !== 0)).toBe(true);
+    expect(String(e)).toBe('Embedding(7, 3, paddingIdx=5)');
+    expect(new nn.Embedding(7, 3, { paddingIdx: 0 }).paddingIdx).toBe(0);
+    expect(new nn.Embedding(7, 3).paddingIdx).toBeNull();
+  });
+
+  it('an out-of-range paddingIdx is an ArgumentError naming Embedding, paddingIdx and numEmbeddings', () => {
+    for (const bad of [7, -8, 1.5, NaN]) {
+      expect(() => new nn.Embedding(7, 3, { paddingIdx: bad })).toThrow(T.ArgumentError);
+      expect(() => new nn.Embedding(7, 3, { paddingIdx: bad })).toThrow(/^Embedding: paddingIdx must be an integer in \[-7, 7\) for numEmbeddings=7, got/);
+    }
+  });
+
+  it('the padding row is looked up as stored but gets a zero gradient (float64, by hand)', () => {
+    T.manualSeed(13);
+    const e = new nn.Embedding(7, 3, { paddingIdx: -2, dtype: 'float64' });
+    // A loaded (non-zero) padding row is still returned, as PyTorch does; only its gradient is cut.
+    const loaded = values(e.weight).map((v, i) => (Math.floor(i / 3) === PAD ? 0.25 * (1 + (i % 3)) : v));
+    e.loadStateDict({ weight: T.tensor(loaded, { dtype: 'float64', shape: [7, 3] }) });
+    const upstream = Array.from({ length: IDX.length * 3 }, (_, i) => Math.sin(i + 1));
+    const out = e.forward(ints(IDX, [3, 3]));
+    expect(out.shape).toEqual([3, 3, 3]);
+    expect(values(out)).toEqual(IDX.flatMap((r) => loaded.slice(r * 3, r * 3 + 3)));
+    T.sum(T.mul(out, T.tensor(upstream, { dtype: 'float64', shape: [3, 3, 3] }))).backward();
+    const expected = new Array<number>(21).fill(0);
+    IDX.forEach((r, pos) => {
+      if (r === PAD) return;
+      for (let j = 0; j < 3; j++) expected[r * 3 + j]! += upstream[pos * 3 + j]!;
+    });
+    values(e.weight.grad!).forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 14));
+    expect(values(e.weight.grad!).slice(PAD * 3, PAD * 3 + 3)).toEqual([0, 0, 0]);
+    // Without a padding row the same lookup sends gradient into row 5.
+    const plain = new nn.Embedding(7, 3, { dtype: 'float64' });
+    T.sum(T.mul(plain.forward(ints(IDX, [3, 3])), T.tensor(upstream, { dtype: 'float64', shape: [3, 3, 3] }))).backward();
+    expect(values(plain.weight.grad!).slice(PAD * 3, PAD * 3 + 3).some((g) => g !== 0)).toBe(true);
+  });
+
+  it('optimizer steps move every row but the padding row (SGD momentum and AdamW, by hand)', () => {
+    T.manualSeed(14);
+    const target = Array.from({ length: IDX.length * 3 }, (_, i) => Math.cos(i));
+    for (const kind of ['sgd', 'adamw'] as const) {
+      const e = new nn.Embedding(7, 3, { paddingIdx: PAD, dtype: 'float64' });
+      const opt = kind === 'sgd' ? new optim.SGD(e.parameters(), { lr: 0.1, momentum: 0.9 }) : new optim.AdamW(e.parameters(), { lr: 0.1, weightDecay: 0.1 });
+      const w = values(e.weight);
+      const [m, v] = [w.map(() => 0), w.map(() => 0)];
+      for (let t = 1; t <= 3; t++) {
+        T.tidy(() => {
+          opt.zeroGrad();
+          T.div(T.sum(T.square(T.sub(e.forward(ints(IDX, [9])), T.tensor(target, { dtype: 'float64', shape: [9, 3] })))), 2).backward();
+          opt.step();
+        });
+        // d/dw of sum((w[idx] - target)^2) / 2: (w[r] - target[pos]) summed over the positions of r, none for the padding row.
+        const g = w.map(() => 0);
+        IDX.forEach((r, pos) => {
+          if (r !== PAD) for (let j = 0; j < 3; j++) g[r * 3 + j]! += w[r * 3 + j]! - target[pos * 3 + j]!;
+        });
+        for (let i = 0; i < w.length; i++) {
+          if (kind === 'sgd') {
+            m[i] = t === 1 ? g[i]! : 0.9 * m[i]! + g[i]!;
+            w[i]! -= 0.1 * m[i]!;
+          } else {
+            w[i]! *= 1 - 0.1 * 0.1;
+            m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+            v[i] = 0.999 * v[i]! + 0.001 * g[i]! * g[i]!;
+            w[i]! -= (0.1 * m[i]! / (1 - 0.9 ** t)) / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8);
+          }
+        }
+      }
+      values(e.weight).forEach((x, i) => expect(x).toBeCloseTo(w[i]!, 12));
+      expect(values(e.weight).slice(PAD * 3, PAD * 3 + 3)).toEqual([0, 0, 0]);
+    }
+  });
+
+  it('WebGPU gives the CPU forward and gradient, with an exactly zero padding row', async () => {
+    T.manualSeed(15);
+    const cpu = new nn.Embedding(7, 5, { paddingIdx: -2 });
+    const upstream = T.tensor(Array.from({ length: IDX.length * 5 }, (_, i) => Math.sin(i + 1)), { shape: [9, 5] });
+    const run = async (e: nn.Embedding, device: 'cpu' | 'webgpu') => {
+      const out = e.forward(ints(IDX, [9], device));
+      T.sum(T.mul(out, await upstream.to(device))).backward();
+      return [await out.toArray(), await e.weight.grad!.toArray()] as const;
+    };
+    const [outCpu, gradCpu] = await run(cpu, 'cpu');
+    const gpu = new nn.Embedding(7, 5, { paddingIdx: -2 });
+    gpu.loadStateDict(cpu.stateDict());
+    await gpu.to('webgpu');
+    const [outGpu, gradGpu] = await run(gpu, 'webgpu');
+    expect(firstMismatch(outGpu, outCpu, TOL.exact)).toBe(-1);
+    expect(firstMismatch(gradGpu, gradCpu, TOL.f32Reduce)).toBe(-1);
+    expect(Array.from(gradGpu).slice(PAD * 5, PAD * 5 + 5)).toEqual([0, 0, 0, 0, 0]);
+  });
+});
+
 describe('training', () => {
   it('an MLP autoencoder on 1,000 MNIST digits reaches BCE < 0.15 (train) and < 0.18 (held out) in 300 steps', () => {
     T.manualSeed(0);

@@ -6,7 +6,7 @@ export { dcganInit_ } from './gan-init.js';
 export { Linear, type LayerOptions } from './linear.js';
 export { Conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './conv.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d, type BatchNormOptions } from './normalization.js';
-export { Embedding } from './embedding.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Dropout } from './dropout.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionCall } from './attention.js';
 export { Upsample } from './upsample.js';
