@@ -1,9 +1,9 @@
 // Float64 central-difference gradient checks for every op with a backward rule, on the CPU
 // backend, with odd sizes, size-1 dims and broadcasting.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { gradcheck, randomF64 } from './setup/gradcheck.js';
+import { gradcheck, randomF64, randomValues } from './setup/gradcheck.js';
 
 const shapes: number[][] = [[1], [5], [3, 1], [2, 3, 4], [1, 7]];
 
@@ -120,5 +120,86 @@ describe('second derivatives (create_graph)', () => {
   });
   it('nested functional grad', () => {
     gradcheck((x) => T.grad((y) => T.sum(T.mul(T.sin(y), T.exp(y))))(x)[0]!, [randomF64([4])]);
+  });
+});
+
+describe('prod with zeros (the gradient never divides by x)', () => {
+  /** Random float64 values in [-2, -0.5] u [0.5, 2] with exact zeros at the given flat indices. */
+  const withZeros = (shape: number[], zeroAt: number[], dtype: 'float32' | 'float64' = 'float64'): Tensor => {
+    const v = randomValues(shape.reduce((a, b) => a * b, 1), 0.5, 2);
+    const signs = randomValues(v.length);
+    v.forEach((a, i) => (v[i] = signs[i]! < 0 ? -a : a));
+    for (const i of zeroAt) v[i] = 0;
+    return T.tensor(v, { shape, dtype });
+  };
+  const gradOf = (x: Tensor, f: (t: Tensor) => Tensor): number[] => {
+    const leaf = x.detach().requiresGrad_(true);
+    return Array.from(T.gradients(T.sum(f(leaf)), [leaf])[0]!.dataSync());
+  };
+  /** Reference: d/dx_i of sum(prod) = the product of the other entries of x_i's slice (by brute force). */
+  const productOfOthers = (x: Tensor, axes: number[]): number[] => {
+    const v = Array.from(x.dataSync());
+    const shape = x.shape;
+    const coords = (i: number) => shape.map((_, d) => Math.floor(i / shape.slice(d + 1).reduce((a, b) => a * b, 1)) % shape[d]!);
+    const sliceKey = (i: number) => coords(i).map((c, d) => (axes.includes(d) ? '*' : c)).join();
+    return v.map((_, i) => v.reduce((p, xj, j) => (j !== i && sliceKey(j) === sliceKey(i) ? p * xj : p), 1));
+  };
+
+  it('by hand: one zero gets the product of the rest, two zeros give zeros', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const f = (t: Tensor) => T.prod(t);
+      expect(gradOf(T.tensor([2, 0, 3], { dtype }), f)).toEqual([0, 6, 0]);
+      expect(gradOf(T.tensor([0, 0, 5], { dtype }), f)).toEqual([0, 0, 0]);
+      expect(gradOf(T.tensor([2, 4, 3], { dtype }), f)).toEqual([12, 6, 8]);
+      expect(gradOf(T.tensor([[2, 0, 3], [0, 0, 5], [1, 2, 3]], { dtype }), (t) => T.prod(t, 1))).toEqual([0, 6, 0, 0, 0, 0, 6, 3, 2]);
+      expect(gradOf(T.tensor([[2, 0, 3], [0, 0, 5], [1, 2, 3]], { dtype }), (t) => T.prod(t, 0, true))).toEqual([0, 0, 15, 2, 0, 9, 0, 0, 15]);
+      expect(gradOf(T.tensor([0, 7], { dtype }), (t) => T.prod(t, 0))).toEqual([7, 0]);
+      expect(gradOf(T.tensor([0], { dtype }), (t) => T.prod(t, 0))).toEqual([1]);
+    }
+  });
+  // Each case has one slice with no zeros, one with one zero and one with two.
+  const cases: [string, number[], number[], number[], boolean][] = [
+    ['[3,5] over axis 1', [3, 5], [7, 10, 14], [1], false],
+    ['[3,5] over axis 1, keepdim', [3, 5], [7, 10, 14], [1], true],
+    ['[2,3,4] over axes [0,2]', [2, 3, 4], [19, 8, 22], [0, 2], false],
+    ['[2,3,4] over axes [0,2], keepdim', [2, 3, 4], [19, 8, 22], [0, 2], true],
+    ['[2,3,4] over axis 0 (non-last)', [2, 3, 4], [5, 2, 14], [0], false],
+  ];
+  for (const [name, shape, zeroAt, axes, keepdim] of cases) {
+    it(`${name}: gradcheck and the brute-force reference, float64 and float32`, () => {
+      const f = (t: Tensor) => T.prod(t, axes, keepdim);
+      gradcheck(f, [withZeros(shape, zeroAt)]);
+      for (const dtype of ['float64', 'float32'] as const) {
+        const x = withZeros(shape, zeroAt, dtype);
+        const got = gradOf(x, f);
+        const want = productOfOthers(x, axes);
+        got.forEach((g, i) => expect(g, `${dtype} element ${i}`).toBeCloseTo(want[i]!, dtype === 'float64' ? 12 : 5));
+      }
+    });
+  }
+  it('full reduction with no, one and two zeros (also keepdim)', () => {
+    for (const zeroAt of [[], [4], [1, 4]]) {
+      gradcheck((t) => T.prod(t), [withZeros([2, 3], zeroAt)]);
+      gradcheck((t) => T.prod(t, undefined, true), [withZeros([3, 1, 2], zeroAt)]);
+    }
+    gradcheck((t) => T.prod(t), [withZeros([13], [])]);
+    gradcheck((t) => T.prod(t), [withZeros([13], [6])]);
+  });
+  it('second derivatives against finite differences, zeros included', () => {
+    const w = randomF64([3]);
+    // The gradient of prod over axis 1, weighted per row, differentiated again.
+    const inner = (axes: number | number[] | undefined, keepdim = false) => (x: Tensor) => {
+      const y = T.prod(x, axes, keepdim);
+      const loss = y.shape.length === 1 && y.shape[0] === 3 ? T.sum(T.mul(y, w)) : T.sum(y);
+      return T.gradients(loss, [x], { createGraph: true })[0]!;
+    };
+    gradcheck(inner(1), [withZeros([3, 5], [7, 10, 14])]);
+    gradcheck(inner([0, 2], true), [withZeros([2, 3, 4], [19, 8, 22])]);
+    for (const zeroAt of [[], [2], [0, 3], [0, 2, 3]]) gradcheck(inner(undefined), [withZeros([5], zeroAt)]);
+    // By hand: x0 x1 x2 at [0, 0, 5] has a zero gradient but a Hessian with H01 = H10 = 5.
+    const x = T.tensor([0, 0, 5], { dtype: 'float64' }).requiresGrad_(true);
+    const [gx] = T.gradients(T.prod(x), [x], { createGraph: true });
+    const rows = [0, 1, 2].map((i) => Array.from(T.gradients(T.slice(gx!, [i]), [x], { allowUnused: true })[0]!.dataSync()));
+    expect(rows).toEqual([[0, 5, 0], [5, 0, 0], [0, 0, 0]]);
   });
 });

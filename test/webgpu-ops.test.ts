@@ -72,6 +72,36 @@ describe('WebGPU ops match the CPU reference, forward and backward', () => {
     await expectClose(T.argmax(await x.to('webgpu'), 1), T.argmax(x, 1), TOL.exact, 'argmax');
     await expectClose(T.argmin(await x.to('webgpu'), 0), T.argmin(x, 0), TOL.exact, 'argmin');
   });
+  it('prod backward with zeros: one zero gets the product of the rest, two zeros give zeros', async () => {
+    // Each case has a slice with no zeros, one with one zero and one with two (flat indices).
+    const cases: [string, number[], number[], (x: Tensor) => Tensor][] = [
+      ['[3,5] over axis 1', [3, 5], [7, 10, 14], (x) => T.prod(x, 1)],
+      ['[2,3,4] over axes [0,2], keepdim', [2, 3, 4], [19, 8, 22], (x) => T.prod(x, [0, 2], true)],
+      ['all, one zero', [2, 3], [4], (x) => T.prod(x)],
+      ['all, two zeros', [2, 3], [1, 4], (x) => T.prod(x)],
+    ];
+    for (const [what, shape, zeroAt, fn] of cases) {
+      T.manualSeed(9);
+      const values = await T.randn(shape).toArray();
+      for (const i of zeroAt) values[i] = 0;
+      const run = async (device: T.DeviceName) => {
+        const x = T.tensor(values, { shape, device }).requiresGrad_();
+        const out = fn(x);
+        T.manualSeed(10);
+        const weight = await T.randn([...out.shape]).to(device);
+        const [gx] = T.gradients(T.sum(T.mul(out, weight)), [x], { createGraph: true });
+        // Second order: d/dx of sum(gx^2).
+        const [ggx] = T.gradients(T.sum(T.square(gx!)), [x]);
+        return { out, gx: gx!, ggx: ggx! };
+      };
+      const gpu = await run('webgpu');
+      const cpu = await run('cpu');
+      await expectClose(gpu.out, cpu.out, TOL.f32Reduce, `prod ${what} (forward)`);
+      await expectClose(gpu.gx, cpu.gx, TOL.f32Reduce, `prod ${what} (grad)`);
+      await expectClose(gpu.ggx, cpu.ggx, TOL.f32Reduce, `prod ${what} (second order)`);
+      for (const t of [gpu.gx, gpu.ggx]) expect((await t.toArray()).every(Number.isFinite), `prod ${what}: finite gradients`).toBe(true);
+    }
+  });
   it('matmul, batched and broadcast, on tile-unaligned shapes', async () => {
     await parity('matmul 33x65 @ 65x17', [[33, 65], [65, 17]], (a, b) => T.matmul(a, b), TOL.f32Matmul);
     await parity('batched broadcast', [[3, 1, 9, 13], [2, 13, 7]], (a, b) => T.matmul(a, b), TOL.f32Matmul);

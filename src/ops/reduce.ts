@@ -10,7 +10,7 @@ import { normAxes, normAxis, reducedShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, composite, wrap } from './core.js';
 import { add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
-import { expand, reshape } from './shapeops.js';
+import { expand, pad, permute, reshape, slice } from './shapeops.js';
 
 export type Axes = number | readonly number[];
 
@@ -80,14 +80,55 @@ function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim:
 export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('max', x, axes, keepdim);
 export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('min', x, axes, keepdim);
 
-/** Product; the gradient is prod / x, so it is undefined (NaN/inf) where x contains zeros. */
+/**
+ * Product. The gradient of each entry is g times the product of the other entries of its slice,
+ * computed without dividing by x (as torch's prod_safe_zeros_backward), so it is right where the
+ * slice holds zeros: one zero gets the product of the rest and the others get 0; with two or more
+ * zeros every entry gets 0. The rule is built from differentiable ops, so second derivatives are
+ * right too.
+ */
 export function prod(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   checkInputs('prod', x);
   const ax = normAxes('prod', axes, x.shape);
   if (ax.length === 0) return x;
   const out = reduceRaw('prod', x, ax);
-  if (isFloat(x.dtype)) record(out, 'prod', [x], (g) => [div(mul(g, out), x)]);
+  if (isFloat(x.dtype)) record(out, 'prod', [x], (g) => [mul(g, productOfOthers(x, ax))]);
   return finish(out, x, ax, keepdim);
+}
+
+/**
+ * For every entry of `x`, the product of the other entries of its slice over `axes`: the reduced
+ * axes are moved last and flattened to one axis of length n, where it is the exclusive cumulative
+ * product from the left times the one from the right.
+ */
+function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const order = [...kept, ...axes];
+  const moved = permute(x, order);
+  const rows = kept.reduce((n, a) => n * x.shape[a]!, 1);
+  const n = axes.reduce((m, a) => m * x.shape[a]!, 1);
+  const flat = reshape(moved, [rows, n]);
+  const others = reshape(mul(exclusiveCumprod(flat, 'left'), exclusiveCumprod(flat, 'right')), moved.shape);
+  const inverse = new Array<number>(order.length);
+  order.forEach((a, i) => (inverse[a] = i));
+  return permute(others, inverse);
+}
+
+/**
+ * Exclusive cumulative product along the last axis of a [rows, n] tensor, from the left
+ * (out[i] = prod of x[j], j < i) or from the right (j > i); the empty product is 1. A log-depth
+ * Hillis-Steele scan of shifted multiplies: no division, so zeros are exact, and differentiable.
+ */
+function exclusiveCumprod(x: Tensor, from: 'left' | 'right'): Tensor {
+  const n = x.shape[1]!;
+  // Shift by s towards the end of the scan, filling the vacated entries with 1.
+  const shift = (y: Tensor, s: number): Tensor => (from === 'left'
+    ? pad(slice(y, [null, { stop: n - s }]), [s, 0], 1)
+    : pad(slice(y, [null, { start: s }]), [0, s], 1));
+  if (n === 0) return x;
+  let y = shift(x, 1);
+  for (let s = 1; s < n - 1; s *= 2) y = mul(y, shift(y, s));
+  return y;
 }
 
 /** log(sum(exp(x))) computed stably by factoring out the max (which is constant for the gradient). */

@@ -65,7 +65,8 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
       const minus = leaves.map((y, j) => fresh(y, j, -eps));
       const numeric = ((loss(fn(...plus)).dataSync()[0]!) - (loss(fn(...minus)).dataSync()[0]!)) / (2 * eps);
       const err = Math.abs(numeric - a[i]!);
-      if (err > atol + rtol * Math.abs(numeric)) {
+      // Written as !(err <= tol) so a NaN gradient against a finite difference fails.
+      if (!(err <= atol + rtol * Math.abs(numeric)) && !(Number.isNaN(numeric) && Number.isNaN(a[i]!))) {
         expect.fail(`gradient of input ${idx} element ${i}: analytic ${a[i]} vs numeric ${numeric} (shape ${JSON.stringify(x.shape)})`);
       }
     }
