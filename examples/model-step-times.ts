@@ -1,0 +1,46 @@
+/**
+ * Seconds per training step of each model's no-GPU configuration (its registry entry's
+ * `withoutGpu`), on the CPU backend and on WebGPU, at the model's default batch, on the embedded
+ * MNIST digits. The numbers behind the README's per-step line and `genlab train`'s device choice.
+ *
+ *   node --import tsx --import ./scripts/wgsl-register.mjs examples/model-step-times.ts [model ...]
+ *
+ * With no names it times every model that trains by steps (the classical fits are one pass).
+ */
+import * as T from '../src/index.js';
+import { getModel, listModels } from '../models/index.js';
+import { loadEmbeddedMnist } from '../src/node.js';
+
+const ONE_PASS = new Set(['gaussian', 'gmm', 'hmm']);
+const WARMUP = 1;
+const TIMED = 3;
+
+async function secondsPerStep(name: string, device: 'cpu' | 'webgpu'): Promise<number> {
+  const entry = getModel(name);
+  const config = { ...structuredClone(entry.config), ...(entry.withoutGpu?.config ?? {}) };
+  const data = loadEmbeddedMnist({ limit: entry.defaults.batch });
+  const images = await T.tidy(() => (entry.dataRange[0] === -1 ? T.sub(T.mul(data.images, 2), 1) : data.images)).to(device);
+  const labels = await data.labels.to(device);
+  T.manualSeed(0);
+  const trainer = entry.create({ device, lr: entry.defaults.lr, config });
+  let total = 0;
+  for (let i = 0; i < WARMUP + TIMED; i++) {
+    const t0 = performance.now();
+    for (const loss of Object.values(trainer.trainStep(images, labels))) loss.dispose();
+    await T.sync(device);
+    if (i >= WARMUP) total += performance.now() - t0;
+  }
+  trainer.module.dispose();
+  for (const o of Object.values(trainer.optimizers)) o.dispose();
+  return total / TIMED / 1000;
+}
+
+await T.initWebGPU();
+const names = process.argv.length > 2 ? process.argv.slice(2) : listModels().map((e) => e.name).filter((n) => !ONE_PASS.has(n));
+for (const name of names) {
+  const entry = getModel(name);
+  const [cpu, gpu] = [await secondsPerStep(name, 'cpu'), await secondsPerStep(name, 'webgpu')];
+  const steps = entry.withoutGpu?.steps ?? entry.defaults.steps;
+  console.log(`${name.padEnd(16)} batch ${entry.defaults.batch}, ${steps} steps: cpu ${cpu.toFixed(3)} s/step, webgpu ${gpu.toFixed(3)} s/step (${(gpu / cpu).toFixed(2)}x)`);
+}
+process.exit(0);
