@@ -12,6 +12,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../src/index.js';
 import { attentionGroups } from './rows/attention.js';
 import { convGroups } from './rows/conv.js';
+import { elementwiseGroups } from './rows/elementwise.js';
 import { optimGroups } from './rows/optim.js';
 import { reductionGroups } from './rows/reductions.js';
 import { trainingGroups } from './rows/training.js';
@@ -450,6 +451,7 @@ export function defineGroups(env: BenchEnv, opts: BenchOptions, hardware = false
     webgpuAddChain(env, opts, 1),
     webgpuAddChain(env, opts, 64),
     ...cpuSizes.map((n) => cpuMatmul(env, opts, n)),
+    ...elementwiseGroups(env, opts),
     ...reductionGroups(env, opts),
     ...attentionGroups(env, opts),
     ...convGroups(env, opts),

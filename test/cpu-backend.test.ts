@@ -5,6 +5,7 @@ import {
 import { CpuBackend, cpuBackend, erf } from '../src/backend/cpu';
 import { DeviceError } from '../src/errors';
 import { philoxFill } from '../src/random';
+import * as T from '../src/index.js';
 
 const be = cpuBackend;
 const INT32_MIN = -2147483648;
@@ -291,12 +292,304 @@ describe('binary', () => {
   });
 });
 
+describe('binary fast paths against a reference', () => {
+  // Every op on every dtype, for each shape pair the kernel treats specially (same shape, a size-1
+  // operand, a row / channel broadcast, the per-element fallback, empty), compared bit for bit
+  // (Object.is: NaN, -0) against a per-element reference written here from the ops' definitions.
+  const OPS: BinaryOp[] = [
+    'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod',
+    'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
+  ];
+  const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
+  const POOLS: Record<DType, number[]> = {
+    float32: [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -2.5, 3, 7.25, -7, 1e30, 1e-30, 2, 0.1, -3],
+    float64: [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -2.5, 3, 7.25, -7, 1e300, 1e-300, 2, 0.1, -3],
+    int32: [0, 1, -1, 2, -2, 3, -3, 7, -7, 5, 31, 32, INT32_MIN, INT32_MAX, 65536, 46341, 123456789, -987654321],
+    bool: [0, 1],
+  };
+
+  const wrap32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+  const floorModBig = (a: bigint, b: bigint): bigint => {
+    const r = a % b;
+    return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r;
+  };
+  const intPowRef = (base: number, exponent: number): number => {
+    if (exponent < 0) return base === 1 ? 1 : base === -1 ? (exponent % 2 === 0 ? 1 : -1) : 0;
+    // Square-and-multiply modulo 2^32 (BigInt products are exact; asIntN wraps like int32).
+    let result = 1n;
+    let power = BigInt(base);
+    for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
+      if (e % 2 === 1) result = BigInt.asIntN(32, result * power);
+      power = BigInt.asIntN(32, power * power);
+    }
+    return Number(result);
+  };
+  const floatRef = (op: BinaryOp, a: number, b: number): number => {
+    switch (op) {
+      case 'add': return a + b;
+      case 'sub': return a - b;
+      case 'mul': return a * b;
+      case 'div': return a / b;
+      // C99: pow(1, y) = 1 for any y, pow(-1, +-inf) = 1.
+      case 'pow': return a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : a ** b;
+      case 'mod': {
+        const r = a % b;
+        return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+      }
+      case 'maximum': return Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b > a ? b : Object.is(a, -0) ? b : a;
+      case 'minimum': return Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b < a ? b : Object.is(a, -0) ? a : b;
+      default: return compareRef(op, a, b);
+    }
+  };
+  const compareRef = (op: BinaryOp, a: number, b: number): number => {
+    switch (op) {
+      case 'eq': return Number(a === b);
+      case 'ne': return Number(a !== b);
+      case 'lt': return Number(a < b);
+      case 'le': return Number(a <= b);
+      case 'gt': return Number(a > b);
+      case 'ge': return Number(a >= b);
+      case 'logicalAnd': return Number(a !== 0 && b !== 0);
+      case 'logicalOr': return Number(a !== 0 || b !== 0);
+      default: throw new Error(op);
+    }
+  };
+  const intRef = (op: BinaryOp, a: number, b: number): number => {
+    const [x, y] = [BigInt(a), BigInt(b)];
+    switch (op) {
+      case 'add': return wrap32(x + y);
+      case 'sub': return wrap32(x - y);
+      case 'mul': return wrap32(x * y);
+      case 'div': return b === 0 ? 0 : wrap32(x / y); // BigInt division truncates toward zero
+      case 'mod': return b === 0 ? 0 : wrap32(floorModBig(x, y));
+      case 'pow': return intPowRef(a, b);
+      case 'maximum': return Math.max(a, b);
+      case 'minimum': return Math.min(a, b);
+      default: return compareRef(op, a, b);
+    }
+  };
+  const reference = (op: BinaryOp, dtype: DType, a: number, b: number): number => {
+    if (dtype === 'float32' || dtype === 'float64') return floatRef(op, a, b);
+    const v = intRef(op, a, b);
+    // bool arithmetic is int arithmetic made 0/1 again.
+    return dtype === 'bool' && !COMPARISONS.has(op) ? Number(v !== 0) : v;
+  };
+
+  /** Values drawn from the dtype's pool in an order that differs per seed, stored as that dtype. */
+  const draw = (count: number, dtype: DType, seed: number): number[] => {
+    const pool = POOLS[dtype];
+    let s = seed >>> 0;
+    const stored = hostArrayFor(dtype, count);
+    for (let i = 0; i < count; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      stored[i] = pool[(s >>> 8) % pool.length]!;
+    }
+    return Array.from(stored);
+  };
+
+  const expectBitIdentical = (actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void => {
+    expect(actual.length, what).toBe(expected.length);
+    let bad = -1;
+    for (let i = 0; i < expected.length && bad < 0; i++) if (!Object.is(actual[i], expected[i])) bad = i;
+    expect(bad < 0 ? 'ok' : `${what}: index ${bad}: got ${actual[bad]}, expected ${expected[bad]}`).toBe('ok');
+  };
+
+  const check = (op: BinaryOp, dtype: DType, aShape: number[], bShape: number[], outShape: number[], seed: number): void => {
+    const av = draw(numel(aShape), dtype, seed);
+    const bv = draw(numel(bShape), dtype, seed * 7 + 3);
+    const outDType: DType = COMPARISONS.has(op) ? 'bool' : dtype;
+    const out = be.binary(op, tensor(av, aShape, dtype), tensor(bv, bShape, dtype), outShape);
+    const expected = hostArrayFor(outDType, numel(outShape));
+    for (let flat = 0; flat < expected.length; flat++) {
+      const index = unravel(flat, outShape);
+      expected[flat] = reference(op, dtype, av[broadcastFlat(index, aShape)]!, bv[broadcastFlat(index, bShape)]!);
+    }
+    const actual = be.readSync({ storage: out, shape: outShape, dtype: outDType });
+    expect(actual.constructor, `${op} ${dtype}`).toBe(expected.constructor);
+    expectBitIdentical(actual, expected, `${op} ${dtype} [${aShape}] with [${bShape}]`);
+  };
+
+  const CASES: [string, number[], number[], number[]][] = [
+    ['same shape', [3, 5, 7], [3, 5, 7], [3, 5, 7]],
+    ['same size, different rank', [1, 3, 5, 7], [3, 5, 7], [1, 3, 5, 7]],
+    ['scalar b', [3, 5, 7], [], [3, 5, 7]],
+    ['scalar a', [], [3, 5, 7], [3, 5, 7]],
+    ['size-1 b of higher rank', [3, 5, 7], [1, 1, 1, 1], [1, 3, 5, 7]],
+    ['size-1 a', [1], [2, 9], [2, 9]],
+    ['both size 1', [1, 1], [1], [1, 1]],
+    ['row bias [N, C] + [C]', [6, 7], [7], [6, 7]],
+    ['row bias reversed', [7], [6, 7], [6, 7]],
+    ['channel bias [N, C, H, W] + [C, 1, 1]', [2, 3, 4, 5], [3, 1, 1], [2, 3, 4, 5]],
+    ['channel bias reversed', [3, 1, 1], [2, 3, 4, 5], [2, 3, 4, 5]],
+    ['channel bias [1, C, 1, 1]', [2, 3, 4, 5], [1, 3, 1, 1], [2, 3, 4, 5]],
+    ['[2, 3, 1, 5] with [3, 4, 1]', [2, 3, 1, 5], [3, 4, 1], [2, 3, 4, 5]],
+    ['[2, 3, 1, 5] with [5]', [2, 3, 1, 5], [5], [2, 3, 1, 5]],
+    ['outer product', [6, 1], [1, 6], [6, 6]],
+    ['column broadcast (fixed inner operand)', [5, 1], [1, 1], [5, 1]],
+    ['column against matrix', [4, 1], [4, 3], [4, 3]],
+    ['both broadcast on different axes', [4, 1, 5], [1, 3, 1], [4, 3, 5]],
+    ['deep nest', [2, 1, 3, 1, 4], [2, 3, 2, 1], [2, 2, 3, 2, 4]],
+    ['empty with a row', [0, 5], [5], [0, 5]],
+    ['empty with a scalar', [3, 0], [], [3, 0]],
+    ['empty both', [2, 0, 3], [2, 1, 3], [2, 0, 3]],
+  ];
+
+  for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
+    it(`matches the reference for every op on ${dtype}`, () => {
+      CASES.forEach(([, aShape, bShape, outShape], c) => {
+        for (const op of OPS) check(op, dtype, aShape, bShape, outShape, 100 * c + OPS.indexOf(op) + 1);
+      });
+    });
+  }
+
+  it('covers the int32 special cases in every position', () => {
+    // Division and remainder by zero (0), INT32_MIN / -1 (wraps), negative operands (truncating /
+    // flooring), negative exponents: in the same-shape loop and with either side fixed.
+    const a = [7, -7, 7, -7, 5, INT32_MIN, INT32_MAX, 0, -1, 2];
+    const b = [2, 2, -2, -2, 0, -1, 3, 0, -3, -1];
+    for (const op of ['div', 'mod', 'pow', 'mul'] as const) {
+      const expected = a.map((x, i) => intRef(op, x, b[i]!));
+      expect(values(be.binary(op, tensor(a, [10], 'int32'), tensor(b, [10], 'int32'), [10]), 'int32'), op).toEqual(expected);
+      for (const s of [0, -1, -2, INT32_MIN]) {
+        expect(values(be.binary(op, tensor(a, [10], 'int32'), tensor([s], [], 'int32'), [10]), 'int32'), `${op} by ${s}`)
+          .toEqual(a.map((x) => intRef(op, x, s)));
+        expect(values(be.binary(op, tensor([s], [1], 'int32'), tensor(b, [10], 'int32'), [10]), 'int32'), `${s} ${op}`)
+          .toEqual(b.map((y) => intRef(op, s, y)));
+      }
+    }
+    expect(values(be.binary('div', tensor([7, -7], [2], 'int32'), tensor([0], [], 'int32'), [2]), 'int32')).toEqual([0, 0]);
+  });
+
+  it('gives the same results through strided views (transpose, slice, expand) at the ops level', async () => {
+    // Backend operands are always dense (views are materialised by stridedCopy before a kernel
+    // runs); this checks the whole path from a non-contiguous view to the fast kernels.
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      const xv = draw(35, dtype, 11); // [5, 7]
+      const yv = draw(35, dtype, 12); // [7, 5]
+      const zv = draw(7, dtype, 13); // [7, 1]
+      const x = T.tensor(hostArrayFor(dtype, 35).map((_, i) => xv[i]!), { shape: [5, 7], dtype, device: 'cpu' });
+      const y = T.tensor(hostArrayFor(dtype, 35).map((_, i) => yv[i]!), { shape: [7, 5], dtype, device: 'cpu' });
+      const z = T.tensor(hostArrayFor(dtype, 7).map((_, i) => zv[i]!), { shape: [7, 1], dtype, device: 'cpu' });
+      for (const op of ['add', 'mul', 'div', 'gt', 'maximum'] as const) {
+        const run = (p: T.Tensor, q: T.Tensor): T.Tensor => (T as unknown as Record<string, (p: T.Tensor, q: T.Tensor) => T.Tensor>)[op]!(p, q);
+        const outDType: DType = op === 'gt' ? 'bool' : dtype;
+        const expectOut = async (t: T.Tensor, shape: number[], ref: (i: number, j: number) => number, what: string) => {
+          expect(t.shape, what).toEqual(shape);
+          expect(t.dtype, what).toBe(outDType);
+          const expected = hostArrayFor(outDType, numel(shape));
+          for (let f = 0; f < expected.length; f++) expected[f] = ref(Math.floor(f / shape[1]!), f % shape[1]!);
+          expectBitIdentical(await t.data(), expected, `${op} ${dtype} ${what}`);
+        };
+        // x^T [7, 5] with y [7, 5]: a transposed view against a dense tensor.
+        await expectOut(run(T.transpose(x), y), [7, 5], (i, j) => reference(op, dtype, xv[j * 7 + i]!, yv[i * 5 + j]!), 'transpose');
+        // x[1::2, :-1] [2, 6] with the row z^T[0, 1:] [6].
+        const xs = T.slice(x, [{ start: 1, step: 2 }, { stop: -1 }]);
+        const zs = T.slice(T.transpose(z), [0, { start: 1 }]);
+        await expectOut(run(xs, zs), [2, 6], (i, j) => reference(op, dtype, xv[(1 + 2 * i) * 7 + j]!, zv[1 + j]!), 'slice');
+        // expand(z, [7, 5]) with y: a stride-0 view against a dense tensor, and y^T's column.
+        await expectOut(run(T.expand(z, [7, 5]), y), [7, 5], (i, j) => reference(op, dtype, zv[i]!, yv[i * 5 + j]!), 'expand');
+        await expectOut(run(z, T.transpose(x)), [7, 5], (i, j) => reference(op, dtype, zv[i]!, xv[j * 7 + i]!), 'column with transpose');
+      }
+    }
+  });
+
+  it('keeps dtype promotion at the ops level', async () => {
+    const i = T.tensor(new Int32Array([7, -7, 3]), { device: 'cpu' });
+    const f = T.tensor(new Float32Array([2, 2, 0.5]), { device: 'cpu' });
+    const sum = T.add(i, f);
+    expect(sum.dtype).toBe('float32');
+    expect(Array.from(await sum.data())).toEqual([9, -5, 3.5]);
+    const q = T.div(i, T.tensor(new Int32Array([2, 2, 0]), { device: 'cpu' }));
+    expect(q.dtype).toBe('int32');
+    expect(Array.from(await q.data())).toEqual([3, -3, 0]);
+    expect((await T.gt(i, f).data()) instanceof Uint8Array).toBe(true);
+  });
+});
+
+describe('unary inlined loops against a reference', () => {
+  const sigmoidRef = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+  const REFS: [UnaryOp, (x: number, p: number) => number, number | undefined][] = [
+    ['neg', (x) => -x, undefined],
+    ['abs', (x) => Math.abs(x), undefined],
+    ['square', (x) => x * x, undefined],
+    ['reciprocal', (x) => 1 / x, undefined],
+    ['exp', (x) => Math.exp(x), undefined],
+    ['log', (x) => Math.log(x), undefined],
+    ['sqrt', (x) => Math.sqrt(x), undefined],
+    ['rsqrt', (x) => 1 / Math.sqrt(x), undefined],
+    ['tanh', (x) => Math.tanh(x), undefined],
+    ['sigmoid', sigmoidRef, undefined],
+    ['relu', (x) => (x < 0 ? 0 : x), undefined],
+    ['leakyRelu', (x, p) => (x < 0 ? p * x : x), 0.2],
+    ['leakyRelu', (x) => (x < 0 ? 0.01 * x : x), undefined],
+    ['elu', (x, p) => (x > 0 ? x : p * Math.expm1(x)), 1.5],
+    ['elu', (x) => (x > 0 ? x : Math.expm1(x)), undefined],
+  ];
+  // 123456789 and INT32_MAX: their int32 squares are past 2^53, so only an exact product wraps right.
+  const inputs = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -2.5, 3, 40, -40, 1e-30, 700, -700, 123456789, INT32_MAX, ...randomValues(20, 5).map((v) => v * 10)];
+
+  for (const dtype of ['float32', 'float64', 'int32'] as const) {
+    it(`matches the reference on ${dtype}`, () => {
+      const stored = hostArrayFor(dtype, inputs.length);
+      stored.set(inputs.map((v) => (dtype === 'int32' && !Number.isFinite(v) ? 0 : v)));
+      for (const [op, ref, param] of REFS) {
+        const out = be.readSync({ storage: be.unary(op, tensor(Array.from(stored), [stored.length], dtype), param), shape: [stored.length], dtype });
+        const expected = hostArrayFor(dtype, stored.length);
+        // int32 square wraps (an exact product); everything else is the float64 function, stored.
+        stored.forEach((x, i) => { expected[i] = op === 'square' && dtype === 'int32' ? Math.imul(x, x) : ref(x, param ?? NaN); });
+        const bad = Array.from(expected).findIndex((e, i) => !Object.is(out[i], e));
+        expect(bad < 0 ? 'ok' : `${op}(${param}) ${dtype}: index ${bad}: ${stored[bad]} -> ${out[bad]}, expected ${expected[bad]}`).toBe('ok');
+      }
+    });
+  }
+
+  it('keeps bool outputs 0/1', () => {
+    const out = be.unary('neg', tensor([0, 1, 1], [3], 'bool'));
+    expect(values(out, 'bool')).toEqual([0, 1, 1]);
+  });
+});
+
 describe('where', () => {
   it('selects with all three operands broadcast', () => {
     const cond = tensor([1, 0], [2, 1], 'bool');
     const a = tensor([1, 2, 3], [1, 3]);
     const b = tensor([-1], []);
     expect(values(be.where(cond, a, b, [2, 3]), 'float64')).toEqual([1, 2, 3, -1, -1, -1]);
+  });
+
+  it('matches a reference with full-size and single-element branches and broadcast conditions', () => {
+    const cases: [number[], number[], number[], number[]][] = [
+      [[3, 5, 7], [], [], [3, 5, 7]],
+      [[3, 5, 7], [3, 5, 7], [3, 5, 7], [3, 5, 7]],
+      [[3, 5, 7], [1], [3, 5, 7], [3, 5, 7]],
+      [[3, 5, 7], [3, 5, 7], [1, 1], [3, 5, 7]],
+      [[2, 3, 4, 5], [3, 1, 1], [], [2, 3, 4, 5]],
+      [[2, 3, 4, 5], [2, 3, 4, 5], [3, 1, 1], [2, 3, 4, 5]],
+      [[2, 3, 4, 5], [4, 1], [2, 3, 4, 5], [2, 3, 4, 5]],
+      [[3, 1], [1, 4], [3, 4], [3, 4]],
+      [[], [2, 3], [2, 3], [2, 3]],
+      [[0, 3], [], [3], [0, 3]],
+    ];
+    const pool = [NaN, -0, 0, 1, -1, 2.5, Infinity, -7];
+    for (const dtype of ['float32', 'float64', 'int32', 'bool'] as const) {
+      for (const [cShape, aShape, bShape, outShape] of cases) {
+        const cv = Array.from({ length: numel(cShape) }, (_, i) => [1, 0, 2, 0, 0][i % 5]!); // a single element is true
+        // Stored as the dtype (upload makes a bool 0/1).
+        const pick = (n: number, start: number) => Array.from(hostArrayFor(dtype, n).map((_, i) => pool[(start + 5 * i) % pool.length]!))
+          .map((v) => (dtype === 'bool' ? Number(v !== 0) : v));
+        // Different first elements (-0 and -1: also different as bools), so swapped branches show.
+        const [av, bv] = [pick(numel(aShape), 1), pick(numel(bShape), 4)];
+        const out = be.where(tensor(cv, cShape, 'bool'), tensor(av, aShape, dtype), tensor(bv, bShape, dtype), outShape);
+        const expected = hostArrayFor(dtype, numel(outShape));
+        for (let f = 0; f < expected.length; f++) {
+          const index = unravel(f, outShape);
+          expected[f] = cv[broadcastFlat(index, cShape)] ? av[broadcastFlat(index, aShape)]! : bv[broadcastFlat(index, bShape)]!;
+        }
+        const actual = be.readSync({ storage: out, shape: outShape, dtype });
+        const bad = Array.from(expected).findIndex((e, i) => !Object.is(actual[i], e));
+        expect(bad < 0 ? 'ok' : `${dtype} [${cShape}] [${aShape}] [${bShape}]: index ${bad}: ${actual[bad]} vs ${expected[bad]}`).toBe('ok');
+      }
+    }
   });
 
   it('keeps the dtype of the branches', () => {

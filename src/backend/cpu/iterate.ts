@@ -5,7 +5,8 @@
  * their own strides (0 for a broadcast dimension). Simplifying the nest first (dropping size-1
  * dimensions, merging dimensions that are contiguous for every operand) turns the common cases
  * (same shape, scalar broadcast, bias over rows) into one or two long inner loops, so no kernel
- * needs its own fast path.
+ * needs its own index arithmetic for them. (The binary ops still pick a per-op row loop with the
+ * op written inline for those rows: a function call per element costs more than the indexing.)
  */
 
 export interface LoopNest {

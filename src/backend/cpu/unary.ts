@@ -5,8 +5,42 @@ import { erf } from './erf';
 type UnaryFunction = (x: number) => number;
 
 export function unary(op: UnaryOp, x: HostArray, dtype: DType, out: HostArray, param?: number): void {
+  // bool outputs are normalised to 0/1 and int32 square wraps, which only the per-element path does.
+  if (dtype !== 'bool' && !(op === 'square' && dtype === 'int32') && inlinedUnary(op, x, out, param)) return;
   const f = unaryFunction(op, dtype, param);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+}
+
+/**
+ * The common ops with their bodies written into the loop (no call per element); the expressions
+ * are those of `floatUnaryFunction`, so results are identical. False: not one of them.
+ */
+function inlinedUnary(op: UnaryOp, x: HostArray, out: HostArray, param: number | undefined): boolean {
+  const n = x.length;
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; return true;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!); return true;
+    case 'square': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v * v; } return true;
+    case 'reciprocal': for (let i = 0; i < n; i++) out[i] = 1 / x[i]!; return true;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); return true;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); return true;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); return true;
+    case 'rsqrt': for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]!); return true;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); return true;
+    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]!); return true;
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v < 0 ? 0 : v; } return true;
+    case 'leakyRelu': {
+      const slope = param ?? 0.01;
+      for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v < 0 ? slope * v : v; }
+      return true;
+    }
+    case 'elu': {
+      const alpha = param ?? 1;
+      for (let i = 0; i < n; i++) { const v = x[i]!; out[i] = v > 0 ? v : alpha * Math.expm1(v); }
+      return true;
+    }
+    default: return false;
+  }
 }
 
 /** Output dtype of a unary op: the input's, except logicalNot. */
