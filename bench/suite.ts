@@ -11,6 +11,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../src/index.js';
 import { attentionGroups } from './rows/attention.js';
+import { cpuOpCases } from './rows/common.js';
 import { convGroups } from './rows/conv.js';
 import { elementwiseGroups } from './rows/elementwise.js';
 import { optimGroups } from './rows/optim.js';
@@ -393,40 +394,7 @@ function cpuMatmul(env: BenchEnv, opts: BenchOptions, n: number): Group {
       const [ha, hb] = await Promise.all([a.data(), b.data()]);
       const ta = tf.tensor2d(Float32Array.from(ha), [n, n]);
       const tb = tf.tensor2d(Float32Array.from(hb), [n, n]);
-      const peer: Case = {
-        label: 'tfjs-cpu',
-        async run(k) {
-          for (let i = 0; i < k; i++) {
-            const c = tf.matMul(ta, tb);
-            c.dataSync(); // already computed by the kernel; this only guards against laziness
-            c.dispose();
-          }
-        },
-        async output() {
-          const c = tf.matMul(ta, tb);
-          const d = c.dataSync();
-          c.dispose();
-          return d;
-        },
-        dispose() {
-          ta.dispose();
-          tb.dispose();
-        },
-      };
-      const ours: Case = {
-        label: 'auto',
-        async run(k) {
-          for (let i = 0; i < k; i++) G.tidy(() => G.matmul(a, b)).dispose();
-          await G.sync('cpu');
-        },
-        async output() {
-          const c = G.tidy(() => G.matmul(a, b));
-          const d = await c.data();
-          c.dispose();
-          return d;
-        },
-        dispose() {},
-      };
+      const { peer, ours } = cpuOpCases(() => G.matmul(a, b), () => tf.matMul(ta, tb), [ta, tb]);
       return {
         peer,
         ours: [ours],

@@ -133,3 +133,46 @@ async function tfHost(ts: TF.Tensor[]): Promise<Float32Array> {
 export async function tfGradients(): Promise<void> {
   await import('@tensorflow/tfjs-core/dist/register_all_gradients');
 }
+
+/**
+ * Ours on the CPU backend against tfjs-backend-cpu for one op: each side issues `op` k times
+ * (ours inside `tidy`, then a sync; tfjs's result read back, which on tfjs-cpu only guards
+ * against laziness), and each gives one output for the cross-check. `peerInputs` are freed with
+ * the peer case.
+ */
+export function cpuOpCases(oursOp: () => G.Tensor, peerOp: () => TF.Tensor, peerInputs: TF.Tensor[]): { peer: Case; ours: Case } {
+  const peer: Case = {
+    label: 'tfjs-cpu',
+    async run(k) {
+      for (let i = 0; i < k; i++) {
+        const c = peerOp();
+        c.dataSync();
+        c.dispose();
+      }
+    },
+    async output() {
+      const c = peerOp();
+      const d = c.dataSync();
+      c.dispose();
+      return d;
+    },
+    dispose() {
+      for (const t of peerInputs) t.dispose();
+    },
+  };
+  const ours: Case = {
+    label: 'auto',
+    async run(k) {
+      for (let i = 0; i < k; i++) G.tidy(oursOp).dispose();
+      await G.sync('cpu');
+    },
+    async output() {
+      const c = G.tidy(oursOp);
+      const d = await c.data();
+      c.dispose();
+      return d;
+    },
+    dispose() {},
+  };
+  return { peer, ours };
+}

@@ -5,7 +5,8 @@
  * Memory-bound: GB/s counts the inputs read once and the output written once.
  */
 import * as G from '../../src/index.js';
-import type { BenchEnv, BenchOptions, Case, Group } from '../suite.js';
+import type { BenchEnv, BenchOptions, Group } from '../suite.js';
+import { cpuOpCases } from './common.js';
 
 type Op = 'add' | 'mul';
 
@@ -34,40 +35,7 @@ function cpuElementwise(env: BenchEnv, opts: BenchOptions, op: Op, aShape: numbe
       const tb = tf.tensor(Float32Array.from(await b.data()), bShape);
       const oursOp = (): G.Tensor => (op === 'add' ? G.add(a, b) : G.mul(a, b));
       const peerOp = () => (op === 'add' ? tf.add(ta, tb) : tf.mul(ta, tb));
-      const peer: Case = {
-        label: 'tfjs-cpu',
-        async run(k) {
-          for (let i = 0; i < k; i++) {
-            const c = peerOp();
-            c.dataSync(); // already computed by the kernel; this only guards against laziness
-            c.dispose();
-          }
-        },
-        async output() {
-          const c = peerOp();
-          const d = c.dataSync();
-          c.dispose();
-          return d;
-        },
-        dispose() {
-          ta.dispose();
-          tb.dispose();
-        },
-      };
-      const ours: Case = {
-        label: 'auto',
-        async run(k) {
-          for (let i = 0; i < k; i++) G.tidy(oursOp).dispose();
-          await G.sync('cpu');
-        },
-        async output() {
-          const c = G.tidy(oursOp);
-          const d = await c.data();
-          c.dispose();
-          return d;
-        },
-        dispose() {},
-      };
+      const { peer, ours } = cpuOpCases(oursOp, peerOp, [ta, tb]);
       return {
         peer,
         ours: [ours],
