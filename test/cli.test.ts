@@ -55,6 +55,16 @@ describe('genlab train', () => {
     expect(Object.keys(optimizer.tensors)).toContain('adam.state.0.exp_avg_sq');
   });
 
+  it('picks the device by timing a class-conditional model\'s step on a labelled batch', async () => {
+    // No --device: on a software adapter genlab times one step on each backend before training,
+    // and the conditional GANs need the batch's labels for it (they once got none and stopped).
+    const out = tmp();
+    const r = await genlab(['train', 'cgan', '--config', 'width=4', '--batch', '8', '--limit', '16', '--steps', '1', '--sample-every', '0', '--out', out]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/(Software WebGPU adapter .* ms\/step vs CPU backend .* ms\/step; using (cpu|webgpu)|Using WebGPU on|WebGPU unavailable)/);
+    expect(r.out).toMatch(/1 steps? in [\d.]+ s/);
+  });
+
   it('--resume continues to the same weights as an uninterrupted run', async () => {
     const [straight, first, resumed] = [tmp(), tmp(), tmp()];
     const common = [...TINY, '--sample-every', '0'];

@@ -14,12 +14,13 @@ import { ArgumentError } from '../errors.js';
  * step's time): a conv model's step can take half a minute on the CPU backend where SwiftShader
  * needs three seconds, and five of them would make the choice cost more than the run.
  */
-async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, images: Tensor, rival = Infinity): Promise<number> {
+async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, probe: ProbeBatch, rival = Infinity): Promise<number> {
   const trainer = entry.create({ device, lr, config });
-  const batch = await images.to(device);
+  const batch = await probe.images.to(device);
+  const labels = probe.labels && (await probe.labels.to(device));
   const step = async () => {
     const t0 = performance.now();
-    for (const loss of Object.values(trainer.trainStep(batch))) loss.dispose();
+    for (const loss of Object.values(trainer.trainStep(batch, labels))) loss.dispose();
     await T.sync(device);
     return (performance.now() - t0) / 1000;
   };
@@ -34,14 +35,21 @@ async function timeStep(entry: ModelEntry, config: object, lr: number, device: D
     }
     return total / 3;
   } finally {
-    if (batch !== images) batch.dispose();
+    if (batch !== probe.images) batch.dispose();
+    if (labels && labels !== probe.labels) labels.dispose();
     trainer.module.dispose();
     for (const opt of Object.values(trainer.optimizers)) opt.dispose();
   }
 }
 
+/** One real batch to time a step on: images in the model's range, and labels for the class-conditional models. */
+export interface ProbeBatch {
+  images: Tensor;
+  labels?: Tensor;
+}
+
 export async function chooseDevice(
-  requested: string | undefined, entry: ModelEntry, config: object, lr: number, sampleBatch: Tensor, log: (line: string) => void,
+  requested: string | undefined, entry: ModelEntry, config: object, lr: number, probe: ProbeBatch, log: (line: string) => void,
 ): Promise<DeviceName> {
   const only = restricted(entry, requested);
   if (only) return only;
@@ -59,8 +67,8 @@ export async function chooseDevice(
     log(`Using WebGPU on ${info.adapter}.`);
     return 'webgpu';
   }
-  const gpu = await timeStep(entry, config, lr, 'webgpu', sampleBatch);
-  const cpu = await timeStep(entry, config, lr, 'cpu', sampleBatch, gpu);
+  const gpu = await timeStep(entry, config, lr, 'webgpu', probe);
+  const cpu = await timeStep(entry, config, lr, 'cpu', probe, gpu);
   const pick = gpu < cpu ? 'webgpu' : 'cpu';
   log(`Software WebGPU adapter (${info.adapter}): ${(gpu * 1000).toFixed(0)} ms/step vs CPU backend ${(cpu * 1000).toFixed(0)} ms/step; using ${pick}.`);
   return pick;

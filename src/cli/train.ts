@@ -84,9 +84,13 @@ export async function train(args: TrainArgs): Promise<number> {
   const count = dataset.images.shape[0]!;
   if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
   const transform = rangeTransform(entry.dataRange);
-  const probe = T.tidy(() => transform(T.slice(dataset.images, [{ stop: run.batch }])));
-  const device = await chooseDevice(args.device, entry, config, lr, probe, console.log);
+  // One batch to time a training step on (with its labels: the conditional GANs need them).
+  const first = [{ stop: run.batch }];
+  const probe = T.tidy(() => transform(T.slice(dataset.images, first)));
+  const probeLabels = dataset.labels ? T.slice(dataset.labels, first) : undefined;
+  const device = await chooseDevice(args.device, entry, config, lr, { images: probe, labels: probeLabels }, console.log);
   if (probe !== dataset.images) probe.dispose();
+  if (probeLabels && probeLabels !== dataset.labels) probeLabels.dispose();
 
   T.manualSeed(run.seed);
   const trainer = entry.create({ device, lr, config });
