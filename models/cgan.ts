@@ -122,7 +122,8 @@ export function createCgan(opts: { device: DeviceName; lr: number; config: CganC
           dLoss: () => discriminatorLoss(model.discriminate(images, labels), model.discriminate(fake.detach(), fakeLabels)),
           gLoss: () => {
             const adversarial = generatorLoss(model.discriminate(fake, fakeLabels), model.config.generatorLoss);
-            const modeSeeking = modeSeekingLoss(fake, z, offset, model.config.modeSeeking);
+            // `?? 0`: checkpoints written before the term existed resume as the plain cGAN they were.
+            const modeSeeking = modeSeekingLoss(fake, z, offset, model.config.modeSeeking ?? 0);
             return modeSeeking ? T.add(adversarial, modeSeeking) : adversarial;
           },
         });
