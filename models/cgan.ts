@@ -135,7 +135,7 @@ export function createCgan(opts: { device: DeviceName; lr: number; config: CganC
 
 registerModel<CganConfig>({
   name: 'cgan',
-  description: 'conditional DCGAN: label embedding concatenated to z and to D\'s input; grid row r = class r',
+  description: 'conditional DCGAN: label embedding concatenated to z and to D\'s input, MSGAN mode-seeking term; grid row r = class r',
   dataRange: [-1, 1],
   defaults: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
   // MODELS.md's width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but
