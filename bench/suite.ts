@@ -394,15 +394,7 @@ function cpuMatmul(env: BenchEnv, opts: BenchOptions, n: number): Group {
       const [ha, hb] = await Promise.all([a.data(), b.data()]);
       const ta = tf.tensor2d(Float32Array.from(ha), [n, n]);
       const tb = tf.tensor2d(Float32Array.from(hb), [n, n]);
-      const { peer, ours } = cpuOpCases(() => G.matmul(a, b), () => tf.matMul(ta, tb), [ta, tb]);
-      return {
-        peer,
-        ours: [ours],
-        dispose: () => {
-          a.dispose();
-          b.dispose();
-        },
-      };
+      return cpuOpCases(() => G.matmul(a, b), () => tf.matMul(ta, tb), [a, b], [ta, tb]);
     },
   };
 }

@@ -234,14 +234,18 @@ describe('optimizer mechanics', () => {
     expect(new optim.EMA(model, { decay: 0.999, warmup: true }).currentDecay()).toBeCloseTo(0.1, 12);
   });
 
-  it('a checkpoint resumes training exactly (model + Adam state through safetensors)', async () => {
+  /**
+   * A two-layer regression net `sizes` = [in, hidden, out] on one fixed batch of `batch` rows,
+   * rebuilt from `seed` by each `make()` with its optimizer; `train` takes full-batch MSE steps.
+   */
+  const regression = (seed: number, [inF, hidden, outF]: number[], batch: number, makeOpt: (params: Tensor[]) => optim.Optimizer) => {
     const make = () => {
-      T.manualSeed(3);
-      const model = new nn.Sequential(new nn.Linear(4, 8), new nn.Tanh(), new nn.Linear(8, 2));
-      return { model, opt: new optim.Adam(model.parameters(), { lr: 0.05 }) };
+      T.manualSeed(seed);
+      const model = new nn.Sequential(new nn.Linear(inF!, hidden!), new nn.Tanh(), new nn.Linear(hidden!, outF!));
+      return { model, opt: makeOpt(model.parameters()) };
     };
-    const x = T.randn([16, 4]);
-    const y = T.randn([16, 2]);
+    const x = T.randn([batch, inF!]);
+    const y = T.randn([batch, outF!]);
     const train = (m: ReturnType<typeof make>, steps: number) => {
       for (let i = 0; i < steps; i++) {
         T.tidy(() => {
@@ -251,6 +255,12 @@ describe('optimizer mechanics', () => {
         });
       }
     };
+    const weights = (m: ReturnType<typeof make>) => m.model.parameters().flatMap((p) => Array.from(p.dataSync()));
+    return { make, train, weights };
+  };
+
+  it('a checkpoint resumes training exactly (model + Adam state through safetensors)', async () => {
+    const { make, train, weights } = regression(3, [4, 8, 2], 16, (params) => new optim.Adam(params, { lr: 0.05 }));
     const straight = make();
     train(straight, 6);
     const first = make();
@@ -261,9 +271,7 @@ describe('optimizer mechanics', () => {
     const { trainingState } = loadCheckpoint(dir, { module: resumed.model, optimizers: { adam: resumed.opt } });
     expect(trainingState.step).toBe(3);
     train(resumed, 3);
-    const a = straight.model.parameters().flatMap((p) => Array.from(p.dataSync()));
-    const b = resumed.model.parameters().flatMap((p) => Array.from(p.dataSync()));
-    expect(b).toEqual(a);
+    expect(weights(resumed)).toEqual(weights(straight));
   });
 
   // beta2 = 0.5 and alpha = 0.6 make max_exp_avg_sq and grad_avg differ from their fresh zeros in
@@ -276,22 +284,7 @@ describe('optimizer mechanics', () => {
   ];
   for (const [name, key, makeOpt] of RESUME) {
     it(`${name}: '${key}' goes through the state dict and a checkpoint, and training resumes exactly`, async () => {
-      const make = () => {
-        T.manualSeed(11);
-        const model = new nn.Sequential(new nn.Linear(5, 7), new nn.Tanh(), new nn.Linear(7, 3));
-        return { model, opt: makeOpt(model.parameters()) };
-      };
-      const x = T.randn([9, 5]);
-      const y = T.randn([9, 3]);
-      const train = (m: ReturnType<typeof make>, steps: number) => {
-        for (let i = 0; i < steps; i++) {
-          T.tidy(() => {
-            m.opt.zeroGrad();
-            T.mseLoss(m.model.forward(x), y).backward();
-            m.opt.step();
-          });
-        }
-      };
+      const { make, train, weights } = regression(11, [5, 7, 3], 9, makeOpt);
       const straight = make();
       train(straight, 6);
       const first = make();
@@ -310,9 +303,7 @@ describe('optimizer mechanics', () => {
       const resumed = make();
       loadCheckpoint(dir, { module: resumed.model, optimizers: { opt: resumed.opt } });
       train(resumed, 3);
-      const a = straight.model.parameters().flatMap((p) => Array.from(p.dataSync()));
-      const b = resumed.model.parameters().flatMap((p) => Array.from(p.dataSync()));
-      expect(b).toEqual(a);
+      expect(weights(resumed)).toEqual(weights(straight));
     });
   }
 });

@@ -5,7 +5,7 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../../src/index.js';
-import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group } from '../suite.js';
+import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group, type GroupInstance } from '../suite.js';
 
 /**
  * A kernel row's two sides. `op` issues the op once and returns its result(s); the runner wraps
@@ -138,9 +138,11 @@ export async function tfGradients(): Promise<void> {
  * Ours on the CPU backend against tfjs-backend-cpu for one op: each side issues `op` k times
  * (ours inside `tidy`, then a sync; tfjs's result read back, which on tfjs-cpu only guards
  * against laziness), and each gives one output for the cross-check. `peerInputs` are freed with
- * the peer case.
+ * the peer case, `ourInputs` with the group instance.
  */
-export function cpuOpCases(oursOp: () => G.Tensor, peerOp: () => TF.Tensor, peerInputs: TF.Tensor[]): { peer: Case; ours: Case } {
+export function cpuOpCases(
+  oursOp: () => G.Tensor, peerOp: () => TF.Tensor, ourInputs: G.Tensor[], peerInputs: TF.Tensor[],
+): GroupInstance {
   const peer: Case = {
     label: 'tfjs-cpu',
     async run(k) {
@@ -174,5 +176,11 @@ export function cpuOpCases(oursOp: () => G.Tensor, peerOp: () => TF.Tensor, peer
     },
     dispose() {},
   };
-  return { peer, ours };
+  return {
+    peer,
+    ours: [ours],
+    dispose: () => {
+      for (const t of ourInputs) t.dispose();
+    },
+  };
 }

@@ -35,15 +35,7 @@ function cpuElementwise(env: BenchEnv, opts: BenchOptions, op: Op, aShape: numbe
       const tb = tf.tensor(Float32Array.from(await b.data()), bShape);
       const oursOp = (): G.Tensor => (op === 'add' ? G.add(a, b) : G.mul(a, b));
       const peerOp = () => (op === 'add' ? tf.add(ta, tb) : tf.mul(ta, tb));
-      const { peer, ours } = cpuOpCases(oursOp, peerOp, [ta, tb]);
-      return {
-        peer,
-        ours: [ours],
-        dispose: () => {
-          a.dispose();
-          b.dispose();
-        },
-      };
+      return cpuOpCases(oursOp, peerOp, [a, b], [ta, tb]);
     },
   };
 }
