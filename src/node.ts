@@ -8,3 +8,4 @@ export { loadDataset, loadFashionMnist, loadIdxDataset, loadIdxDirectory, FASHIO
 export { loadEmbeddedMnist } from './io/mnist.js';
 export { saveImageGrid } from './io/png.js';
 export { writeFileAtomic } from './io/files.js';
+export { loadTrainAndHeldOut, type TrainAndHeldOut } from './io/held-out.js';

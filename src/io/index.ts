@@ -11,3 +11,4 @@ export { DataLoader, type Batch, type DataLoaderOptions } from './dataloader.js'
 export * as transforms from './transforms.js';
 export { imageGrid, type GridImage, type GridOptions } from './grid.js';
 export { drawImageGrid } from './canvas.js';
+export { stratifiedSplit, stratifiedSplitIndices, subset, MNIST_HELD_OUT, type SplitOptions, type SplitIndices } from './split.js';
