@@ -1,8 +1,8 @@
 /**
  * Node entry of the benchmark suite: `npm run bench -- [--quick] [--filter <s>] [--json <path>]`.
  *
- * Runs bundled (bench/build.mjs -> bench/.build/node.mjs, or ../shared/gpu/pack.sh for a lent GPU
- * machine), with `webgpu` (Dawn) external. tfjs-backend-webgpu registers itself only if
+ * Runs bundled (bench/build.mjs -> bench/.build/node.mjs, or `.gpu/main.mjs` for an NVIDIA machine
+ * without Node: bench/README.md), with `webgpu` (Dawn) external. tfjs-backend-webgpu registers itself only if
  * `navigator.gpu` exists when it is evaluated, so the GPU object is installed first and tfjs is
  * imported dynamically afterwards. Our backend finds the same `navigator.gpu`: both libraries
  * get their device from the same Dawn instance and adapter.

@@ -108,7 +108,7 @@ export interface Row {
   /** Nominal memory throughput (the group's `bytesPerOp` / median) for memory-bound rows. */
   gbpsOurs?: number;
   gbpsPeer?: number;
-  /** The speedup we are held to (DESIGN.md / issue), and whether this row meets it. */
+  /** The speedup we are held to (bench/README.md, "Targets"), and whether this row meets it. */
   target?: number;
   meetsTarget?: boolean;
   /** Max |ours - peer| / max |peer| on one output (a benchmark of a wrong kernel is worthless). */

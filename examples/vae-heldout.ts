@@ -2,7 +2,7 @@
  * The VAE's quality number: the negative ELBO, in nats, of the last 1,000 embedded MNIST digits,
  * held out by training on the first 9,000 (`genlab train vae --limit 9000`), binarised by
  * sampling each pixel from its intensity with a fixed seed (and, for comparison, by thresholding
- * at 0.5). Also writes the seed-002 interpolation grid: 11 decodings, alpha 0.0 ... 1.0, between
+ * at 0.5). Also writes the interpolation grid of notes 002 §2.3: 11 decodings, alpha 0.0 ... 1.0, between
  * pairs of held-out digits, one pair per row.
  *
  *   node --import tsx --import ./scripts/wgsl-register.mjs examples/vae-heldout.ts out/vae/checkpoint

@@ -11,7 +11,7 @@
  * One difference in how the step is written, not in the model: ours makes the fakes once and
  * back-propagates G's loss through that same forward pass (as PyTorch's DCGAN does); tfjs's
  * `optimizer.minimize` takes a closure per player, so it runs G forward once for D's update and
- * again inside G's (as the Keras code of seed 002 does). That is one extra G forward on tfjs's
+ * again inside G's (as the Keras code of notes 002 §3.2 does). That is one extra G forward on tfjs's
  * side, about a sixth of a step. Weights are initialised independently (N(0, 0.02) on both), so
  * there is no output comparison: the first step's losses are logged instead (both ≈ 1.386, 0.693).
  *
