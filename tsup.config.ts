@@ -19,7 +19,8 @@ export default defineConfig([
     splitting: true,
     // import.meta.url (the embedded MNIST's require) in the CJS build.
     shims: true,
-    dts: true,
+    // Declarations come from scripts/build-types.mjs (tsc, one file per module).
+    dts: false,
     clean: true,
   },
   {

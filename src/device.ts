@@ -13,6 +13,23 @@ export interface DeviceInfo {
   features?: string[];
 }
 
+/**
+ * What `initWebGPU` needs of WebGPU's `GPU` object: `navigator.gpu`, or `create([])` of the
+ * `webgpu` package. Written out structurally so these declarations compile without the DOM lib
+ * or `@webgpu/types` in the consumer's project.
+ */
+export interface GpuProvider {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<object | null>;
+}
+
+export interface InitWebGPUOptions {
+  /** An already created `GPU`; by default `navigator.gpu`, or in Node the `webgpu` package. */
+  gpu?: GpuProvider;
+  /** Make WebGPU the default device of new tensors. */
+  makeDefault?: boolean;
+  powerPreference?: 'low-power' | 'high-performance';
+}
+
 let webgpu: WebGPUBackend | null = null;
 
 /**
@@ -20,9 +37,9 @@ let webgpu: WebGPUBackend | null = null;
  * Node) and register the backend. Idempotent. With `makeDefault`, new tensors go to WebGPU.
  * Throws a DeviceError explaining how to get an adapter when none is found.
  */
-export async function initWebGPU(opts: { gpu?: GPU; makeDefault?: boolean; powerPreference?: GPUPowerPreference } = {}): Promise<DeviceInfo> {
+export async function initWebGPU(opts: InitWebGPUOptions = {}): Promise<DeviceInfo> {
   if (!webgpu) {
-    webgpu = await createWebGPUBackend({ gpu: opts.gpu, powerPreference: opts.powerPreference });
+    webgpu = await createWebGPUBackend({ gpu: opts.gpu as GPU | undefined, powerPreference: opts.powerPreference });
     registerBackend(webgpu);
   }
   if (opts.makeDefault) setDefaultDevice('webgpu');

@@ -10,6 +10,8 @@
  * - a FinalizationRegistry that frees the storage of a tensor the garbage collector reclaims
  *   without it being disposed (a safety net, not a plan: GC timing is not memory pressure).
  */
+// `using` needs Symbol.dispose: kept in the declarations so consumers get the lib too.
+/// <reference lib="esnext.disposable" preserve="true" />
 import type { Backend, Storage } from './backend/backend.js';
 import { allBackends } from './backend/registry.js';
 

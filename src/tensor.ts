@@ -6,6 +6,8 @@
  * `assign_`, which swaps the storage under a parameter (what optimizers do), and is not recorded
  * by autograd.
  */
+// `using` needs Symbol.dispose: kept in the declarations so consumers get the lib too.
+/// <reference lib="esnext.disposable" preserve="true" />
 import type { DType, DeviceName, HostArray, TensorRef } from './backend/backend.js';
 import { DisposedTensorError, fmtShape } from './errors.js';
 import { StorageHandle, trackTensor, untrackTensor } from './memory.js';

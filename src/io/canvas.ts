@@ -2,8 +2,18 @@
 import type { Tensor } from '../tensor.js';
 import { imageGrid, type GridOptions } from './grid.js';
 
+/**
+ * An `HTMLCanvasElement` or `OffscreenCanvas`, written out structurally so these declarations
+ * compile without the DOM lib in the consumer's project.
+ */
+export interface CanvasTarget {
+  width: number;
+  height: number;
+  getContext(contextId: '2d'): unknown;
+}
+
 /** Resize `canvas` to the grid of `images` ([N, 1 or 3, H, W]) and paint it, one canvas pixel per image pixel. */
-export async function drawImageGrid(canvas: HTMLCanvasElement | OffscreenCanvas, images: Tensor, opts: GridOptions = {}): Promise<void> {
+export async function drawImageGrid(canvas: CanvasTarget, images: Tensor, opts: GridOptions = {}): Promise<void> {
   const grid = await imageGrid(images, opts);
   canvas.width = grid.width;
   canvas.height = grid.height;

@@ -10,5 +10,5 @@ export { imageDatasetFromIdx, type ImageDataset } from './dataset.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './dataloader.js';
 export * as transforms from './transforms.js';
 export { imageGrid, type GridImage, type GridOptions } from './grid.js';
-export { drawImageGrid } from './canvas.js';
+export { drawImageGrid, type CanvasTarget } from './canvas.js';
 export { stratifiedSplit, stratifiedSplitIndices, subset, MNIST_HELD_OUT, type SplitOptions, type SplitIndices } from './split.js';

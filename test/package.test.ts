@@ -1,0 +1,59 @@
+// The package as a user installs it: the packed tarball in a fresh project, type-checked with
+// skipLibCheck false under every module resolution a TypeScript project may use, every exported
+// type named through its namespace (nn.LayerOptions, optim.ParamGroup, io.SafetensorsContents, ...).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENTRIES, buildAndPack, exportedTypes, installTarball, typecheck, usageSource } from './package/consumer.js';
+
+type Checked = Awaited<ReturnType<typeof typecheck>>;
+let checks: Record<'bundler' | 'node16' | 'nodenext', Promise<Checked>>;
+let typeNames: string[];
+
+beforeAll(() => {
+  const project = installTarball(buildAndPack());
+  const types = { T: exportedTypes(project, ENTRIES.T), N: exportedTypes(project, ENTRIES.N), M: exportedTypes(project, ENTRIES.M) };
+  typeNames = types.T.map((t) => t.path);
+  const source = usageSource(types);
+  // The same code as an ES module (.ts / .mts) and as CommonJS (.cts: its imports are require()s).
+  for (const file of ['usage.ts', 'usage.mts', 'usage.cts']) writeFileSync(join(project, file), source);
+  // The three compilations run side by side.
+  checks = {
+    bundler: typecheck(project, 'tsconfig.bundler.json', { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] }, ['usage.ts']),
+    node16: typecheck(project, 'tsconfig.node16.json', { module: 'node16', moduleResolution: 'node16', lib: ['es2022'], types: ['node'] }, ['usage.mts', 'usage.cts']),
+    nodenext: typecheck(project, 'tsconfig.nodenext.json', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], types: ['node'] }, ['usage.mts', 'usage.cts']),
+  };
+}, 300_000);
+
+const ESM_TYPES = '/node_modules/@genlab/tensor/dist/types/src/index.d.ts';
+const CJS_TYPES = '/node_modules/@genlab/tensor/dist/types-cjs/src/index.d.cts';
+
+describe('the packed package in a consumer project (skipLibCheck false)', () => {
+  it('exports the namespaced types by name', () => {
+    for (const name of ['nn.LayerOptions', 'nn.Layer', 'nn.EmbeddingOptions', 'optim.ParamGroup', 'optim.OptimizerStateDict',
+      'optim.ParamState', 'optim.ParamsArg', 'optim.BaseOptions', 'io.SafetensorsContents', 'io.SafetensorsEntry',
+      'io.GridOptions', 'io.GridImage', 'io.IdxArray', 'io.ImageDataset', 'Tensor', 'nn.Module', 'nn.init.FanMode']) {
+      expect(typeNames).toContain(name);
+    }
+  });
+
+  it('bundler resolution, browser libs, no @types/node', async () => {
+    const { errors, files } = await checks.bundler;
+    expect(errors).toBe('');
+    expect(files.some((f) => f.endsWith(ESM_TYPES))).toBe(true);
+  });
+
+  it('node16: an ES module (.mts) and a CommonJS file (.cts), Node libs, no DOM', async () => {
+    const { errors, files } = await checks.node16;
+    expect(errors).toBe('');
+    expect(files.some((f) => f.endsWith(ESM_TYPES))).toBe(true);
+    expect(files.some((f) => f.endsWith(CJS_TYPES))).toBe(true);
+  });
+
+  it('nodenext: an ES module and a CommonJS file', async () => {
+    const { errors, files } = await checks.nodenext;
+    expect(errors).toBe('');
+    expect(files.some((f) => f.endsWith(ESM_TYPES))).toBe(true);
+    expect(files.some((f) => f.endsWith(CJS_TYPES))).toBe(true);
+  });
+});
