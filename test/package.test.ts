@@ -1,17 +1,21 @@
 // The package as a user installs it: the packed tarball in a fresh project, type-checked with
 // skipLibCheck false under every module resolution a TypeScript project may use, every exported
 // type named through its namespace (nn.LayerOptions, optim.ParamGroup, io.SafetensorsContents, ...).
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENTRIES, buildAndPack, exportedTypes, installTarball, typecheck, usageSource } from './package/consumer.js';
 
 type Checked = Awaited<ReturnType<typeof typecheck>>;
 let checks: Record<'bundler' | 'node16' | 'nodenext', Promise<Checked>>;
 let typeNames: string[];
+let tarball: string;
 
 beforeAll(() => {
-  const project = installTarball(buildAndPack());
+  tarball = buildAndPack();
+  const project = installTarball(tarball);
   const types = { T: exportedTypes(project, ENTRIES.T), N: exportedTypes(project, ENTRIES.N), M: exportedTypes(project, ENTRIES.M) };
   typeNames = types.T.map((t) => t.path);
   const source = usageSource(types);
@@ -29,6 +33,13 @@ const ESM_TYPES = '/node_modules/@genlab/tensor/dist/types/src/index.d.ts';
 const CJS_TYPES = '/node_modules/@genlab/tensor/dist/types-cjs/src/index.d.cts';
 
 describe('the packed package in a consumer project (skipLibCheck false)', () => {
+  it('arethetypeswrong finds no problem in any entry (node10, node16 CJS and ESM, bundler)', async () => {
+    const attw = resolve('node_modules/@arethetypeswrong/cli/dist/index.js');
+    // Exits non-zero on any problem; its table names the entry and the resolution that failed.
+    const { stdout } = await promisify(execFile)(process.execPath, [attw, tarball, '--format', 'table-flipped']).catch((err: { stdout: string }) => ({ stdout: `FAILED\n${err.stdout}` }));
+    expect(stdout).toContain('No problems found');
+  });
+
   it('exports the namespaced types by name', () => {
     for (const name of ['nn.LayerOptions', 'nn.Layer', 'nn.EmbeddingOptions', 'optim.ParamGroup', 'optim.OptimizerStateDict',
       'optim.ParamState', 'optim.ParamsArg', 'optim.BaseOptions', 'io.SafetensorsContents', 'io.SafetensorsEntry',
