@@ -6,10 +6,10 @@
 import type { BinaryOp, DType, UnaryOp } from '../backend/backend.js';
 import { COMPARISON_OPS, isFloat } from '../backend/backend.js';
 import { noGrad, record } from '../autograd.js';
-import { DTypeError, fmtShape } from '../errors.js';
+import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, lift, releaseTemporaries, resultDType, wrap, type TensorLike } from './core.js';
+import { checkFits, checkInputs, composite, lift, releaseTemporaries, resultDType, wrap, type TensorLike } from './core.js';
 import { sumToShape } from './reduce.js';
 
 // ---- casts ----
@@ -67,9 +67,13 @@ export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   unary('leakyRelu', x, (g) => mul(g, where(gt(x, 0), 1, negativeSlope)), negativeSlope);
 /** elu'(x) = 1 for x > 0, else alpha * e^x = elu(x) + alpha. */
 export const elu = (x: Tensor, alpha = 1): Tensor => unary('elu', x, (g, y) => mul(g, where(gt(x, 0), 1, add(y, alpha))), alpha);
-/** Exact GELU, x * Phi(x); its derivative is Phi(x) + x * phi(x). */
-export const gelu = (x: Tensor): Tensor =>
-  unary('gelu', x, (g) => {
+/**
+ * GELU, x * Phi(x): exact (erf) by default, its derivative Phi(x) + x * phi(x); with
+ * `{ approximate: 'tanh' }` the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+ * composed from ops. @torch torch.nn.functional.gelu
+ */
+export const gelu = (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor =>
+  opts.approximate === 'tanh' ? geluTanh(x) : unary('gelu', x, (g) => {
     const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
     const pdf = mul(exp(mul(square(x), -0.5)), INV_SQRT_2PI);
     return mul(g, add(cdf, mul(x, pdf)));
@@ -80,7 +84,31 @@ export const silu = (x: Tensor): Tensor =>
     const s = sigmoid(x);
     return mul(g, mul(s, add(mul(x, sub(1, s)), 1)));
   });
-export const softplus = (x: Tensor): Tensor => unary('softplus', x, (g) => mul(g, sigmoid(x)));
+/**
+ * log(1 + e^x), in the stable form that never exponentiates a positive number. With `beta` or
+ * `threshold` given it is PyTorch's softplus(beta x) / beta, linear (x) where beta x > threshold
+ * (default 20); without options no threshold is applied (the exact value, within 2e-9 of PyTorch's
+ * above 20). @torch torch.nn.functional.softplus
+ */
+export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+  if (opts.beta === undefined && opts.threshold === undefined) return unary('softplus', x, (g) => mul(g, sigmoid(x)));
+  const { beta = 1, threshold = 20 } = opts;
+  if (!(beta > 0) || Number.isNaN(threshold)) throw new ArgumentError(`softplus: beta must be positive and threshold a number, got beta=${beta} threshold=${threshold}`);
+  return composite([x], () => {
+    const scaled = mul(x, beta);
+    return where(gt(scaled, threshold), x, div(softplus(scaled), beta));
+  });
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+function geluTanh(x: Tensor): Tensor {
+  checkInputs('gelu', x);
+  return composite([x], () => {
+    const inner = mul(add(x, mul(mul(square(x), x), 0.044715)), SQRT_2_OVER_PI);
+    return mul(mul(x, 0.5), add(tanh(inner), 1));
+  });
+}
 export const floor = (x: Tensor): Tensor => unary('floor', x, null, undefined, true);
 export const ceil = (x: Tensor): Tensor => unary('ceil', x, null, undefined, true);
 export const round = (x: Tensor): Tensor => unary('round', x, null, undefined, true);
@@ -176,12 +204,23 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return out;
 }
 
-/** Limit values to [min, max]; the gradient passes where min <= x <= max (boundaries included, as PyTorch). */
+/**
+ * Limit values to [min, max]; the gradient passes where min <= x <= max (boundaries included, as
+ * PyTorch). Tensor bounds broadcast against x and receive the gradient where they bind (where
+ * min > max the result is max, as torch.clamp).
+ */
 export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   checkInputs('clamp', x);
   const hasMin = min !== undefined && min !== null;
   const hasMax = max !== undefined && max !== null;
   if (!hasMin && !hasMax) return x;
+  if (min instanceof Tensor || max instanceof Tensor) {
+    const bounds = [min, max].filter((t): t is Tensor => t instanceof Tensor);
+    return composite([x, ...bounds], () => {
+      const low = hasMin ? where(lt(x, min), min, x) : x;
+      return hasMax ? where(gt(low, max!), max!, low) : low;
+    });
+  }
   const out = noGrad(() => {
     if (!hasMin) return minimum(x, max!);
     const low = maximum(x, min);

@@ -21,3 +21,6 @@ export * from './norm.js';
 export * from './pool.js';
 export * from './resample.js';
 export * from './dropout.js';
+export * from './trig.js';
+export * from './elementwise-extra.js';
+export * from './activations.js';

@@ -1,0 +1,57 @@
+// The composite ops of src/ops (trig, elementwise-extra, activations, shape-extra, scans,
+// reductions, losses) on WebGPU against the CPU reference, forward and backward. Shapes stay
+// small: on a machine without a GPU this runs on SwiftShader.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { TOL } from './setup/tolerance.js';
+import { expectClose, parity } from './setup/parity.js';
+
+beforeAll(async () => {
+  await T.initWebGPU();
+});
+
+/** Inputs squeezed into (-0.9, 0.9) for the functions defined on [-1, 1]. */
+const unit = (x: Tensor) => T.mul(T.tanh(x), 0.9);
+const above1 = (x: Tensor) => T.add(T.abs(x), 1.1);
+const positive = (x: Tensor) => T.add(T.abs(x), 0.2);
+
+describe('elementwise composites match the CPU', () => {
+  it('trigonometric, hyperbolic and erfinv', async () => {
+    const fns: [string, (x: Tensor) => Tensor, ((x: Tensor) => Tensor)?][] = [
+      ['atan', T.atan], ['asin', T.asin, unit], ['acos', T.acos, unit], ['tan', T.tan, unit], ['sinh', T.sinh], ['cosh', T.cosh],
+      ['asinh', T.asinh], ['acosh', T.acosh, above1], ['atanh', T.atanh, unit], ['erfinv', T.erfinv, unit],
+    ];
+    for (const [name, fn, prepare] of fns) await parity(name, [[3, 7]], fn, TOL.f32Transcendental, prepare);
+    await parity('atan2', [[4, 5], [5]], T.atan2, TOL.f32Transcendental);
+  });
+  it('logs, rounding and binary math', async () => {
+    await parity('log2/log10/exp2', [[3, 5]], (x) => T.add(T.add(T.log2(x), T.log10(x)), T.exp2(x)), TOL.f32Transcendental, positive);
+    await parity('trunc/frac', [[11]], (x) => T.add(T.trunc(T.mul(x, 3)), T.frac(T.mul(x, 3))), TOL.f32Elementwise);
+    await parity('fmod', [[4, 3], [3]], T.fmod, TOL.f32Elementwise, (x, i) => (i === 1 ? T.add(T.abs(x), 0.5) : T.mul(x, 4)));
+    await parity('hypot', [[3, 4], [4]], T.hypot, TOL.f32Elementwise);
+    await parity('logaddexp', [[2, 5], [2, 1]], T.logaddexp, TOL.f32Transcendental);
+    await parity('xlogy', [[6], [6]], T.xlogy, TOL.f32Transcendental, (x, i) => (i === 1 ? positive(x) : x));
+    await parity('lerp', [[3, 4], [4], [3, 1]], T.lerp, TOL.f32Elementwise);
+    await parity('clamp tensor bounds', [[4, 5], [5], [4, 1]], (x, lo, hi) => T.clamp(x, lo, hi), TOL.exact);
+  });
+  it('NaN and infinity tests', async () => {
+    const values = [NaN, Infinity, -Infinity, 0, -1.5, 3];
+    const cpu = T.tensor(values);
+    const gpu = await cpu.to('webgpu');
+    for (const fn of [T.isnan, T.isinf, T.isfinite, (x: Tensor) => T.nanToNum(x, { nan: 7 })]) {
+      await expectClose(fn(gpu), fn(cpu), TOL.exact, 'nan/inf tests');
+    }
+    expect(await T.isnan(gpu).toArray()).toEqual([1, 0, 0, 0, 0, 0]);
+  });
+  it('activations', async () => {
+    const fns: [string, (x: Tensor) => Tensor][] = [
+      ['selu', T.selu], ['celu', (x) => T.celu(x, 0.7)], ['mish', T.mish], ['hardtanh', T.hardtanh], ['relu6', (x) => T.relu6(T.mul(x, 4))],
+      ['hardsigmoid', (x) => T.hardsigmoid(T.mul(x, 3))], ['hardswish', (x) => T.hardswish(T.mul(x, 3))], ['softsign', T.softsign],
+      ['logsigmoid', T.logsigmoid], ['softplus beta', (x) => T.softplus(x, { beta: 3, threshold: 2 })],
+      ['gelu tanh', (x) => T.gelu(x, { approximate: 'tanh' })], ['glu', (x) => T.glu(x, 0)], ['softmin', T.softmin],
+    ];
+    for (const [name, fn] of fns) await parity(name, [[4, 7]], fn, TOL.f32Transcendental);
+    await parity('prelu', [[2, 3, 5], [3]], T.prelu, TOL.f32Elementwise);
+  });
+});
