@@ -2,6 +2,7 @@
 import type { DeviceName } from './backend/backend.js';
 import { allBackends, getBackend, hasBackend, registerBackend, setDefaultDevice } from './backend/registry.js';
 import { createWebGPUBackend, type WebGPUBackend } from './backend/webgpu/index.js';
+import type { WasmBackend } from './backend/wasm/index.js';
 
 export interface DeviceInfo {
   device: DeviceName;
@@ -46,8 +47,19 @@ export async function initWebGPU(opts: InitWebGPUOptions = {}): Promise<DeviceIn
   return deviceInfo('webgpu');
 }
 
+/**
+ * Start the wasm backend (SIMD kernels in a WebAssembly memory) with `threads` participants
+ * (default: the logical cores; 1 where there is no SharedArrayBuffer) and wait for its workers.
+ */
+export async function initWasm(opts: { threads?: number; makeDefault?: boolean } = {}): Promise<DeviceInfo> {
+  await (getBackend('wasm', 'initWasm') as WasmBackend).setThreads(opts.threads);
+  if (opts.makeDefault) setDefaultDevice('wasm');
+  return deviceInfo('wasm');
+}
+
 export function deviceInfo(device: DeviceName): DeviceInfo {
-  getBackend(device, 'deviceInfo');
+  const backend = getBackend(device, 'deviceInfo');
+  if (device === 'wasm') return { device, adapter: (backend as WasmBackend).describe(), isSoftware: true };
   if (device === 'cpu' || !webgpu) return { device: 'cpu', adapter: 'JavaScript (float64-capable reference backend)', isSoftware: true };
   const { vendor, architecture, description, isSoftware } = webgpu.adapterInfo;
   const limits: Record<string, number> = {};

@@ -8,7 +8,7 @@ export * from './errors.js';
 export { tidy, scope, keep, memory, type MemoryInfo } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled, grad, valueAndGrad, gradients, type GradNode } from './autograd.js';
 export { getDefaultDevice, setDefaultDevice, getBackend } from './backend/registry.js';
-export { initWebGPU, sync, flush, deviceInfo, type DeviceInfo, type InitWebGPUOptions, type GpuProvider } from './device.js';
+export { initWebGPU, initWasm, sync, flush, deviceInfo, type DeviceInfo, type InitWebGPUOptions, type GpuProvider } from './device.js';
 export { manualSeed } from './ops/creation.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';

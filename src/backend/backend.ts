@@ -18,7 +18,7 @@
  */
 
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
-export type DeviceName = 'cpu' | 'webgpu';
+export type DeviceName = 'cpu' | 'webgpu' | 'wasm';
 
 /** Host arrays per dtype. `bool` is held as one byte per element on the host. */
 export type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;

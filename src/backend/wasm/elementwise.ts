@@ -1,0 +1,113 @@
+/**
+ * Elementwise wasm SIMD kernels over one row of contiguous or broadcast operands (the backend walks
+ * the outer loop nest in TypeScript and calls one of these per innermost row).
+ *
+ *   bin_<dtype>_<op>(a, aStep, b, bStep, out, n)   out[i] = a[i * aStep] op b[i * bStep], steps 0 or 1
+ *   un_f32_<op>(x, out, n, param)                  out[i] = f(x[i])
+ *
+ * Four lanes per step with the scalar operand splatted once when a step is 0; the tail of fewer
+ * than four elements runs the scalar form of the same op.
+ */
+import { Fn, ModuleBuilder, OP, SIMD } from './emit';
+
+/** Binary ops with a wasm kernel, per dtype; the rest run as TypeScript loops over the wasm memory. */
+export const WASM_BINARY = {
+  float32: { add: [SIMD.f32x4Add, OP.f32Add], sub: [SIMD.f32x4Sub, OP.f32Sub], mul: [SIMD.f32x4Mul, OP.f32Mul], div: [SIMD.f32x4Div, OP.f32Div], maximum: [SIMD.f32x4Max, OP.f32Max], minimum: [SIMD.f32x4Min, OP.f32Min] },
+  int32: { add: [SIMD.i32x4Add, OP.i32Add], sub: [SIMD.i32x4Sub, OP.i32Sub], mul: [SIMD.i32x4Mul, OP.i32Mul] },
+} as const satisfies Record<string, Record<string, readonly [number, number]>>;
+
+/** float32 unary ops with a wasm kernel (exact or one correctly rounded float32 operation each). */
+export const WASM_UNARY = ['neg', 'abs', 'square', 'sqrt', 'reciprocal', 'relu', 'leakyRelu', 'floor', 'ceil'] as const;
+export type WasmUnaryOp = (typeof WASM_UNARY)[number];
+
+function emitBinary(dtype: 'float32' | 'int32', opName: string, vectorOp: number, scalarOp: number): Fn {
+  const f = new Fn(`bin_${dtype}_${opName}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [a, aStep, b, bStep, out, n] = [0, 1, 2, 3, 4, 5];
+  const [i, end, va, vb] = [f.local('i32'), f.local('i32'), f.local('v128'), f.local('v128')];
+  const load = dtype === 'float32' ? OP.f32Load : OP.i32Load;
+  const store = dtype === 'float32' ? OP.f32Store : OP.i32Store;
+  const splat = dtype === 'float32' ? SIMD.f32x4Splat : SIMD.i32x4Splat;
+  // A broadcast operand is loaded once as a splat and never advances.
+  f.if(() => f.get(aStep).op(OP.i32Eqz), () => f.get(a).mem(load, 2).simd(splat).set(va));
+  f.if(() => f.get(bStep).op(OP.i32Eqz), () => f.get(b).mem(load, 2).simd(splat).set(vb));
+  f.get(n).i32(-4).op(OP.i32And).set(end);
+  f.for(i, () => f.i32(0), () => f.get(end), 4, () => {
+    f.get(out);
+    f.if(() => f.get(aStep), () => f.get(a).vmem(SIMD.load, 0).set(va));
+    f.if(() => f.get(bStep), () => f.get(b).vmem(SIMD.load, 0).set(vb));
+    f.get(va).get(vb).simd(vectorOp).vmem(SIMD.store, 0);
+    f.inc(out, 16).inc(a, () => f.get(aStep).i32(4).op(OP.i32Shl)).inc(b, () => f.get(bStep).i32(4).op(OP.i32Shl));
+  });
+  f.for(i, () => f.get(end), () => f.get(n), 1, () => {
+    f.get(out).get(a).mem(load, 2).get(b).mem(load, 2).op(scalarOp).mem(store, 2);
+    f.inc(out, 4).inc(a, () => f.get(aStep).i32(2).op(OP.i32Shl)).inc(b, () => f.get(bStep).i32(2).op(OP.i32Shl));
+  });
+  return f;
+}
+
+/** Emits f(x) for the value in local `x` (v128 when `vector`), the parameter in `param` / `vparam`. */
+function unaryBody(f: Fn, op: WasmUnaryOp, vector: boolean, x: number, param: number, zero: number): void {
+  const v = (simd: number, scalar: number) => (vector ? f.simd(simd) : f.op(scalar));
+  switch (op) {
+    case 'neg': f.get(x); v(SIMD.f32x4Neg, OP.f32Neg); return;
+    case 'abs': f.get(x); v(SIMD.f32x4Abs, OP.f32Abs); return;
+    case 'square': f.get(x).get(x); v(SIMD.f32x4Mul, OP.f32Mul); return;
+    case 'sqrt': f.get(x); v(SIMD.f32x4Sqrt, OP.f32Sqrt); return;
+    case 'reciprocal': if (vector) f.f32(1).simd(SIMD.f32x4Splat); else f.f32(1); f.get(x); v(SIMD.f32x4Div, OP.f32Div); return;
+    case 'floor': f.get(x); v(SIMD.f32x4Floor, OP.f32Floor); return;
+    case 'ceil': f.get(x); v(SIMD.f32x4Ceil, OP.f32Ceil); return;
+    // x < 0 ? 0 (or slope * x) : x, so NaN passes through as in the reference.
+    case 'relu':
+    case 'leakyRelu':
+      if (op === 'relu') f.get(zero);
+      else { f.get(param).get(x); v(SIMD.f32x4Mul, OP.f32Mul); }
+      f.get(x).get(x).get(zero);
+      if (vector) f.simd(SIMD.f32x4Lt).simd(SIMD.v128Bitselect);
+      else f.op(OP.f32Lt, OP.select);
+      return;
+  }
+}
+
+function emitUnary(op: WasmUnaryOp): Fn {
+  const f = new Fn(`un_float32_${op}`, ['i32', 'i32', 'i32', 'f32']);
+  const [x, out, n, param] = [0, 1, 2, 3];
+  const [i, end, vx, vparam, vzero, sx, szero] = [f.local('i32'), f.local('i32'), f.local('v128'), f.local('v128'), f.local('v128'), f.local('f32'), f.local('f32')];
+  f.get(param).simd(SIMD.f32x4Splat).set(vparam);
+  f.f32(0).simd(SIMD.f32x4Splat).set(vzero);
+  f.get(n).i32(-4).op(OP.i32And).set(end);
+  f.for(i, () => f.i32(0), () => f.get(end), 4, () => {
+    f.get(x).vmem(SIMD.load, 0).set(vx);
+    f.get(out);
+    unaryBody(f, op, true, vx, vparam, vzero);
+    f.vmem(SIMD.store, 0);
+    f.inc(x, 16).inc(out, 16);
+  });
+  f.for(i, () => f.get(end), () => f.get(n), 1, () => {
+    f.get(x).mem(OP.f32Load, 2).set(sx);
+    f.get(out);
+    unaryBody(f, op, false, sx, param, szero);
+    f.mem(OP.f32Store, 2);
+    f.inc(x, 4).inc(out, 4);
+  });
+  return f;
+}
+
+/** fill32(out, n, bits): n 32-bit words equal to `bits` (float32 values arrive as their bit pattern). */
+function emitFill(): Fn {
+  const f = new Fn('fill32', ['i32', 'i32', 'i32']);
+  const [out, n, bits] = [0, 1, 2];
+  const [i, end, v] = [f.local('i32'), f.local('i32'), f.local('v128')];
+  f.get(bits).simd(SIMD.i32x4Splat).set(v);
+  f.get(n).i32(-4).op(OP.i32And).set(end);
+  f.for(i, () => f.i32(0), () => f.get(end), 4, () => f.get(out).get(v).vmem(SIMD.store, 0).inc(out, 16));
+  f.for(i, () => f.get(end), () => f.get(n), 1, () => f.get(out).get(bits).mem(OP.i32Store, 2).inc(out, 4));
+  return f;
+}
+
+export function addElementwise(mod: ModuleBuilder): void {
+  for (const [dtype, ops] of Object.entries(WASM_BINARY) as [keyof typeof WASM_BINARY, Record<string, readonly [number, number]>][]) {
+    for (const [opName, [vectorOp, scalarOp]] of Object.entries(ops)) mod.add(emitBinary(dtype, opName, vectorOp, scalarOp));
+  }
+  for (const op of WASM_UNARY) mod.add(emitUnary(op));
+  mod.add(emitFill());
+}

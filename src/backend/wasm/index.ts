@@ -1,0 +1,2 @@
+export { WasmBackend, type WasmStorage } from './wasm-backend';
+export { sharedMemoryAvailable } from './runtime';

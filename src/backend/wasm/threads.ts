@@ -1,0 +1,150 @@
+/**
+ * The wasm backend's thread pool: worker threads (`worker_threads` in Node, Web Workers in the
+ * browser) that instantiate the same module over the same shared WebAssembly.Memory and take tasks
+ * of a parallel kernel off a counter in that memory.
+ *
+ * A parallel kernel is an exported wasm function f(task, scratch, ...i32 args). `run` writes the
+ * function and its arguments into a control block, bumps a generation word and wakes the workers
+ * (Atomics.notify); every participant, the calling thread included, claims task numbers with
+ * Atomics.add until they run out, and the caller waits until every worker has checked out. Each
+ * participant has its own scratch block (GEMM packing buffers). The caller blocks with
+ * Atomics.wait where allowed (Node, workers) and spins where not (a page's main thread).
+ */
+
+/** Int32 slots of the control block. */
+const GEN = 0, NEXT = 1, COUNT = 2, PENDING = 3, FN = 4, ARGC = 5, STOP = 6, ARGS = 8;
+export const CONTROL_BYTES = 256;
+const MAX_ARGS = CONTROL_BYTES / 4 - ARGS;
+
+/** The worker body; plain JavaScript so it runs from a string in either environment. */
+const WORKER_LOOP = `
+function serve(module, memory, control, scratch, names) {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const c = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
+  let seen = Atomics.load(c, ${GEN});
+  return () => {
+    for (;;) {
+      Atomics.wait(c, ${GEN}, seen);
+      seen = Atomics.load(c, ${GEN});
+      if (Atomics.load(c, ${STOP})) return;
+      const fn = exports[names[c[${FN}]]];
+      const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
+      const count = c[${COUNT}];
+      for (let t = Atomics.add(c, ${NEXT}, 1); t < count; t = Atomics.add(c, ${NEXT}, 1)) fn(t, scratch, ...args);
+      if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
+    }
+  };
+}`;
+
+const NODE_WORKER = `${WORKER_LOOP}
+const { parentPort, workerData: d } = require('node:worker_threads');
+const loop = serve(d.module, d.memory, d.control, d.scratch, d.names);
+parentPort.postMessage('ready');
+loop();`;
+
+const WEB_WORKER = `${WORKER_LOOP}
+self.onmessage = (e) => {
+  const d = e.data;
+  const loop = serve(d.module, d.memory, d.control, d.scratch, d.names);
+  self.postMessage('ready');
+  loop();
+};`;
+
+interface Handle {
+  terminate(): unknown;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+async function spawn(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; scratch: number; names: string[] }): Promise<Handle> {
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(NODE_WORKER, { eval: true, workerData: data });
+    // A parked worker must not keep the process alive.
+    worker.unref();
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    return worker;
+  }
+  const url = URL.createObjectURL(new Blob([WEB_WORKER], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  await new Promise<void>((resolve, reject) => {
+    worker.onmessage = () => resolve();
+    worker.onerror = (e) => reject(new Error(e.message));
+    worker.postMessage(data);
+  });
+  URL.revokeObjectURL(url);
+  return worker;
+}
+
+/** Whether the calling thread may block in Atomics.wait (not a page's main thread). */
+const canBlock = isNode || typeof (globalThis as { document?: unknown }).document === 'undefined';
+
+export class ThreadPool {
+  private workers: Handle[] = [];
+  private readonly control: Int32Array;
+  private readonly fnIds: Map<string, number>;
+  /** While workers start, kernels run on the calling thread only: a starting worker must not join a job it was not counted in. */
+  private starting = false;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory, private readonly controlAddr: number,
+    private readonly module: WebAssembly.Module, readonly names: string[],
+  ) {
+    this.control = new Int32Array(memory.buffer, controlAddr, CONTROL_BYTES / 4);
+    this.fnIds = new Map(names.map((n, i) => [n, i]));
+  }
+
+  /** Participants in a parallel kernel: the workers plus the calling thread. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Start workers until there are `threads - 1`, each given the scratch block at `scratch[i + 1]`. */
+  async grow(threads: number, scratch: readonly number[]): Promise<void> {
+    const pending: Promise<Handle>[] = [];
+    for (let i = this.workers.length + 1; i < threads; i++) {
+      pending.push(spawn({ module: this.module, memory: this.memory, control: this.controlAddr, scratch: scratch[i]!, names: this.names }));
+    }
+    this.starting = true;
+    try {
+      this.workers.push(...(await Promise.all(pending)));
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** Park every worker for good (they finish their current wait and return). */
+  stop(): void {
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, GEN, 1);
+    Atomics.notify(this.control, GEN);
+    for (const w of this.workers) void w.terminate();
+    this.workers = [];
+    Atomics.store(this.control, STOP, 0);
+  }
+
+  /** Run tasks 0..count-1 of `fn` over the pool; returns when all are done. */
+  run(fn: (task: number, scratch: number, ...args: number[]) => void, name: string, count: number, scratch: number, args: readonly number[]): void {
+    const c = this.control;
+    if (this.workers.length === 0 || this.starting || count <= 1) {
+      for (let t = 0; t < count; t++) fn(t, scratch, ...args);
+      return;
+    }
+    if (args.length > MAX_ARGS) throw new Error(`wasm thread pool: ${name} has more than ${MAX_ARGS} arguments`);
+    c[FN] = this.fnIds.get(name)!;
+    c[ARGC] = args.length;
+    for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i]!;
+    c[COUNT] = count;
+    Atomics.store(c, NEXT, 0);
+    Atomics.store(c, PENDING, this.workers.length);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    for (let t = Atomics.add(c, NEXT, 1); t < count; t = Atomics.add(c, NEXT, 1)) fn(t, scratch, ...args);
+    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) {
+      if (canBlock) Atomics.wait(c, PENDING, left);
+    }
+  }
+}

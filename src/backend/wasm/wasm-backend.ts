@@ -1,0 +1,199 @@
+/**
+ * The wasm backend: float32, int32 and bool tensors in one WebAssembly.Memory, kernels emitted as
+ * wasm SIMD at start-up (emit.ts). Synchronous like the CPU backend (`readSync` exists).
+ *
+ * Which primitives run which code (honestly):
+ * - wasm SIMD: matmul (float32; the packed GEMM of gemm.ts, threaded), conv2d / conv2dGradInput /
+ *   conv2dGradWeight (im2col in TypeScript over the wasm memory + that GEMM), binary add / sub /
+ *   mul / div / maximum / minimum (float32) and add / sub / mul (int32) over contiguous or broadcast
+ *   rows, the float32 unary ops of WASM_UNARY (relu, leakyRelu, neg, abs, square, sqrt, ...), fill.
+ * - TypeScript loops over typed-array views of the wasm memory, reusing the CPU reference's kernel
+ *   functions (float64 arithmetic, rounded once into the float32 output; no copy, no JS-side
+ *   tensor memory): the other unary and binary ops (exp, tanh, sigmoid, pow, comparisons, ...),
+ *   where, cast, reduce, argReduce, int32 matmul, stridedCopy, random, moments, softmax, pool2d and
+ *   its gradient, gather, scatterAdd, cumsum, sort, attention and its backward, lstmCell and the
+ *   optimizer updates (reference.ts).
+ */
+import type {
+  Backend, BackendMemory, BinaryOp, Conv2dArgs, DType, Epilogue, HostArray, MatmulArgs, Storage, TensorRef, UnaryOp,
+} from '../backend';
+import { DTYPE_BYTES } from '../backend';
+import { DeviceError } from '../../errors';
+import { binary as referenceBinary, binaryOutputDType } from '../cpu/binary';
+import { scalarFor } from '../cpu/cast';
+import { broadcastStrides, contiguousStrides, forEachRow, numel, simplifyLoop } from '../cpu/iterate';
+import { unary as referenceUnary, unaryOutputDType } from '../cpu/unary';
+import { WASM_BINARY, WASM_UNARY, type WasmUnaryOp } from './elementwise';
+import { WasmConv } from './conv';
+import { ReferenceKernels, type WasmStorage } from './reference';
+import { createRuntime, defaultThreads, startThreads, type WasmRuntime } from './runtime';
+import { WasmMatmul } from './matmul';
+
+export type { WasmStorage };
+
+const wasmUnary: ReadonlySet<UnaryOp> = new Set<UnaryOp>(WASM_UNARY);
+const f32Bits = new Float32Array(1);
+const bitsOf = new Int32Array(f32Bits.buffer);
+
+export class WasmBackend extends ReferenceKernels implements Backend {
+  readonly name = 'wasm' as const;
+  readonly supportsFloat64 = false;
+  readonly rt: WasmRuntime;
+  private readonly gemm: WasmMatmul;
+  private readonly conv: WasmConv;
+
+  constructor(opts: { shared?: boolean } = {}) {
+    super();
+    this.rt = createRuntime(opts);
+    this.gemm = new WasmMatmul(this.rt);
+    this.conv = new WasmConv(this, this.gemm);
+  }
+
+  /** Worker threads in use, the calling thread included (1 without a shared memory). */
+  get threads(): number {
+    return this.rt.pool.threads;
+  }
+
+  /** Start worker threads up to `threads` participants in all (default: the logical cores). */
+  async setThreads(threads?: number): Promise<number> {
+    const want = Math.max(1, Math.floor(threads ?? (await defaultThreads())));
+    if (want < this.threads) this.rt.pool.stop();
+    await startThreads(this.rt, want);
+    return this.threads;
+  }
+
+  describe(): string {
+    const { shared, relaxedSimd } = this.rt;
+    const simd = relaxedSimd ? 'SIMD128 + relaxed-SIMD FMA' : 'SIMD128';
+    const threads = shared ? `${this.threads} thread${this.threads === 1 ? '' : 's'}` : '1 thread (no SharedArrayBuffer: single-threaded)';
+    return `WebAssembly ${simd}, ${threads}`;
+  }
+
+  maxElements(dtype: DType): number {
+    return Math.min(2 ** 31 - 1, Math.floor((2 ** 32 - 2 ** 26) / DTYPE_BYTES[dtype]));
+  }
+
+  // ---- memory ----
+
+  alloc(size: number, dtype: DType): WasmStorage {
+    const ptr = this.rt.heap.alloc(size * DTYPE_BYTES[dtype], `alloc of ${size} ${dtype}`);
+    return { backend: 'wasm', ptr, numel: size, dtype, live: true };
+  }
+
+  upload(data: HostArray, dtype: DType): WasmStorage {
+    const s = this.alloc(data.length, dtype);
+    const view = this.view(s);
+    if (dtype === 'bool') for (let i = 0; i < data.length; i++) view[i] = data[i] !== 0 ? 1 : 0;
+    else view.set(data);
+    return s;
+  }
+
+  release(storage: Storage): void {
+    const s = this.own(storage, 'release');
+    if (!s.live) return;
+    s.live = false;
+    this.rt.heap.release(s.ptr, s.numel * DTYPE_BYTES[s.dtype]);
+  }
+
+  read(ref: TensorRef): Promise<HostArray> {
+    return Promise.resolve(this.readSync(ref));
+  }
+
+  readSync(ref: TensorRef): HostArray {
+    return this.view(this.own(ref.storage, 'read')).slice();
+  }
+
+  flush(): void {}
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  memory(): BackendMemory {
+    return { pooledBytes: this.rt.heap.pooledBytes, allocatedBytes: this.rt.heap.allocatedBytes };
+  }
+
+  trimPool(): void {
+    this.rt.heap.trim();
+  }
+
+  /** A typed array over a storage's bytes in the wasm memory (valid until the memory next grows). */
+  view(storage: Storage, dtype?: DType): HostArray {
+    const s = this.own(storage, 'view');
+    const buffer = this.rt.memory.buffer;
+    switch (dtype ?? s.dtype) {
+      case 'float32': return new Float32Array(buffer, s.ptr, s.numel);
+      case 'int32': return new Int32Array(buffer, s.ptr, s.numel);
+      case 'bool': return new Uint8Array(buffer, s.ptr, s.numel);
+      case 'float64': throw new DeviceError('wasm backend: float64 is not supported (use the cpu backend for float64)');
+    }
+  }
+
+  own(storage: Storage, op: string): WasmStorage {
+    if (storage.backend !== 'wasm') {
+      throw new DeviceError(`wasm ${op}: got a storage of the ${storage.backend} backend; move the tensor to wasm first`);
+    }
+    return storage as WasmStorage;
+  }
+
+  // ---- elementwise ----
+
+  fill(size: number, dtype: DType, value: number): WasmStorage {
+    const out = this.alloc(size, dtype);
+    if (dtype === 'bool') {
+      this.view(out).fill(value !== 0 ? 1 : 0);
+    } else {
+      if (dtype === 'float32') f32Bits[0] = value;
+      else bitsOf[0] = scalarFor(dtype, value);
+      this.rt.kernels.fill32!(out.ptr, size, bitsOf[0]!);
+    }
+    return out;
+  }
+
+  unary(op: UnaryOp, x: TensorRef, param?: number): WasmStorage {
+    const out = this.alloc(numel(x.shape), unaryOutputDType(op, x.dtype));
+    const src = this.own(x.storage, op);
+    if (x.dtype === 'float32' && wasmUnary.has(op)) {
+      this.rt.kernels[`un_float32_${op as WasmUnaryOp}`]!(src.ptr, out.ptr, out.numel, param ?? 0);
+    } else {
+      referenceUnary(op, this.view(src), x.dtype, this.view(out), param);
+    }
+    return out;
+  }
+
+  binary(op: BinaryOp, a: TensorRef, b: TensorRef, outShape: readonly number[]): WasmStorage {
+    const out = this.alloc(numel(outShape), binaryOutputDType(op, a.dtype));
+    const table = WASM_BINARY[a.dtype as keyof typeof WASM_BINARY] as Record<string, unknown> | undefined;
+    const kernel = table && op in table ? this.rt.kernels[`bin_${a.dtype}_${op}`] : undefined;
+    const [sa, sb] = [this.own(a.storage, op), this.own(b.storage, op)];
+    if (kernel) {
+      const nest = simplifyLoop(outShape, [contiguousStrides(outShape), broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+      const [os, as, bs] = nest.strides.map((s) => s.at(-1)!) as [number, number, number];
+      if (os === 1 && as <= 1 && bs <= 1) {
+        const inner = nest.shape.at(-1)!;
+        forEachRow(nest, [out.ptr / 4, sa.ptr / 4, sb.ptr / 4], ([po, pa, pb]) => kernel(pa! * 4, as, pb! * 4, bs, po! * 4, inner));
+        return out;
+      }
+    }
+    referenceBinary(op, a.dtype, { data: this.view(sa), shape: a.shape }, { data: this.view(sb), shape: b.shape }, this.view(out), outShape);
+    return out;
+  }
+
+  // ---- matmul and convolution ----
+
+  matmul(a: TensorRef, b: TensorRef, args: MatmulArgs): WasmStorage {
+    return this.gemm.matmul(this, a, b, args);
+  }
+
+  conv2d(x: TensorRef, w: TensorRef, bias: TensorRef | null, args: Conv2dArgs, epilogue?: Epilogue): WasmStorage {
+    return this.conv.forward(x, w, bias, args, epilogue);
+  }
+
+  conv2dGradInput(gy: TensorRef, w: TensorRef, inputShape: readonly [number, number, number, number], args: Conv2dArgs): WasmStorage {
+    return this.conv.gradInput(gy, w, inputShape, args);
+  }
+
+  conv2dGradWeight(x: TensorRef, gy: TensorRef, weightShape: readonly [number, number, number, number], args: Conv2dArgs): WasmStorage {
+    return this.conv.gradWeight(x, gy, weightShape, args);
+  }
+}
