@@ -3,7 +3,7 @@
  * datasets on disk, the embedded MNIST digits, PNG files). The main entry stays browser-safe.
  */
 export { saveSafetensors, loadSafetensors } from './io/safetensors-file.js';
-export { saveCheckpoint, loadCheckpoint, readCheckpointInfo, MODEL_FILE, OPTIMIZER_FILE, type CheckpointInfo, type CheckpointParts, type SaveOptions } from './io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpointInfo, hasCheckpoint, resolveCheckpoint, parseJsonMetadata, MODEL_FILE, OPTIMIZER_FILE, type CheckpointInfo, type CheckpointParts, type SaveOptions } from './io/checkpoint.js';
 export { loadDataset, loadFashionMnist, loadIdxDataset, loadIdxDirectory, FASHION_MNIST_DIR, type LoadOptions } from './io/datasets.js';
 export { loadEmbeddedMnist } from './io/mnist.js';
 export { saveImageGrid } from './io/png.js';

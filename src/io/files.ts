@@ -1,23 +1,88 @@
 /** File helpers for Node: atomic writes and reads whose errors name the file. */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FormatError, MissingFileError } from './format-error.js';
 
+/** Write `bytes` to `path` and flush them to the disk before returning (no rename: see writeFileAtomic). */
+export function writeFileDurable(path: string, bytes: Uint8Array | string): void {
+  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+  const fd = openSync(path, 'w');
+  try {
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Write to a temp name in the same directory, then rename: a crash or Ctrl-C mid-write never
- * leaves a half-written file under `path`, and an existing file stays intact until the new one is complete.
+ * Flush a directory's entries (a rename or a new file in it) to the disk. Some systems (Windows)
+ * cannot open a directory for this; there the rename is as durable as the system makes it.
+ */
+export function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Not supported here: nothing more to do.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Whether process `pid` is alive (on this machine). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A temporary name beside `path` that names this process, so a later write can tell whose it is. */
+export function temporaryName(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Remove the temporaries of `path` left by processes that died mid-write (killed, crashed). */
+export function removeOrphanedTemporaries(path: string): void {
+  const prefix = `${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && pid !== process.pid) continue;
+    rmSync(join(dirname(path), name), { force: true, recursive: true });
+  }
+}
+
+/**
+ * Write to a temporary name in the same directory, flush it, then rename: a crash, Ctrl-C or
+ * power cut mid-write never leaves a half-written file under `path`, and an existing file stays
+ * intact until the new one is complete. Temporaries of earlier killed writers are removed.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  removeOrphanedTemporaries(path);
+  const tmp = temporaryName(path);
   try {
-    writeFileSync(tmp, bytes);
+    writeFileDurable(tmp, bytes);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+  fsyncDirectory(dirname(path));
 }
 
 /** A file's bytes; a missing file gets an error that says what was expected there. */

@@ -2,11 +2,15 @@
 import type { DeviceName } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { readFileBytes, writeFileAtomic } from './files.js';
-import { parseSafetensors, serializeSafetensors, type SafetensorsContents } from './safetensors.js';
+import { parseSafetensors, serializeSafetensors, type EncodeOptions, type SafetensorsContents } from './safetensors.js';
 
-/** Write `tensors` (e.g. `module.stateDict()`) to `path`; the file loads with `safetensors.torch.load_file`. */
-export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
-  writeFileAtomic(path, await serializeSafetensors(tensors, metadata));
+/**
+ * Write `tensors` (e.g. `module.stateDict()`) to `path`; the file loads with
+ * `safetensors.torch.load_file`. It carries a checksum of each tensor (see checksum.ts) that
+ * `loadSafetensors` verifies, unless `checksum: false`.
+ */
+export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>, opts: EncodeOptions = {}): Promise<void> {
+  writeFileAtomic(path, await serializeSafetensors(tensors, metadata, { checksum: opts.checksum ?? true }));
 }
 
 /** Tensors and metadata of a safetensors file (written here or by PyTorch), on `device` (default cpu). */

@@ -17,6 +17,7 @@ import { getBackend } from '../backend/registry.js';
 import { tensor } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 import { FormatError } from './format-error.js';
+import { CHECKSUM_KEY, checksumValue, verifyChecksums } from './checksum.js';
 
 /** The reference implementation's limit on the header. */
 const MAX_HEADER_BYTES = 100_000_000;
@@ -53,18 +54,17 @@ function checkName(name: string): void {
   if (name === '' || name === '__metadata__') throw new FormatError(`safetensors: '${name}' cannot be a tensor name`);
 }
 
+export interface EncodeOptions {
+  /** Add a checksum of every tensor and of the metadata (verified by `parseSafetensors`); default false. */
+  checksum?: boolean;
+}
+
 /** Encode host arrays (synchronous; `serializeSafetensors` reads tensors first). */
-export function encodeSafetensors(entries: Record<string, SafetensorsEntry>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(entries: Record<string, SafetensorsEntry>, metadata?: Record<string, string>, opts: EncodeOptions = {}): Uint8Array {
   const names = Object.keys(entries);
   names.forEach(checkName);
   names.sort((a, b) => DTYPE_RANK[WRITE_DTYPE[entries[b]!.dtype]] - DTYPE_RANK[WRITE_DTYPE[entries[a]!.dtype]] || compareUtf8(a, b));
   const header: Record<string, unknown> = {};
-  const meta = Object.entries(metadata ?? {});
-  if (meta.length > 0) {
-    for (const [k, v] of meta) if (typeof v !== 'string') throw new FormatError(`safetensors: metadata value of '${k}' must be a string`);
-    // Sorted for reproducible files (the reference writes a hash map, in no fixed order).
-    header.__metadata__ = Object.fromEntries(meta.sort(([a], [b]) => compareUtf8(a, b)));
-  }
   let offset = 0;
   const chunks: Uint8Array[] = [];
   for (const name of names) {
@@ -76,7 +76,16 @@ export function encodeSafetensors(entries: Record<string, SafetensorsEntry>, met
     chunks.push(bytes);
     offset += bytes.length;
   }
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const meta = Object.entries(metadata ?? {});
+  for (const [k, v] of meta) if (typeof v !== 'string') throw new FormatError(`safetensors: metadata value of '${k}' must be a string`);
+  if (opts.checksum) {
+    const inputs = names.map((name, i) => ({ name, dtype: WRITE_DTYPE[entries[name]!.dtype], shape: entries[name]!.shape, bytes: chunks[i]! }));
+    meta.push([CHECKSUM_KEY, checksumValue(inputs, Object.fromEntries(meta))]);
+  }
+  // "__metadata__" first (the reference's order), sorted for reproducible files (the reference writes a hash map).
+  const ordered: Record<string, unknown> = meta.length > 0 ? { __metadata__: Object.fromEntries(meta.sort(([a], [b]) => compareUtf8(a, b))) } : {};
+  Object.assign(ordered, header);
+  const json = new TextEncoder().encode(JSON.stringify(ordered));
   const headerLength = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + headerLength + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
@@ -91,10 +100,10 @@ export function encodeSafetensors(entries: Record<string, SafetensorsEntry>, met
 }
 
 /** The bytes of a safetensors file holding `tensors` (read from their devices) and string metadata. */
-export async function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array> {
+export async function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>, opts: EncodeOptions = {}): Promise<Uint8Array> {
   const entries: Record<string, SafetensorsEntry> = {};
   for (const [name, t] of Object.entries(tensors)) entries[name] = { dtype: t.dtype, shape: t.shape, data: await t.data() };
-  return encodeSafetensors(entries, metadata);
+  return encodeSafetensors(entries, metadata, opts);
 }
 
 interface HeaderEntry {
@@ -233,7 +242,10 @@ export function parseSafetensors(bytes: Uint8Array, opts: { device?: DeviceName;
   const source = opts.source ?? 'safetensors data';
   const device = opts.device ?? 'cpu';
   const { entries, metadata, dataStart } = readHeader(bytes, source);
-  const decoded = entries.map((e) => decode(e, bytes.subarray(dataStart + e.begin, dataStart + e.end), source));
+  const raw = (e: HeaderEntry) => bytes.subarray(dataStart + e.begin, dataStart + e.end);
+  verifyChecksums(entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape, bytes: raw(e) })), metadata,
+    (why) => new FormatError(`${source}: ${why}`));
+  const decoded = entries.map((e) => decode(e, raw(e), source));
   const f64 = getBackend(device, 'parseSafetensors').supportsFloat64;
   const tensors: Record<string, Tensor> = {};
   entries.forEach((e, i) => {
