@@ -38,3 +38,4 @@ export type { CreateOptions, TensorLike, Scalar } from './ops/core.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
+export * as metrics from './metrics/index.js';

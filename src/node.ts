@@ -9,3 +9,4 @@ export { loadEmbeddedMnist } from './io/mnist.js';
 export { saveImageGrid } from './io/png.js';
 export { writeFileAtomic } from './io/files.js';
 export { loadTrainAndHeldOut, type TrainAndHeldOut } from './io/held-out.js';
+export { loadFeatureNet, featureNetPath, SHIPPED_FEATURE_NETS, type ShippedFeatureNet } from './metrics/shipped.js';

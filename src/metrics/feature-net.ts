@@ -1,0 +1,54 @@
+/**
+ * The feature network that stands in for Inception-v3 on 28x28 grey images: a small CNN
+ * classifier trained by scripts/train-feature-net.ts on MNIST or Fashion-MNIST and shipped as
+ * safetensors in assets/. Its penultimate layer (128 ReLU units) gives the features of FID, KID
+ * and precision/recall; its softmax gives IS and the class accuracy of conditional models.
+ *
+ *   [N, 1, 28, 28] in [0, 1]
+ *   conv 3x3 stride 2 pad 1, 16, ReLU   -> 16 x 14 x 14
+ *   conv 3x3 stride 2 pad 1, 32, ReLU   -> 32 x 7 x 7
+ *   conv 3x3 stride 2, 64, ReLU         -> 64 x 3 x 3
+ *   linear 576 -> 128, ReLU             (features)
+ *   dropout 0.3, linear 128 -> 10       (logits)
+ *
+ * Strided convolutions and no batch norm: on two shared CPU cores the element-wise work of
+ * pooling and normalisation layers cost more than the convolutions, and this net trains to
+ * its accuracy in minutes. 98,442 parameters (394 kB in float32).
+ */
+import { nn } from '../index.js';
+import { dropout, flatten, relu } from '../ops/index.js';
+import type { DeviceName } from '../backend/backend.js';
+import type { Tensor } from '../tensor.js';
+
+export const FEATURE_DIM = 128;
+
+export class FeatureNet extends nn.Module {
+  conv1: nn.Conv2d;
+  conv2: nn.Conv2d;
+  conv3: nn.Conv2d;
+  fc1: nn.Linear;
+  fc2: nn.Linear;
+
+  constructor(readonly classes = 10, device?: DeviceName) {
+    super();
+    this.conv1 = new nn.Conv2d(1, 16, 3, { stride: 2, padding: 1, device });
+    this.conv2 = new nn.Conv2d(16, 32, 3, { stride: 2, padding: 1, device });
+    this.conv3 = new nn.Conv2d(32, 64, 3, { stride: 2, device });
+    this.fc1 = new nn.Linear(64 * 3 * 3, FEATURE_DIM, { device });
+    this.fc2 = new nn.Linear(FEATURE_DIM, classes, { device });
+  }
+
+  /** Penultimate features [N, 128] of images [N, 1, 28, 28] in [0, 1]. */
+  features(x: Tensor): Tensor {
+    const h = relu(this.conv3.forward(relu(this.conv2.forward(relu(this.conv1.forward(x))))));
+    return relu(this.fc1.forward(flatten(h, 1)));
+  }
+  /** Class logits [N, classes] from features. */
+  head(features: Tensor): Tensor {
+    return this.fc2.forward(this.training ? dropout(features, 0.3) : features);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.head(this.features(x));
+  }
+}

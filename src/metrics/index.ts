@@ -1,0 +1,13 @@
+/**
+ * Generative-model metrics in float64 (browser-safe; the shipped feature networks load from the
+ * Node entry): IS, FID, KID, improved precision/recall and perceptual path length, each on
+ * features from a FeatureExtractor. docs/metrics.md gives the definitions and references.
+ */
+export { type FeatureExtractor, type Extracted, featureNetExtractor } from './extractor.js';
+export { FeatureNet, FEATURE_DIM } from './feature-net.js';
+export { inceptionScore, accuracyOf, classAccuracy, type InceptionScore } from './inception.js';
+export { fid, frechetDistance, gaussianStats, traceSqrtProduct, type GaussianStats } from './fid.js';
+export { kid, mmd2Unbiased, type Kid, type KidOptions } from './kid.js';
+export { precisionRecall, kthNeighbourRadii2, type PrecisionRecall } from './precision-recall.js';
+export { perceptualPathLength, slerp, trimmedMean, type LatentPath, type Ppl, type PplOptions } from './ppl.js';
+export { eigh, meanCov, sqrtPsd } from './linalg.js';
