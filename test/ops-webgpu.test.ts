@@ -55,3 +55,22 @@ describe('elementwise composites match the CPU', () => {
     await parity('prelu', [[2, 3, 5], [3]], T.prelu, TOL.f32Elementwise);
   });
 });
+
+describe('shape composites match the CPU', () => {
+  it('reordering, repetition, products and diagonals', async () => {
+    await parity('flip', [[3, 4, 2]], (x) => T.flip(x, [0, 2]), TOL.exact);
+    await parity('roll', [[3, 5]], (x) => T.roll(x, [2, -1], [0, 1]), TOL.exact);
+    await parity('rot90', [[3, 4]], (x) => T.rot90(x, 1), TOL.exact);
+    await parity('repeat', [[2, 3]], (x) => T.repeat(x, [2, 1, 2]), TOL.f32Reduce);
+    await parity('repeatInterleave', [[3, 2]], (x) => T.repeatInterleave(x, [2, 0, 1], 0), TOL.f32Reduce);
+    await parity('kron', [[2, 3], [2, 2]], T.kron, TOL.f32Elementwise);
+    await parity('diagonal', [[2, 4, 3]], (x) => T.diagonal(x, 1, 1, 2), TOL.exact);
+    await parity('diagEmbed', [[2, 3]], (x) => T.diagEmbed(x, -1), TOL.exact);
+  });
+  it('einsum (three operands, a diagonal, an ellipsis) and tensordot', async () => {
+    await parity('einsum chain', [[3, 4], [4, 5], [5, 2]], (a, b, c) => T.einsum('ij,jk,kl->il', a, b, c), TOL.f32Matmul);
+    await parity('einsum diagonal', [[3, 3, 2], [2, 4]], (a, b) => T.einsum('iij,jk->ik', a, b), TOL.f32Matmul);
+    await parity('einsum ellipsis', [[2, 3, 4], [4, 5]], (a, b) => T.einsum('...ij,jk->...ik', a, b), TOL.f32Matmul);
+    await parity('tensordot', [[3, 2, 4], [2, 5, 3]], (a, b) => T.tensordot(a, b, [[1, 0], [0, 2]]), TOL.f32Matmul);
+  });
+});

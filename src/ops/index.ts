@@ -24,3 +24,6 @@ export * from './dropout.js';
 export * from './trig.js';
 export * from './elementwise-extra.js';
 export * from './activations.js';
+export * from './shape-extra.js';
+export * from './diagonal.js';
+export * from './einsum.js';

@@ -56,14 +56,14 @@ export function detach(x: Tensor): Tensor {
 // ---- strided copies ----
 
 /** Where a strided selection of `source` lives: per output dim a stride into the source, plus an offset. */
-interface Window {
+export interface Window {
   shape: number[];
   strides: number[];
   offset: number;
 }
 
 /** Gather a window of `x` into a new dense tensor. The backward scatters into zeros. */
-function gatherWindow(op: string, x: Tensor, w: Window): Tensor {
+export function gatherWindow(op: string, x: Tensor, w: Window): Tensor {
   const backend = checkInputs(op, x);
   checkFits(op, backend, w.shape, x.dtype);
   const dst = backend.alloc(numel(w.shape), x.dtype);
@@ -73,7 +73,7 @@ function gatherWindow(op: string, x: Tensor, w: Window): Tensor {
 }
 
 /** Write dense `g` into a window of a new tensor of `shape` filled with `fill`. The backward gathers. */
-function scatterWindow(op: string, g: Tensor, shape: readonly number[], w: Window, fill: number): Tensor {
+export function scatterWindow(op: string, g: Tensor, shape: readonly number[], w: Window, fill: number): Tensor {
   const backend = checkInputs(op, g);
   checkFits(op, backend, shape, g.dtype);
   const dst = backend.fill(numel(shape), g.dtype, fill);
