@@ -12,6 +12,8 @@ type Shape4 = [number, number, number, number];
 const convCases: { x: Shape4; w: Shape4; args: Conv2dArgs }[] = [
   { x: [3, 5, 9, 11], w: [7, 5, 3, 3], args: { stride: [2, 1], padding: [1, 0, 2, 1], dilation: [1, 2], groups: 1 } },
   { x: [2, 6, 8, 7], w: [4, 3, 2, 3], args: { stride: [1, 2], padding: [0, 1, 1, 0], dilation: [1, 1], groups: 2 } },
+  // Depthwise (one GEMM call batched over 6 groups), and a 1x1 one.
+  { x: [3, 6, 5, 5], w: [6, 1, 3, 3], args: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 6 } },
   { x: [1, 1, 5, 5], w: [1, 1, 1, 1], args: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } },
   // DCGAN-like: 4x4 stride 2 pad 1, big enough to split over threads.
   { x: [4, 16, 14, 14], w: [32, 16, 4, 4], args: { stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },

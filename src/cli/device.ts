@@ -54,24 +54,41 @@ export async function chooseDevice(
   const only = restricted(entry, requested);
   if (only) return only;
   if (requested === 'cpu') return 'cpu';
-  let info: T.DeviceInfo;
+  if (requested === 'wasm') {
+    log(`Using the wasm backend (${(await T.initWasm()).adapter}).`);
+    return 'wasm';
+  }
+  let info: T.DeviceInfo | undefined;
   try {
     info = await T.initWebGPU();
   } catch (e) {
     if (requested === 'webgpu') throw e;
-    log(`WebGPU unavailable (${(e as Error).message.split('\n')[0]}); training on the CPU backend.`);
-    return 'cpu';
+    log(`WebGPU unavailable (${(e as Error).message.split('\n')[0]}).`);
   }
   if (requested === 'webgpu') return 'webgpu';
-  if (!info.isSoftware) {
+  if (info && !info.isSoftware) {
     log(`Using WebGPU on ${info.adapter}.`);
     return 'webgpu';
   }
-  const gpu = await timeStep(entry, config, lr, 'webgpu', probe);
-  const cpu = await timeStep(entry, config, lr, 'cpu', probe, gpu);
-  const pick = gpu < cpu ? 'webgpu' : 'cpu';
-  log(`Software WebGPU adapter (${info.adapter}): ${(gpu * 1000).toFixed(0)} ms/step vs CPU backend ${(cpu * 1000).toFixed(0)} ms/step; using ${pick}.`);
+  // Software WebGPU, the wasm backend and the CPU backend all run on these cores: time each.
+  const candidates: DeviceName[] = [...(info ? ['webgpu' as const] : []), ...(allows(entry, 'wasm') ? ['wasm' as const] : []), 'cpu'];
+  if (candidates.includes('wasm')) await T.initWasm();
+  const times: string[] = [];
+  let pick: DeviceName = 'cpu';
+  let best = Infinity;
+  for (const device of candidates) {
+    const t = await timeStep(entry, config, lr, device, probe, best);
+    times.push(`${DEVICE_LABEL[device]} ${(t * 1000).toFixed(0)} ms/step`);
+    if (t < best) [best, pick] = [t, device];
+  }
+  log(`${info ? `Software WebGPU adapter (${info.adapter})` : 'No WebGPU'}: ${times.join(', ')}; using ${pick}.`);
   return pick;
+}
+
+const DEVICE_LABEL: Record<DeviceName, string> = { webgpu: 'WebGPU', wasm: 'wasm backend', cpu: 'CPU backend' };
+
+function allows(entry: ModelEntry, device: DeviceName): boolean {
+  return !entry.devices || entry.devices.includes(device);
 }
 
 /**
@@ -79,7 +96,7 @@ export async function chooseDevice(
  * `devices`), else undefined.
  */
 function restricted(entry: ModelEntry, requested: string | undefined): DeviceName | undefined {
-  if (requested !== undefined && requested !== 'webgpu' && requested !== 'cpu') throw new ArgumentError(`--device must be webgpu or cpu, got '${requested}'`);
+  if (requested !== undefined && requested !== 'webgpu' && requested !== 'wasm' && requested !== 'cpu') throw new ArgumentError(`--device must be webgpu, wasm or cpu, got '${requested}'`);
   const allowed = entry.devices;
   if (!allowed) return undefined;
   if (requested !== undefined && !allowed.includes(requested)) throw new ArgumentError(`${entry.name} trains on ${allowed.join(' or ')} only, not ${requested}`);
@@ -88,7 +105,7 @@ function restricted(entry: ModelEntry, requested: string | undefined): DeviceNam
 
 /** Whether training can use a hardware WebGPU adapter (not a software one, not the CPU backend). */
 export async function hasHardwareGpu(requested: string | undefined): Promise<boolean> {
-  if (requested === 'cpu') return false;
+  if (requested === 'cpu' || requested === 'wasm') return false;
   try {
     return !(await T.initWebGPU()).isSoftware;
   } catch {
@@ -103,6 +120,10 @@ export async function preferredDevice(requested: string | undefined, entry: Mode
   if (requested === 'webgpu') {
     await T.initWebGPU();
     return 'webgpu';
+  }
+  if (requested === 'wasm') {
+    await T.initWasm();
+    return 'wasm';
   }
   return (await hasHardwareGpu(requested)) ? 'webgpu' : 'cpu';
 }

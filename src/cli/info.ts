@@ -10,6 +10,11 @@ const LIMITS = [
 export async function info(): Promise<number> {
   console.log(`cpu     ${T.deviceInfo('cpu').adapter}`);
   try {
+    console.log(`wasm    ${(await T.initWasm()).adapter}`);
+  } catch (e) {
+    console.log(`wasm    unavailable: ${(e as Error).message}`);
+  }
+  try {
     const gpu = await T.initWebGPU();
     console.log(`webgpu  ${gpu.adapter}${gpu.isSoftware ? ' (software adapter: runs on the CPU cores)' : ''}`);
     for (const name of LIMITS) console.log(`        ${name.padEnd(36)} ${gpu.limits?.[name]?.toLocaleString('en-US') ?? '-'}`);

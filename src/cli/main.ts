@@ -2,9 +2,9 @@
 /**
  * The `genlab` command:
  *   genlab train <model> [--data mnist|fashion-mnist|PATH] [--steps N | --epochs N] [--batch N]
- *                        [--lr X] [--seed N] [--device webgpu|cpu] [--out DIR] [--resume DIR]
+ *                        [--lr X] [--seed N] [--device webgpu|wasm|cpu] [--out DIR] [--resume DIR]
  *                        [--config key=value ...]
- *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|cpu]
+ *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|wasm|cpu]
  *   genlab info
  * From the sources: node --import tsx --import ./scripts/wgsl-register.mjs src/cli/main.ts ...
  */
@@ -20,7 +20,7 @@ const USAGE = `usage:
       --data mnist|fashion-mnist|PATH   dataset (default: the embedded MNIST digits)
       --steps N | --epochs N            training length (default: the model's)
       --batch N  --lr X  --seed N       batch size, learning rate, seed
-      --device webgpu|cpu               default: the fastest found
+      --device webgpu|wasm|cpu               default: the fastest found
       --out DIR                         samples and checkpoint (default: runs/<model>)
       --sample-every N                  steps between sample grids
       --limit N                         use only the first N images
@@ -28,7 +28,7 @@ const USAGE = `usage:
       --config key=value                change one entry of the model's configuration
                                         (repeatable; genlab info lists them), e.g. --config width=16
       --resume DIR                      continue from a checkpoint directory
-  genlab sample <checkpoint> [--n N] [--nrow N] [--out FILE] [--seed N] [--device webgpu|cpu]
+  genlab sample <checkpoint> [--n N] [--nrow N] [--out FILE] [--seed N] [--device webgpu|wasm|cpu]
   genlab info                        adapter, limits, backends and models`;
 
 function int(name: string, v: string | undefined): number | undefined {

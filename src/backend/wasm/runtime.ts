@@ -8,6 +8,7 @@ import { DeviceError } from '../../errors';
 import { ModuleBuilder } from './emit';
 import { addElementwise } from './elementwise';
 import { addGemm, GEMM_SCRATCH_BYTES } from './gemm';
+import { addIm2col } from './im2col';
 import { WasmHeap } from './heap';
 import { CONTROL_BYTES, ThreadPool } from './threads';
 
@@ -33,6 +34,7 @@ function build(relaxed: boolean, shared: boolean, maximumPages: number): Uint8Ar
   const mod = new ModuleBuilder({ initialPages: INITIAL_PAGES, maximumPages, shared });
   addGemm(mod, relaxed);
   addElementwise(mod);
+  addIm2col(mod);
   return mod.bytes();
 }
 

@@ -41,6 +41,7 @@ export class WasmBackend extends ReferenceKernels implements Backend {
   readonly rt: WasmRuntime;
   private readonly gemm: WasmMatmul;
   private readonly conv: WasmConv;
+  private threadChange: Promise<unknown> = Promise.resolve();
 
   constructor(opts: { shared?: boolean } = {}) {
     super();
@@ -55,11 +56,16 @@ export class WasmBackend extends ReferenceKernels implements Backend {
   }
 
   /** Start worker threads up to `threads` participants in all (default: the logical cores). */
-  async setThreads(threads?: number): Promise<number> {
-    const want = Math.max(1, Math.floor(threads ?? (await defaultThreads())));
-    if (want < this.threads) this.rt.pool.stop();
-    await startThreads(this.rt, want);
-    return this.threads;
+  setThreads(threads?: number): Promise<number> {
+    // One change at a time: two overlapping calls would both start the missing workers.
+    const next = this.threadChange.then(async () => {
+      const want = Math.max(1, Math.floor(threads ?? (await defaultThreads())));
+      if (want < this.threads) this.rt.pool.stop();
+      await startThreads(this.rt, want);
+      return this.threads;
+    });
+    this.threadChange = next.catch(() => undefined);
+    return next;
   }
 
   describe(): string {
