@@ -2,6 +2,7 @@
 // (as `npm install ./genlab-tensor-*.tgz` lays it out), its dependencies linked from this
 // repository's node_modules (no network), and source files that use every exported type.
 import { execFile, execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,16 +28,14 @@ export function installTarball(tarball: string): string {
   mkdirSync(pkgDir, { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
   const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-  const wanted = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), '@types/node'];
+  // The dependencies npm would install (optional peers such as `webgpu` are left out, as a
+  // browser-only consumer leaves them out), and the consumer's own @types/node.
+  const wanted = [...Object.keys(manifest.dependencies ?? {}), '@types/node'];
   for (const name of wanted) {
     const from = resolve('node_modules', name);
     const to = join(project, 'node_modules', name);
     mkdirSync(join(to, '..'), { recursive: true });
-    try {
-      symlinkSync(from, to, 'dir');
-    } catch {
-      // an optional peer this repository does not have installed
-    }
+    symlinkSync(from, to, 'dir');
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   return project;
@@ -102,4 +101,24 @@ export async function typecheck(project: string, name: string, compilerOptions: 
   }
   const lines = output.split('\n');
   return { errors: lines.filter((l) => !l.startsWith('/')).join('\n').trim(), files: lines.filter((l) => l.startsWith('/')) };
+}
+
+/** Minified size in bytes of a browser bundle of `source` (an ES module importing the package), made in the project. */
+export async function bundleBytes(project: string, source: string): Promise<number> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: project, loader: 'js' },
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.contents.byteLength;
+}
+
+/** Runs a Node script in the project (`.mjs` or `.cjs`), returning its standard output. */
+export async function runInProject(project: string, file: string, source: string): Promise<string> {
+  writeFileSync(join(project, file), source);
+  return (await promisify(execFile)(process.execPath, [file], { cwd: project })).stdout;
 }

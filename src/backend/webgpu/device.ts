@@ -46,11 +46,21 @@ const HOW_TO_GET_AN_ADAPTER =
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** The `webgpu` package's `create`, loaded on demand. */
+const INSTALL_DAWN =
+  'WebGPU in Node needs the `webgpu` package (Dawn), an optional peer dependency of @genlab/tensor ' +
+  'that is not installed: `npm install webgpu` (the CPU backend works without it).';
+
+/** The `webgpu` package's `create`, loaded on demand; a missing package is asked for by name. */
 async function loadDawn(): Promise<typeof import('webgpu').create> {
   // A computed specifier keeps browser bundlers from trying to bundle the Node-only package.
   const moduleName = 'webgpu';
-  return ((await import(/* @vite-ignore */ moduleName)) as typeof import('webgpu')).create;
+  try {
+    return ((await import(/* @vite-ignore */ moduleName)) as typeof import('webgpu')).create;
+  } catch (err) {
+    const { code, message } = err as { code?: string; message?: string };
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message?.includes(`'${moduleName}'`)) throw new DeviceError(INSTALL_DAWN);
+    throw err;
+  }
 }
 
 /**
@@ -90,6 +100,7 @@ async function findGPU(injected?: GPU): Promise<GPU> {
     ensureRuntimeDir();
     return (await loadDawn())([]);
   } catch (err) {
+    if (err instanceof DeviceError) throw err;
     throw new DeviceError(`Could not load the \`webgpu\` package (${(err as Error).message}). ${HOW_TO_GET_AN_ADAPTER}`);
   }
 }
