@@ -82,7 +82,9 @@ export function createRuntime(opts: { shared?: boolean } = {}): WasmRuntime {
 /** Logical cores here (navigator.hardwareConcurrency or os.availableParallelism). */
 export async function defaultThreads(): Promise<number> {
   if (isNode) {
-    const os = await import('node:os');
+    // A computed specifier, which browser bundlers leave alone (this branch only runs in Node).
+    const osModule = 'node:os';
+    const os = (await import(/* @vite-ignore */ osModule)) as typeof import('node:os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;

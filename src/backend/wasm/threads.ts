@@ -58,7 +58,9 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 async function spawn(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; scratch: number; names: string[] }): Promise<Handle> {
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
+    // A computed specifier, which browser bundlers leave alone (this branch only runs in Node).
+    const workerThreads = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ workerThreads)) as typeof import('node:worker_threads');
     const worker = new Worker(NODE_WORKER, { eval: true, workerData: data });
     // A parked worker must not keep the process alive.
     worker.unref();
