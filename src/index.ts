@@ -21,6 +21,8 @@ export * from './ops/activations.js';
 export * from './ops/shape-extra.js';
 export * from './ops/diagonal.js';
 export * from './ops/einsum.js';
+export * from './ops/reduce-extra.js';
+export * from './ops/scan.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { scaledDotProductAttention, attentionReference, type AttentionOptions } from './ops/attention.js';
 export { takeAlongAxis, gather, scatterAdd, indexSelect, embedding, oneHot } from './ops/indexing.js';

@@ -74,3 +74,23 @@ describe('shape composites match the CPU', () => {
     await parity('tensordot', [[3, 2, 4], [2, 5, 3]], (a, b) => T.tensordot(a, b, [[1, 0], [0, 2]]), TOL.f32Matmul);
   });
 });
+
+describe('reductions and scans match the CPU', () => {
+  it('logical reductions, norms and statistics', async () => {
+    const x = T.tensor([[1, 0, 2], [3, 4, 5]]);
+    const g = await x.to('webgpu');
+    await expectClose(T.all(g, 1), T.all(x, 1), TOL.exact, 'all');
+    await expectClose(T.any(g, 0), T.any(x, 0), TOL.exact, 'any');
+    await expectClose(T.countNonzero(g, 1), T.countNonzero(x, 1), TOL.exact, 'countNonzero');
+    for (const ord of [2, 1, 3, Infinity]) await parity(`vectorNorm ${ord}`, [[3, 5]], (t) => T.vectorNorm(t, ord, 1), TOL.f32Reduce);
+    await parity('matrixNorm 1', [[2, 3, 4]], (t) => T.matrixNorm(t, 1), TOL.f32Reduce);
+    await parity('varMean', [[3, 7]], (t) => T.add(...T.varMean(t, 1)), TOL.f32Reduce);
+  });
+  it('cumprod, logcumsumexp, cummax', async () => {
+    await parity('cumprod', [[3, 9]], (t) => T.cumprod(t, 1), TOL.f32Reduce);
+    await parity('logcumsumexp', [[9, 2]], (t) => T.logcumsumexp(t, 0), TOL.f32Transcendental);
+    await parity('cummax', [[2, 11]], (t) => T.cummax(t, 1).values, TOL.exact);
+    const x = T.tensor([4, 2, 5, 1, 1, 7, NaN, 0]);
+    await expectClose(T.cummin(await x.to('webgpu'), 0).indices, T.cummin(x, 0).indices, TOL.exact, 'cummin indices');
+  });
+});

@@ -27,3 +27,5 @@ export * from './activations.js';
 export * from './shape-extra.js';
 export * from './diagonal.js';
 export * from './einsum.js';
+export * from './reduce-extra.js';
+export * from './scan.js';
