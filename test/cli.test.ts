@@ -61,7 +61,7 @@ describe('genlab train', () => {
     const out = tmp();
     const r = await genlab(['train', 'cgan', '--config', 'width=4', '--batch', '8', '--limit', '16', '--steps', '1', '--sample-every', '0', '--out', out]);
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/(Software WebGPU adapter .* ms\/step vs CPU backend .* ms\/step; using (cpu|webgpu)|Using WebGPU on|WebGPU unavailable)/);
+    expect(r.out).toMatch(/((Software WebGPU adapter .*|No WebGPU): .*wasm backend \d+ ms\/step, CPU backend \d+ ms\/step; using (cpu|webgpu|wasm)|Using WebGPU on)/);
     expect(r.out).toMatch(/1 steps? in [\d.]+ s/);
   });
 
