@@ -125,6 +125,18 @@ describe('documentation links', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('no source or documentation file recounts who worked on it when', () => {
+    // Text describes the software and the machine (2-core, no GPU, load, date), not the work's history.
+    const history = /\bsessions?\b/i;
+    const offenders: string[] = [];
+    for (const file of files.filter((f) => /\.(md|ts|mjs|wgsl)$/.test(f) && f !== 'test/docs-links.test.ts')) {
+      readFileSync(join(ROOT, file), 'utf8').split('\n').forEach((line, i) => {
+        if (history.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offenders).toEqual([]);
+  });
 });
 
 describe('the link checker itself', () => {
