@@ -1,10 +1,10 @@
 import { defineConfig, type Options } from 'tsup';
+import { wgslEsbuildPlugin } from './scripts/wgsl-compose.mjs';
 
 const shared: Options = {
-  loader: { '.wgsl': 'text' },
+  // Kernels inlined as text with their kernels/lib functions appended.
+  esbuildPlugins: [wgslEsbuildPlugin],
   external: ['webgpu'],
-  // wgsl_reflect's package entry is CJS under "type": "module"; bundling its ESM build sidesteps that.
-  noExternal: ['wgsl_reflect'],
   sourcemap: true,
   target: 'es2022',
 };

@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { composeWgsl } from './scripts/wgsl-compose.mjs';
 
-// WGSL kernels are plain files imported as strings, exactly as the tsup/esbuild text loader bundles them.
+// WGSL kernels are imported as their composed text (kernels/lib appended), exactly as the bundles get them.
 const wgslAsText = {
   name: 'wgsl-as-text',
   transform(_code: string, id: string) {
     if (!id.endsWith('.wgsl')) return null;
-    return { code: `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`, map: null };
+    return { code: `export default ${JSON.stringify(composeWgsl(id).source)};`, map: null };
   },
 };
 

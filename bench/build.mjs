@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { wgslEsbuildPlugin } from '../scripts/wgsl-compose.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '.build');
@@ -21,7 +22,8 @@ mkdirSync(out, { recursive: true });
 const common = {
   bundle: true,
   format: 'esm',
-  loader: { '.wgsl': 'text' },
+  // Kernels inlined as text, their kernels/lib functions appended (scripts/wgsl-compose.mjs).
+  plugins: [wgslEsbuildPlugin],
   mainFields: ['module', 'main'],
   logLevel: 'warning',
   sourcemap: 'linked',

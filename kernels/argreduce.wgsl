@@ -1,6 +1,7 @@
 // argmax / argmin along one axis: the input is [outer, len, inner] and the output int32 [outer, inner].
 // One thread per output; ties keep the first index (strict comparisons); a NaN wins, like PyTorch.
 // ARGMIN: false = argmax. DTYPE 0 float32, else integer words.
+// uses: math, dtype
 
 struct Params {
   n_out: u32,
@@ -16,15 +17,11 @@ override ARGMIN: bool;
 override DTYPE: u32;
 override WG: u32 = 256u;
 
-fn is_nan(w: u32) -> bool {
-  return (w & 0x7fffffffu) > 0x7f800000u;
-}
-
 // Whether candidate word `c` beats the current best `b`.
 fn better(c: u32, b: u32) -> bool {
-  if (DTYPE == 0u) {
-    if (is_nan(b)) { return false; }
-    if (is_nan(c)) { return true; }
+  if (DTYPE == DTYPE_F32) {
+    if (is_nan_bits(b)) { return false; }
+    if (is_nan_bits(c)) { return true; }
     let cf = bitcast<f32>(c);
     let bf = bitcast<f32>(b);
     return select(cf > bf, cf < bf, ARGMIN);

@@ -3,6 +3,7 @@
 // weights in place (OIHW), for outputs too small for a register tile (a few rows and positions,
 // such as a critic's final 1x1 output) and for pointwise few-row correlations (1x1 depthwise: the
 // norms' per-channel affine maps), which it runs at the speed of an elementwise pass.
+// uses: epilogue
 
 struct Params {
   rows: u32,
@@ -43,36 +44,13 @@ struct Params {
 @group(0) @binding(4) var<uniform> params: Params;
 
 override HAS_BIAS: bool = false;
-// 0 none, 1 relu, 2 leakyRelu, 3 tanh, 4 sigmoid, 5 silu (EPILOGUES in src/backend/webgpu/conv.ts).
+// An ACT_* code of kernels/lib/epilogue.wgsl.
 override ACTIVATION: u32 = 0u;
 // One tap per channel at the output position (1x1 kernel, stride 1, no padding): how the norms'
 // per-channel affine maps run, as 1x1 depthwise convolutions.
 override POINTWISE: bool = false;
 override WG: u32 = 64u;
 const ELEMENTS = 8u;
-
-fn sigmoid(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-}
-
-fn activate(v: f32) -> f32 {
-  switch ACTIVATION {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(v * params.alpha, v, v > 0.0); }
-    case 3u: {
-      // As in conv2d_gemm.wgsl: exp form, odd series near 0 where 1 - e cancels.
-      let a = abs(v);
-      let a2 = a * a;
-      let series = a * (1.0 - a2 * (1.0 / 3.0 - a2 * (2.0 / 15.0 - a2 * (17.0 / 315.0))));
-      let e = exp(-2.0 * a);
-      return sign(v) * select((1.0 - e) / (1.0 + e), series, a < 0.125);
-    }
-    case 4u: { return sigmoid(v); }
-    case 5u: { return v * sigmoid(v); }
-    default: { return v; }
-  }
-}
 
 // Output (ch, cw) of row r (group g) of sample n: its taps, bias and activation.
 fn output(n: u32, g: u32, r: u32, ch: u32, cw: u32) {
@@ -96,7 +74,7 @@ fn output(n: u32, g: u32, r: u32, ch: u32, cw: u32) {
     }
   }
   if (HAS_BIAS) { acc += bias[r_all]; }
-  out[params.out_base + n * params.out_batch + r_all * params.out_chan + ch * params.out_h + cw * params.out_w] = activate(acc);
+  out[params.out_base + n * params.out_batch + r_all * params.out_chan + ch * params.out_h + cw * params.out_w] = epilogue(ACTIVATION, acc, params.alpha);
 }
 
 // Each invocation computes ELEMENTS consecutive outputs of one (sample, row) plane: integer
@@ -125,13 +103,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let count = min(ELEMENTS, cols - col);
     if (params.taps_c == 1u) {
       let scale = weight[a_origin];
-      for (var e = 0u; e < count; e++) { out[out_at + e] = activate(scale * src[src_at + e] + shift); }
+      for (var e = 0u; e < count; e++) { out[out_at + e] = epilogue(ACTIVATION, scale * src[src_at + e] + shift, params.alpha); }
       return;
     }
     for (var e = 0u; e < count; e++) {
       var acc = shift;
       for (var c = 0u; c < params.taps_c; c++) { acc += weight[a_origin + c * params.a_chan] * src[src_at + c * cols + e]; }
-      out[out_at + e] = activate(acc);
+      out[out_at + e] = epilogue(ACTIVATION, acc, params.alpha);
     }
     return;
   }

@@ -1,4 +1,5 @@
 // Implicit-GEMM convolution: conv2d's forward pass and its input gradient (transposed convolution).
+// uses: epilogue
 //
 // Both are one correlation form, per sample n and group g:
 //   out[r, (ch, cw)] = sum over taps (c, th, tw) of A[r, c, th, tw] * src[c, ch*row_mul + row_base + th*tap_h,
@@ -54,38 +55,13 @@ struct Params {
 @group(0) @binding(4) var<uniform> params: Params;
 
 override HAS_BIAS: bool = false;
-// 0 none, 1 relu, 2 leakyRelu, 3 tanh, 4 sigmoid, 5 silu (EPILOGUES in src/backend/webgpu/conv.ts).
+// An ACT_* code of kernels/lib/epilogue.wgsl.
 override ACTIVATION: u32 = 0u;
 override NARROW: bool = false;
 // taps_c is a multiple of 4: each step is four channels of one kernel tap.
 override ALIGNED_CHANNELS: bool = false;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-
-fn activate(v: vec4<f32>) -> vec4<f32> {
-  switch ACTIVATION {
-    case 1u: { return max(v, vec4<f32>(0.0)); }
-    case 2u: { return select(v * params.alpha, v, v > vec4<f32>(0.0)); }
-    case 3u: {
-      // tanh|v| = (1 - e) / (1 + e) with e = exp(-2|v|) <= 1 overflows nowhere, but 1 - e cancels
-      // near 0, where the odd series (to v^7, error below 2e-10 for |v| < 1/8) takes over.
-      let a = abs(v);
-      let a2 = a * a;
-      let series = a * (1.0 - a2 * (1.0 / 3.0 - a2 * (2.0 / 15.0 - a2 * (17.0 / 315.0))));
-      let e = exp(-2.0 * a);
-      return sign(v) * select((1.0 - e) / (1.0 + e), series, a < vec4<f32>(0.125));
-    }
-    case 4u: { return sigmoid(v); }
-    case 5u: { return v * sigmoid(v); }
-    default: { return v; }
-  }
-}
-
-fn sigmoid(v: vec4<f32>) -> vec4<f32> {
-  // Only a non-positive number is exponentiated, so nothing overflows.
-  let e = exp(-abs(v));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= vec4<f32>(0.0));
-}
 
 // The source values of four positions (rows `rows`, columns `cols` before the tap offsets) at tap
 // (c, th, tw) of the sample and group whose source plane 0 starts at `base`; zero outside the
@@ -174,7 +150,7 @@ fn store_block(n: u32, g: u32, row0: u32, col0: u32, blk: mat4x4<f32>) {
     if (col >= cols) { return; }
     let ch = col / params.cols_w;
     let at = base + ch * params.out_h + (col - ch * params.cols_w) * params.out_w + (g * params.rows + row0) * params.out_chan;
-    let v = activate(blk[c] + shift);
+    let v = epilogue4(ACTIVATION, blk[c] + shift, params.alpha);
     out[at] = v.x;
     if (rows > 1u) { out[at + params.out_chan] = v.y; }
     if (rows > 2u) { out[at + 2u * params.out_chan] = v.z; }

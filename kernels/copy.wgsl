@@ -4,8 +4,9 @@
 // merges dimensions that are contiguous in both layouts first, so a plain copy is RANK 1 and a
 // transpose RANK 2 (one division per element).
 //
-// Shaped like binary.wgsl, for the same reasons (see there): ELEMENTS elements per invocation, WG
-// apart, and the rank as a constant so the index arithmetic is straight-line code.
+// The entry point is kernels/lib/stream.wgsl (ELEMENTS elements per invocation, WG apart), and
+// the rank is a constant so the index arithmetic is straight-line code.
+// uses: stream
 
 struct Params {
   n: u32,
@@ -20,9 +21,7 @@ struct Params {
 @group(0) @binding(2) var<uniform> params: Params;
 
 override RANK: u32 = 1u;
-// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
 override WG: u32 = 64u;
-const ELEMENTS = 8u;
 
 // Peels one dimension off the row-major index `rem`, returning its offsets into src and dst.
 fn peel(rem: ptr<function, u32>, dim: vec4<u32>) -> vec2<u32> {
@@ -46,24 +45,4 @@ fn element(i: u32) {
   if (RANK > 7u) { off += peel(&rem, params.dims[6]); }
   off += rem * params.dims[RANK - 1u].yz;
   dst[off.y] = src[off.x];
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
-  // Whole blocks unguarded, the partial last block in a loop (see binary.wgsl for why).
-  if (first + (ELEMENTS - 1u) * WG < params.n) {
-    element(first);
-    element(first + WG);
-    element(first + 2u * WG);
-    element(first + 3u * WG);
-    element(first + 4u * WG);
-    element(first + 5u * WG);
-    element(first + 6u * WG);
-    element(first + 7u * WG);
-    return;
-  }
-  for (var i = first; i < params.n; i += WG) {
-    element(i);
-  }
 }

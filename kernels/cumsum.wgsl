@@ -2,6 +2,7 @@
 // (outer, inner) line, summing sequentially in float32 (or wrapping int32). The sequential order is
 // what the CPU reference rounds in, so CDFs built here match it bit for bit (same-seed sampling).
 // DTYPE: 0 float32, 1 int32.
+// uses: dtype
 
 struct Params {
   lines: u32,
@@ -23,7 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let n = line % params.inner;
   let o = line / params.inner;
   var at = o * params.len * params.inner + n;
-  if (DTYPE == 1u) {
+  if (DTYPE == DTYPE_I32) {
     var acc = 0i;
     for (var i = 0u; i < params.len; i++) {
       acc += bitcast<i32>(x[at]);

@@ -2,6 +2,7 @@
 // z = x_gates + h_gates + bias over the four gates i, f, g, o (PyTorch's order, each H wide);
 // c' = sigmoid(z_f) c + sigmoid(z_i) tanh(z_g), h' = sigmoid(z_o) tanh(c').
 // HAS_BIAS = false binds a placeholder that is never read.
+// uses: math
 
 struct Params {
   n: u32,
@@ -18,36 +19,6 @@ struct Params {
 
 override HAS_BIAS: bool;
 override WG: u32 = 256u;
-
-// log on [0.5, 2] with relative accuracy near 1 (WGSL's log only promises 2^-21 absolute there),
-// as 2 atanh((v - 1) / (v + 1)); copied from kernels/unary.wgsl, which has no include mechanism.
-fn log_near_one(v: f32) -> f32 {
-  let s = (v - 1.0) / (v + 1.0);
-  let s2 = s * s;
-  let series = 1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0)))))));
-  return 2.0 * s * series;
-}
-
-// exp(v) - 1 without cancellation for small v (Kahan's trick), as kernels/unary.wgsl.
-fn expm1_(v: f32) -> f32 {
-  if (abs(v) > 0.5) { return exp(v) - 1.0; }
-  let u = exp(v);
-  if (u == 1.0) { return v; }
-  return (u - 1.0) * v / log_near_one(u);
-}
-
-// Only ever exponentiates a non-positive number, so nothing overflows.
-fn sigmoid_(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-}
-
-// tanh|v| = -expm1(-2|v|) / (2 + expm1(-2|v|)): no overflow, no cancellation near 0.
-fn tanh_(v: f32) -> f32 {
-  let m = expm1_(-2.0 * abs(v));
-  let t = -m / (2.0 + m);
-  return select(t, -t, v < 0.0);
-}
 
 fn gate(row: u32, which: u32, j: u32) -> f32 {
   let col = which * params.hidden + j;

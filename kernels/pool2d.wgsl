@@ -1,6 +1,7 @@
 // Max or average pooling over NCHW, one output per thread. Windows follow PyTorch: max ignores
 // padded cells and keeps the first maximum (a NaN wins and stays); the average divides by the
 // window clipped to the padded input (COUNT_INCLUDE_PAD) or to the input itself.
+// uses: math
 
 struct Params {
   total: u32,
@@ -26,15 +27,6 @@ struct Params {
 override OP: u32;
 override COUNT_INCLUDE_PAD: bool = true;
 override WG: u32 = 256u;
-
-// Special values built at run time: a constant-folded bitcast to -inf is a shader-creation error.
-fn from_bits(w: u32) -> f32 {
-  return bitcast<f32>(w);
-}
-
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

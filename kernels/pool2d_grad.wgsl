@@ -1,6 +1,7 @@
 // Gradient of pool2d.wgsl, one input element per thread, gathering from every window that covers
 // it (no atomics): average windows add gy / divisor; a max window adds gy only when this element
 // is the window's first maximum, found by rescanning the window exactly as the forward pass does.
+// uses: math
 
 struct Params {
   total: u32,
@@ -27,10 +28,6 @@ struct Params {
 override OP: u32;
 override COUNT_INCLUDE_PAD: bool = true;
 override WG: u32 = 256u;
-
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
 
 // Flat in-plane index of the first maximum of window (oh, ow).
 fn window_argmax(plane: u32, oh: u32, ow: u32) -> u32 {

@@ -1,7 +1,9 @@
 // Philox4x32-10 streams, bit for bit the recipe of src/random.ts:
 //   element i: (x0, x1, x2, x3) = philox(counter = (i, stream, 0, 0), key = (key0, key1))
 //   uniform: (x0 >> 8) * 2^-24;  normal: Box-Muller on u1 = ((x0 >> 8) + 1) * 2^-24, u2 = (x1 >> 8) * 2^-24.
-// KIND: 0 uniform, 1 normal.
+// KIND: 0 uniform, 1 normal. log_ and sin_cos (kernels/lib/math.wgsl) are accurate to float32
+// where WGSL's builtins only promise absolute errors (u1 is often close to 1).
+// uses: math
 
 struct Params {
   n: u32,
@@ -49,33 +51,6 @@ fn philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   return c;
 }
 
-// Natural log with relative accuracy near 1 (see unary.wgsl): u1 is often close to 1, where
-// WGSL's log only promises an absolute error of 2^-21.
-fn log_(v: f32) -> f32 {
-  if (v < 0.5) { return log(v); }
-  let s = (v - 1.0) / (v + 1.0);
-  let s2 = s * s;
-  let series = 1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 * (1.0 / 13.0 + s2 * (1.0 / 15.0)))))));
-  return 2.0 * s * series;
-}
-
-// cos to float32 accuracy for |v| <= pi (Cephes cosf; see unary.wgsl): WGSL's cos only promises
-// an absolute error of 2^-11.
-fn cos_(v: f32) -> f32 {
-  let j = round(v * 0.63661977236758134);
-  let r = ((v - j * 1.5703125) - j * 4.8375129699707031e-4) - j * 7.5497899548918821e-8;
-  let z = r * r;
-  let s = ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
-  let c = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
-  let quadrant = (i32(j) + 1) & 3;
-  switch quadrant {
-    case 0: { return s; }
-    case 1: { return c; }
-    case 2: { return -s; }
-    default: { return -c; }
-  }
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * WG;
@@ -88,5 +63,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let u1 = f32((words.x >> 8u) + 1u) * TWO_POW_M24;
   let u2 = f32(words.y >> 8u) * TWO_POW_M24;
   // cos(2 pi u2) = -cos(pi (2 u2 - 1)): the argument stays in [-pi, pi).
-  y[i] = sqrt(-2.0 * log_(u1)) * -cos_(PI * (2.0 * u2 - 1.0));
+  y[i] = sqrt(-2.0 * log_(u1)) * -sin_cos(PI * (2.0 * u2 - 1.0), true);
 }

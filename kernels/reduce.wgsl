@@ -7,8 +7,10 @@
 // ROW_PER_WORKGROUP = true: one workgroup per (output, chunk of its reduced elements), with a small
 // tree at the end; with several chunks per output the host reduces the chunk partials in a second
 // dispatch (full reductions get many workgroups instead of one).
-// OP codes follow REDUCE_OPS in src/backend/webgpu/codes.ts; DTYPE 0 float32, else integer words
+// OP: the OP_* codes below, REDUCE_OPS in src/backend/webgpu/codes.ts (test/wgsl-library.test.ts
+// checks them); DTYPE float32, else integer words
 // (bool rows are summed as int32, and max/min of 0/1 words are bools again).
+// uses: math, dtype
 
 struct Params {
   n_out: u32,
@@ -24,6 +26,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> y: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
+const OP_SUM = 0u;
+const OP_PROD = 1u;
+const OP_MAX = 2u;
+const OP_MIN = 3u;
+
 override OP: u32;
 override DTYPE: u32;
 override ROW_PER_WORKGROUP: bool = false;
@@ -34,40 +41,36 @@ override WG: u32 = 64u;
 var<workgroup> partial: array<u32, WG>;
 
 fn identity() -> u32 {
-  if (DTYPE == 0u) {
+  if (DTYPE == DTYPE_F32) {
     switch OP {
-      case 0u: { return bitcast<u32>(0.0f); }
-      case 1u: { return bitcast<u32>(1.0f); }
-      case 2u: { return 0xff800000u; }
+      case OP_SUM: { return bitcast<u32>(0.0f); }
+      case OP_PROD: { return bitcast<u32>(1.0f); }
+      case OP_MAX: { return 0xff800000u; }
       default: { return 0x7f800000u; }
     }
   }
   switch OP {
-    case 0u: { return 0u; }
-    case 1u: { return 1u; }
-    case 2u: { return 0x80000000u; }
+    case OP_SUM: { return 0u; }
+    case OP_PROD: { return 1u; }
+    case OP_MAX: { return 0x80000000u; }
     default: { return 0x7fffffffu; }
   }
 }
 
 // NaN tested on the bits: WGSL's max/min may return either operand for a NaN, and compilers may
 // assume floats are never NaN, so a float test could be folded away.
-fn is_nan_bits(p: u32) -> bool {
-  return (p & 0x7fffffffu) > 0x7f800000u;
-}
-
 fn combine(p: u32, q: u32) -> u32 {
-  if (DTYPE == 0u) {
+  if (DTYPE == DTYPE_F32) {
     let a = bitcast<f32>(p);
     let b = bitcast<f32>(q);
     switch OP {
-      case 0u: { return bitcast<u32>(a + b); }
-      case 1u: { return bitcast<u32>(a * b); }
+      case OP_SUM: { return bitcast<u32>(a + b); }
+      case OP_PROD: { return bitcast<u32>(a * b); }
       default: {
         // max and min propagate NaN, as PyTorch's do (and the CPU backend's).
         if (is_nan_bits(p)) { return p; }
         if (is_nan_bits(q)) { return q; }
-        if (OP == 2u) { return bitcast<u32>(max(a, b)); }
+        if (OP == OP_MAX) { return bitcast<u32>(max(a, b)); }
         return bitcast<u32>(min(a, b));
       }
     }
@@ -75,9 +78,9 @@ fn combine(p: u32, q: u32) -> u32 {
   let a = bitcast<i32>(p);
   let b = bitcast<i32>(q);
   switch OP {
-    case 0u: { return bitcast<u32>(a + b); }
-    case 1u: { return bitcast<u32>(a * b); }
-    case 2u: { return bitcast<u32>(max(a, b)); }
+    case OP_SUM: { return bitcast<u32>(a + b); }
+    case OP_PROD: { return bitcast<u32>(a * b); }
+    case OP_MAX: { return bitcast<u32>(max(a, b)); }
     default: { return bitcast<u32>(min(a, b)); }
   }
 }

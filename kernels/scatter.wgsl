@@ -3,6 +3,7 @@
 // twice) meet in an atomic add. float32 has no atomic add in WGSL, so it is a compare-exchange loop
 // on the bits, which makes the summation order (and so the last bits of a sum) run-dependent.
 // Indices outside [0, data_len) are dropped. DTYPE: 0 float32, 1 int32.
+// uses: dtype
 
 struct Params {
   n: u32,
@@ -29,7 +30,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let o = e / (params.inner * params.index_len);
   let slot = (o * params.data_len + u32(at)) * params.inner + n;
   let value = src[e];
-  if (DTYPE == 1u) {
+  if (DTYPE == DTYPE_I32) {
     // Two's-complement addition is the same on u32 and i32 words.
     atomicAdd(&out[slot], value);
     return;

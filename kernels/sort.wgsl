@@ -3,6 +3,7 @@
 // O(width^2) per row but barrier-free and fully parallel, the right trade for the row widths this
 // library sorts (classes, top-k candidates) on CPU adapters and small GPUs alike.
 // NaN sorts as the largest value (PyTorch). DTYPE: 0 float32, 1 int32.
+// uses: math, dtype
 
 struct Params {
   n: u32,
@@ -18,14 +19,10 @@ override DTYPE: u32;
 override DESCENDING: bool;
 override WG: u32 = 64u;
 
-fn is_nan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
-
 // Whether word `a` (at position j) sorts before word `b` (at position i).
 fn before(a: u32, j: u32, b: u32, i: u32) -> bool {
   let tie = j < i;
-  if (DTYPE == 1u) {
+  if (DTYPE == DTYPE_I32) {
     let p = bitcast<i32>(a);
     let q = bitcast<i32>(b);
     return select((p < q), (p > q), DESCENDING) || (p == q && tie);

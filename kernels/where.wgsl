@@ -1,9 +1,10 @@
 // out = cond ? a : b with all three broadcast to the output shape through per-input strides.
 // Values are copied as raw 32-bit words, so one pipeline per RANK serves every dtype.
 //
-// Shaped like binary.wgsl, for the same reasons (see there): ELEMENTS elements per invocation, WG
-// apart, and the merged rank as a constant so the index arithmetic is straight-line code.
+// The entry point is kernels/lib/stream.wgsl (ELEMENTS elements per invocation, WG apart), and
+// the merged rank is a constant so the index arithmetic is straight-line code.
 // RANK 0 means all three operands are laid out like the output (no index arithmetic at all).
+// uses: stream
 
 struct Params {
   n: u32,
@@ -18,9 +19,7 @@ struct Params {
 @group(0) @binding(4) var<uniform> params: Params;
 
 override RANK: u32 = 0u;
-// ELEMENTS * WG elements per workgroup: the host's dispatch size (index.ts) assumes 8 * 64.
 override WG: u32 = 64u;
-const ELEMENTS = 8u;
 
 // Peels one dimension off the row-major index `rem`, returning its offsets into cond, a and b.
 fn peel(rem: ptr<function, u32>, dim: vec4<u32>) -> vec3<u32> {
@@ -52,24 +51,4 @@ fn element(i: u32) {
   }
   let o = offsets(i);
   out[i] = select(b[o.z], a[o.y], cond[o.x] != 0u);
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let first = (wid.x + wid.y * nwg.x) * (ELEMENTS * WG) + lid;
-  // Whole blocks unguarded, the partial last block in a loop (see binary.wgsl for why).
-  if (first + (ELEMENTS - 1u) * WG < params.n) {
-    element(first);
-    element(first + WG);
-    element(first + 2u * WG);
-    element(first + 3u * WG);
-    element(first + 4u * WG);
-    element(first + 5u * WG);
-    element(first + 6u * WG);
-    element(first + 7u * WG);
-    return;
-  }
-  for (var i = first; i < params.n; i += WG) {
-    element(i);
-  }
 }

@@ -1,11 +1,13 @@
-// Node module hooks: `import src from './kernel.wgsl'` yields the file's text, as the esbuild text
-// loader does in bundles. Used to run TypeScript sources directly: node --import tsx --import ./scripts/wgsl-register.mjs
-import { readFile } from 'node:fs/promises';
+// Node module hooks: `import src from './kernel.wgsl'` yields the file's composed text (its
+// kernels/lib functions appended, scripts/wgsl-compose.mjs), as the bundles get it. Used to run
+// TypeScript sources directly: node --import tsx --import ./scripts/wgsl-register.mjs
+import { fileURLToPath } from 'node:url';
+import { composeWgsl } from './wgsl-compose.mjs';
 
 export async function load(url, context, nextLoad) {
   if (url.endsWith('.wgsl')) {
-    const text = await readFile(new URL(url), 'utf8');
-    return { format: 'module', source: `export default ${JSON.stringify(text)};`, shortCircuit: true };
+    const { source } = composeWgsl(fileURLToPath(url));
+    return { format: 'module', source: `export default ${JSON.stringify(source)};`, shortCircuit: true };
   }
   return nextLoad(url, context);
 }

@@ -3,7 +3,7 @@
  * kernels, with a float64-capable CPU reference backend.
  */
 export { Tensor } from './tensor.js';
-export type { DType, DeviceName, HostArray, MatmulVariant } from './backend/backend.js';
+export type { DType, DeviceName, HostArray, MatmulVariant, MomentsVariant, RowVariant } from './backend/backend.js';
 export * from './errors.js';
 export { tidy, scope, keep, memory, type MemoryInfo } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled, grad, valueAndGrad, gradients, type GradNode } from './autograd.js';

@@ -23,6 +23,13 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** Strides that read a dense tensor of `shape` broadcast (NumPy rules) to `outShape`: 0 on broadcast dims. */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const own = contiguousStrides(shape);
+  const lead = outShape.length - shape.length;
+  return outShape.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : own[d - lead]!));
+}
+
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,47 +1,20 @@
 // WebGPU parity for the convolution, pooling, statistics and resampling kernels: every kernel
 // variant forced, on odd and tile-unaligned shapes, forward and backward against the CPU reference.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { forceMomentsVariant, type MomentsVariant } from '../src/backend/webgpu/moments.js';
-import { TOL, firstMismatch, type Tolerance } from './setup/tolerance.js';
+import { expectClose, parity as parityOn, type ParityInput } from './setup/parity.js';
+import { TOL, type Tolerance } from './setup/tolerance.js';
 
 let hasSubgroups = false;
+
+const parity = (what: string, inputs: ParityInput[], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance = TOL.f32Matmul) =>
+  parityOn(what, inputs, fn, tol, undefined, 11);
 
 beforeAll(async () => {
   const info = await T.initWebGPU();
   hasSubgroups = info.features?.includes('subgroups') ?? false;
 });
-
-async function expectClose(gpu: Tensor, cpu: Tensor, tol: Tolerance, what: string) {
-  expect(gpu.shape, what).toEqual(cpu.shape);
-  const g = await gpu.data();
-  const c = await cpu.data();
-  const at = firstMismatch(g, c, tol);
-  if (at >= 0) expect.fail(`${what}: element ${at} of ${fmt(cpu.shape)}: webgpu ${g[at]} vs cpu ${c[at]} (atol ${tol.atol}, rtol ${tol.rtol})`);
-}
-
-const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
-
-/** Run `fn` on both devices on the same random inputs; compare the outputs and the inputs' gradients. */
-async function parity(what: string, shapes: number[][], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance = TOL.f32Matmul) {
-  T.manualSeed(11);
-  const inputs = shapes.map((s) => T.randn(s));
-  const run = async (device: T.DeviceName) => {
-    const xs = await Promise.all(inputs.map(async (x) => (await x.to(device)).requiresGrad_()));
-    const out = fn(...xs);
-    T.manualSeed(12);
-    const weight = await T.randn([...out.shape]).to(device);
-    T.sum(T.mul(out, weight)).backward();
-    return { out, grads: xs.map((x) => x.grad) };
-  };
-  const gpu = await run('webgpu');
-  const cpu = await run('cpu');
-  await expectClose(gpu.out, cpu.out, tol, `${what} (forward)`);
-  for (let i = 0; i < shapes.length; i++) {
-    if (cpu.grads[i]) await expectClose(gpu.grads[i]!, cpu.grads[i]!, tol, `${what} (grad of input ${i})`);
-  }
-}
 
 const VARIANTS: T.ConvVariant[] = ['direct', 'gemm', 'auto'];
 
@@ -123,7 +96,6 @@ describe('pooling', () => {
 });
 
 describe('moments: every kernel variant', () => {
-  afterEach(() => forceMomentsVariant('auto'));
   const cases: [string, number[], number[]][] = [
     ['short rows', [5, 37], [1]],
     ['leading and trailing axes', [3, 7, 11], [0, 2]],
@@ -133,16 +105,15 @@ describe('moments: every kernel variant', () => {
     ['three non-adjacent reduced axes (copied first)', [2, 3, 2, 3, 2], [0, 2, 4]],
     ['everything', [3, 5, 7], [0, 1, 2]],
   ];
-  const variants = (): MomentsVariant[] => ['thread', 'workgroup', ...(hasSubgroups ? ['subgroup' as const] : [])];
+  const variants = (): T.MomentsVariant[] => ['thread', 'workgroup', ...(hasSubgroups ? ['subgroup' as const] : [])];
   it('the adapter reports whether it has subgroups (the subgroup kernel runs where it does)', () => {
     expect(typeof hasSubgroups).toBe('boolean');
   });
   for (const [name, shape, axes] of cases) {
     it(name, async () => {
       for (const variant of variants()) {
-        forceMomentsVariant(variant);
         await parity(`moments ${variant} ${name}`, [shape], (x) => {
-          const [m, v] = T.moments(x, axes);
+          const [m, v] = T.moments(x, axes, false, { variant });
           return T.add(m, T.mul(v, 2));
         }, TOL.f32Reduce);
       }
@@ -150,9 +121,8 @@ describe('moments: every kernel variant', () => {
   }
   it('stays accurate far from zero', async () => {
     for (const variant of variants()) {
-      forceMomentsVariant(variant);
       const x = T.add(T.mul(T.randn([3, 500]), 0.01), 1000);
-      const [, v] = T.moments(await x.to('webgpu'), 1);
+      const [, v] = T.moments(await x.to('webgpu'), 1, false, { variant });
       const [, vc] = T.moments(x, 1);
       await expectClose(v, vc, { rtol: 2e-2, atol: 0 }, `moments ${variant} variance at 1000 +- 0.01`);
     }

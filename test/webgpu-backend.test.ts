@@ -386,8 +386,9 @@ describe('webgpu backend: device errors and memory', () => {
       @group(0) @binding(0) var<storage, read_write> y: array<f32>;
       @group(0) @binding(1) var<uniform> params: Params;
       @compute @workgroup_size(64) fn main() { y[0] = undefined_function(params.n); }`;
-    await expect(gpu.compileKernelForTest('brokenKernel', broken)).rejects.toThrow(/brokenKernel/);
-    await expect(gpu.compileKernelForTest('brokenKernel', broken)).rejects.toBeInstanceOf(DeviceError);
+    const layout = { storage: [[0, 0]] as const, paramsBinding: 1, paramsBytes: 16, members: { n: ['u32', [0]] as const }, overrides: [] };
+    await expect(gpu.compileKernelForTest('brokenKernel', broken, layout)).rejects.toThrow(/brokenKernel/);
+    await expect(gpu.compileKernelForTest('brokenKernel', broken, layout)).rejects.toBeInstanceOf(DeviceError);
     // The backend keeps working afterwards.
     const x = randomPair([5]);
     await expectParity('after a broken kernel', gpu.unary('neg', x.gpu), cpuBackend.unary('neg', x.cpu), [5], 'float32', TOL.exact);

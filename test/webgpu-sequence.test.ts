@@ -6,46 +6,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { heldBytes, heldTensors } from './setup/memory.js';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { TOL, firstMismatch, type Tolerance } from './setup/tolerance.js';
+import { expectClose, parity as parityOn, type ParityInput } from './setup/parity.js';
+import { TOL, type Tolerance } from './setup/tolerance.js';
+
+const parity = (what: string, inputs: ParityInput[], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance) =>
+  parityOn(what, inputs, fn, tol, undefined, 9);
 
 beforeAll(async () => {
   await T.initWebGPU();
 });
 
-async function expectClose(gpu: Tensor, cpu: Tensor, tol: Tolerance, what: string): Promise<void> {
-  expect(gpu.shape, what).toEqual(cpu.shape);
-  expect(gpu.dtype, what).toBe(cpu.dtype);
-  const g = await gpu.data();
-  const c = await cpu.data();
-  const i = firstMismatch(g, c, tol);
-  if (i >= 0) expect.fail(`${what}: element ${i}: webgpu ${g[i]} vs cpu ${c[i]} (atol ${tol.atol}, rtol ${tol.rtol})`);
-}
-
-type Input = { shape: number[]; scale?: number } | Tensor;
-
-/** Run `fn` on both devices on identical inputs; compare the output and the float inputs' gradients. */
-async function parity(what: string, inputs: Input[], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance): Promise<void> {
-  T.manualSeed(9);
-  const host = inputs.map((s) => (s instanceof T.Tensor ? s : T.mul(T.randn(s.shape), s.scale ?? 1)));
-  const run = async (device: T.DeviceName) => {
-    const xs = await Promise.all(host.map(async (x) => {
-      const moved = await x.to(device);
-      return x.dtype === 'float32' ? moved.detach().requiresGrad_() : moved;
-    }));
-    const out = fn(...xs);
-    if (out.requiresGrad) {
-      T.manualSeed(10);
-      T.sum(T.mul(out, await T.randn([...out.shape]).to(device))).backward();
-    }
-    return { out, grads: xs.map((x) => x.grad) };
-  };
-  const gpu = await run('webgpu');
-  const cpu = await run('cpu');
-  await expectClose(gpu.out, cpu.out, tol, `${what} (forward)`);
-  for (let i = 0; i < inputs.length; i++) {
-    if (cpu.grads[i]) await expectClose(gpu.grads[i]!, cpu.grads[i]!, tol, `${what} (grad of input ${i})`);
-  }
-}
 
 const ints = (values: number[], shape?: number[]) => T.tensor(new Int32Array(values), { shape: shape ?? [values.length] });
 

@@ -69,6 +69,12 @@ export type ArgReduceOp = 'argmax' | 'argmin';
 
 /** Named matmul kernels. `auto` lets the backend choose (per adapter and shape). */
 export type MatmulVariant = 'auto' | 'naive' | 'register' | 'shared' | 'splitk';
+/**
+ * Row-wise kernels (reductions, softmax, moments): one thread per row, or one workgroup per row;
+ * moments also has a subgroup form where the adapter has subgroups. 'auto' is the backend's choice.
+ */
+export type RowVariant = 'auto' | 'thread' | 'workgroup';
+export type MomentsVariant = RowVariant | 'subgroup';
 
 /**
  * Batched matrix multiply C[b] = op(A[b]) @ op(B[b]) where op transposes when asked.
@@ -169,7 +175,7 @@ export interface Backend {
   /** Convert dtype: float->int truncates toward zero; anything->bool is (x != 0). */
   cast(x: TensorRef, dtype: DType): Storage;
   /** Reduce over `axes` (sorted, unique, non-empty). sum/prod of bool give int32; otherwise dtype kept. */
-  reduce(op: ReduceOp, x: TensorRef, axes: readonly number[]): Storage;
+  reduce(op: ReduceOp, x: TensorRef, axes: readonly number[], args?: { variant?: RowVariant }): Storage;
   argReduce(op: ArgReduceOp, x: TensorRef, axis: number): Storage;
   matmul(a: TensorRef, b: TensorRef, args: MatmulArgs): Storage;
   /**
@@ -207,11 +213,11 @@ export interface Backend {
    * Mean and biased variance over `axes` in one pass (Welford / workgroup reduction), both in
    * keepdim shape: the statistics behind batch, layer, group and instance norm.
    */
-  moments(x: TensorRef, axes: readonly number[]): [Storage, Storage];
+  moments(x: TensorRef, axes: readonly number[], args?: { variant?: MomentsVariant }): [Storage, Storage];
 
   // ---- sequences, indexing, attention ----
   /** Softmax or log-softmax along the last axis (max-subtracted; one row per workgroup). */
-  softmax(op: 'softmax' | 'logSoftmax', x: TensorRef): Storage;
+  softmax(op: 'softmax' | 'logSoftmax', x: TensorRef, args?: { variant?: RowVariant }): Storage;
   /**
    * out[..., i, ...] = x[..., index[..., i, ...], ...] along `axis` (take_along_axis): index is
    * int32 with the same rank as x, its shape equal to x's except along `axis`. Output has index's shape.

@@ -11,6 +11,7 @@ import { noGrad, record } from '../autograd.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normAxes, numel, reducedShape, shapesEqual } from '../shape.js';
+import type { MomentsVariant } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, composite, requireFloat, wrap } from './core.js';
 import { add, div, mul, neg, rsqrt, sub } from './elementwise.js';
@@ -20,9 +21,9 @@ import { expand, reshape } from './shapeops.js';
 
 /**
  * Mean and biased variance of `x` over `axes` (all by default), computed in one fused pass.
- * Differentiable to any order.
+ * Differentiable to any order. `variant` forces a kernel (tests, benchmarks; WebGPU only).
  */
-export function moments(x: Tensor, axes?: Axes, keepdim = false): [Tensor, Tensor] {
+export function moments(x: Tensor, axes?: Axes, keepdim = false, opts: { variant?: MomentsVariant } = {}): [Tensor, Tensor] {
   const backend = checkInputs('moments', x);
   requireFloat('moments', x);
   const ax = normAxes('moments', axes, x.shape);
@@ -30,7 +31,7 @@ export function moments(x: Tensor, axes?: Axes, keepdim = false): [Tensor, Tenso
   if (count === 0) throw new ShapeError(`moments: cannot take statistics over a zero-size dimension (axes ${JSON.stringify(ax)} of ${fmtShape(x.shape)})`);
   const shape = reducedShape(x.shape, ax, true);
   const stats = (): [Tensor, Tensor] => {
-    const [meanStorage, varStorage] = backend.moments(x, ax);
+    const [meanStorage, varStorage] = backend.moments(x, ax, opts);
     const mean = wrap(backend, meanStorage, shape, x.dtype);
     const variance = wrap(backend, varStorage, shape, x.dtype);
     record(mean, 'moments.mean', [x], (g) => [expand(div(g, count), x.shape)]);

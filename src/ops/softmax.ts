@@ -5,6 +5,7 @@
  */
 import { record } from '../autograd.js';
 import { normAxis } from '../shape.js';
+import type { RowVariant } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { checkFits, checkInputs, requireFloat, wrap } from './core.js';
 import { exp, mul, sub } from './elementwise.js';
@@ -13,10 +14,15 @@ import { permute, reshape } from './shapeops.js';
 
 type SoftmaxOp = 'softmax' | 'logSoftmax';
 
-function lastAxis(op: SoftmaxOp, x: Tensor): Tensor {
+/** `variant` forces a kernel (tests, benchmarks; WebGPU only). */
+export interface SoftmaxOptions {
+  variant?: RowVariant;
+}
+
+function lastAxis(op: SoftmaxOp, x: Tensor, opts: SoftmaxOptions): Tensor {
   const backend = checkInputs(op, x);
   checkFits(op, backend, x.shape, x.dtype);
-  const out = wrap(backend, backend.softmax(op, x), x.shape, x.dtype);
+  const out = wrap(backend, backend.softmax(op, x, opts), x.shape, x.dtype);
   return record(out, op, [x], (g) => [op === 'softmax' ? softmaxBackward(g, out) : logSoftmaxBackward(g, out)]);
 }
 
@@ -30,22 +36,22 @@ function logSoftmaxBackward(g: Tensor, y: Tensor): Tensor {
   return sub(g, mul(exp(y), sum(g, -1, true)));
 }
 
-function alongAxis(op: SoftmaxOp, x: Tensor, axis: number): Tensor {
+function alongAxis(op: SoftmaxOp, x: Tensor, axis: number, opts: SoftmaxOptions): Tensor {
   checkInputs(op, x);
   requireFloat(op, x);
   // A 0-d tensor is a row of one (its backward sums over the last axis, so it needs one).
-  if (x.shape.length === 0) return reshape(lastAxis(op, reshape(x, [1])), []);
+  if (x.shape.length === 0) return reshape(lastAxis(op, reshape(x, [1]), opts), []);
   const a = normAxis(op, axis, x.shape.length, x.shape);
   const last = x.shape.length - 1;
-  if (a === last) return lastAxis(op, x);
+  if (a === last) return lastAxis(op, x, opts);
   const swap = [...x.shape.keys()];
   swap[a] = last;
   swap[last] = a;
-  return permute(lastAxis(op, permute(x, swap)), swap);
+  return permute(lastAxis(op, permute(x, swap), opts), swap);
 }
 
 /** exp(x) / sum(exp(x)) along `axis` (default last), stable for any magnitude. */
-export const softmax = (x: Tensor, axis = -1): Tensor => alongAxis('softmax', x, axis);
+export const softmax = (x: Tensor, axis = -1, opts: SoftmaxOptions = {}): Tensor => alongAxis('softmax', x, axis, opts);
 
 /** x - logsumexp(x) along `axis` (default last), computed in one fused pass. */
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => alongAxis('logSoftmax', x, axis);
+export const logSoftmax = (x: Tensor, axis = -1, opts: SoftmaxOptions = {}): Tensor => alongAxis('logSoftmax', x, axis, opts);

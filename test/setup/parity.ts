@@ -1,42 +1,57 @@
-// Op-level WebGPU parity: the same computation, forward and backward, through the public API on
-// WebGPU and on the CPU reference, from the same seed.
+// Op-level parity: the same computation, forward and backward, through the public API on WebGPU
+// and on the CPU reference from identical inputs. Shared by the WebGPU op test files.
 import { expect } from 'vitest';
 import * as T from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import type { Tolerance } from './tolerance.js';
+import { firstMismatch, type Tolerance } from './tolerance.js';
 
+const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+/** Same shape and dtype, every element within `tol` (or the same NaN / infinity). */
 export async function expectClose(gpu: Tensor, cpu: Tensor, tol: Tolerance, what: string): Promise<void> {
   expect(gpu.shape, what).toEqual(cpu.shape);
   expect(gpu.dtype, what).toBe(cpu.dtype);
-  const g = await gpu.toArray();
-  const c = await cpu.toArray();
-  g.forEach((v, i) => {
-    const ok = Math.abs(v - c[i]!) <= tol.atol + tol.rtol * Math.abs(c[i]!) || (Number.isNaN(v) && Number.isNaN(c[i]!)) || v === c[i];
-    if (!ok) expect.fail(`${what}: element ${i}: webgpu ${v} vs cpu ${c[i]} (atol ${tol.atol}, rtol ${tol.rtol})`);
-  });
+  const g = await gpu.data();
+  const c = await cpu.data();
+  const i = firstMismatch(g, c, tol);
+  if (i >= 0) expect.fail(`${what}: element ${i} of ${fmt(cpu.shape)}: webgpu ${g[i]} vs cpu ${c[i]} (atol ${tol.atol}, rtol ${tol.rtol})`);
 }
 
+/** An input: a shape of standard normals, scaled normals, or a given tensor (any dtype). */
+export type ParityInput = number[] | { shape: number[]; scale?: number } | Tensor;
+
 /**
- * Run `fn` on both devices on identical standard-normal inputs of `shapes` (mapped through
- * `prepare` when given, e.g. into an op's domain); compare outputs and the gradients of the inputs.
+ * Runs `fn` on both devices on the same inputs (drawn from `seed`, mapped through `prepare` when
+ * given, e.g. into an op's domain), compares the outputs, then backpropagates a random output
+ * gradient (from `seed + 1`) and compares the float inputs' gradients.
  */
-export async function parity(what: string, shapes: number[][], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance, prepare?: (x: Tensor, i: number) => Tensor): Promise<void> {
-  T.manualSeed(5);
-  const inputs = shapes.map((s, i) => (prepare ? T.noGrad(() => prepare(T.randn(s), i)) : T.randn(s)));
+export async function parity(
+  what: string, inputs: ParityInput[], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance,
+  prepare?: (x: Tensor, i: number) => Tensor, seed = 5,
+): Promise<void> {
+  T.manualSeed(seed);
+  const drawn = inputs.map((s) => {
+    if (s instanceof T.Tensor) return s;
+    if (Array.isArray(s)) return T.randn(s);
+    return T.mul(T.randn(s.shape), s.scale ?? 1);
+  });
+  const host = prepare ? drawn.map((x, i) => T.noGrad(() => prepare(x, i))) : drawn;
   const run = async (device: T.DeviceName) => {
-    const xs = await Promise.all(inputs.map(async (x) => (await x.to(device)).requiresGrad_()));
+    const xs = await Promise.all(host.map(async (x) => {
+      const moved = await x.to(device);
+      return x.dtype === 'float32' ? moved.detach().requiresGrad_() : moved;
+    }));
     const out = fn(...xs);
     if (out.requiresGrad) {
-      T.manualSeed(6);
-      const weight = await T.randn([...out.shape]).to(device);
-      T.sum(T.mul(out, weight)).backward();
+      T.manualSeed(seed + 1);
+      T.sum(T.mul(out, await T.randn([...out.shape]).to(device))).backward();
     }
     return { out, grads: xs.map((x) => x.grad) };
   };
   const gpu = await run('webgpu');
   const cpu = await run('cpu');
   await expectClose(gpu.out, cpu.out, tol, `${what} (forward)`);
-  for (let i = 0; i < shapes.length; i++) {
+  for (let i = 0; i < inputs.length; i++) {
     if (cpu.grads[i]) await expectClose(gpu.grads[i]!, cpu.grads[i]!, tol, `${what} (grad of input ${i})`);
   }
 }

@@ -16,29 +16,9 @@ export interface LoopNest {
   readonly strides: readonly (readonly number[])[];
 }
 
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+import { numel } from '../../shape.js';
 
-/** Row-major strides of a dense tensor. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = step;
-    step *= shape[d]!;
-  }
-  return strides;
-}
-
-/** Strides that read a dense tensor of `shape` broadcast (NumPy rules) to `outShape`. */
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const own = contiguousStrides(shape);
-  const lead = outShape.length - shape.length;
-  return outShape.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : own[d - lead]!));
-}
+export { broadcastStrides, contiguousStrides, numel } from '../../shape.js';
 
 /** The same iteration with size-1 dimensions dropped and jointly contiguous neighbours merged. */
 export function simplifyLoop(shape: readonly number[], strides: readonly (readonly number[])[]): LoopNest {

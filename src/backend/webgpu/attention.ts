@@ -10,8 +10,8 @@
 import type { Backend, DType, Storage, TensorRef } from '../backend.js';
 import type { WebGPUStorage } from './index.js';
 import type { KernelRegistry } from './kernels.js';
-import { broadcastStrides, numelOf } from './layout.js';
-import type { PooledBuffer } from './pool.js';
+import { broadcastStrides, numel } from './layout.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { CommandQueue } from './queue.js';
 
 /** Threads per workgroup along the owned rows (each thread owns 4). */
@@ -50,7 +50,7 @@ const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 function padColumns(backend: Backend, t: TensorRef, padded: number): { storage: Storage; owned: boolean } {
   const width = t.shape.at(-1)!;
   if (padded === width) return { storage: t.storage, owned: false };
-  const rows = numelOf(t.shape) / width;
+  const rows = numel(t.shape) / width;
   const storage = backend.fill(rows * padded, t.dtype, 0);
   backend.stridedCopy(t.storage, storage, t.dtype, [rows, width], [width, 1], 0, [padded, 1], 0);
   return { storage, owned: true };

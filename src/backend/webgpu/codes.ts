@@ -1,9 +1,11 @@
 /**
- * Numeric codes shared with the WGSL kernels' `override` constants. The position in each list is
- * the code the kernel's `switch` expects; keep both sides in the same order.
+ * Numeric codes passed to the WGSL kernels' `override` constants: the position in each list is
+ * the code. The WGSL side names them (`const OP_EXP = 5u;` in kernels/lib/unary_ops.wgsl,
+ * binary_ops.wgsl, epilogue.wgsl and dtype.wgsl, kernels/reduce.wgsl); test/wgsl-library.test.ts
+ * checks that both sides agree.
  */
 import { DeviceError } from '../../errors.js';
-import type { BinaryOp, DType, ReduceOp, UnaryOp } from '../backend.js';
+import type { BinaryOp, DType, Epilogue, ReduceOp, UnaryOp } from '../backend.js';
 
 export const UNARY_OPS: readonly UnaryOp[] = [
   'neg', 'abs', 'sign', 'square', 'reciprocal',
@@ -21,6 +23,11 @@ export const BINARY_OPS: readonly BinaryOp[] = [
 ];
 
 export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'prod', 'max', 'min'];
+
+/** The activations fused into the conv kernels' output (their ACTIVATION override). */
+export const EPILOGUES: readonly Epilogue['activation'][] = ['none', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
+
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 /** How kernels interpret a 32-bit word: 0 float32, 1 int32, 2 bool (0/1 per word). */
 export function dtypeCode(dtype: DType): number {

@@ -10,9 +10,10 @@
  * split over chunks of rows (split-K) when its output alone cannot keep the device busy.
  */
 import type { Conv2dArgs, Epilogue, Storage, TensorRef } from '../backend.js';
+import { EPILOGUES } from './codes.js';
 import type { KernelName } from './kernels.js';
-import { numelOf } from './layout.js';
-import type { PooledBuffer } from './pool.js';
+import { numel } from './layout.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { SpatialContext } from './spatial.js';
 
 type Shape4 = readonly [number, number, number, number];
@@ -32,8 +33,6 @@ const GEMM_THREADS = 64;
 const DIRECT_WG = 256;
 /** Workgroup size and consecutive outputs per invocation of conv2d_direct.wgsl (WG, ELEMENTS). */
 const CORRELATION_DIRECT = { wg: 64, elements: 8 };
-/** Codes of the ACTIVATION override in conv2d_gemm.wgsl / conv2d_direct.wgsl. */
-const EPILOGUES: readonly Epilogue['activation'][] = ['none', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
 /**
  * Threads the weight gradient should expose before its rows are split further: a CPU adapter is
  * busy with a hundred, a GPU wants tens of thousands. At most MAX_CHUNKS partial sums, so adding
@@ -148,7 +147,7 @@ function packWeights(ctx: SpatialContext, weight: Storage, p: Correlation, a: We
   const rows4 = Math.ceil(p.rows / 4) * 4;
   // Taps in (th, tw, c) order, channels fastest, as the kernel walks them.
   const shape = [p.groups, p.taps_h, p.taps_w, p.taps_c, p.rows];
-  const packed = rows4 === p.rows ? ctx.alloc(numelOf(shape)) : ctx.zeros(numelOf(shape) / p.rows * rows4);
+  const packed = rows4 === p.rows ? ctx.alloc(numel(shape)) : ctx.zeros(numel(shape) / p.rows * rows4);
   const dstStrides = [p.taps_h * p.taps_w * p.taps_c * rows4, p.taps_w * p.taps_c * rows4, p.taps_c * rows4, rows4, 1];
   ctx.copy(weight, packed.storage, shape, [a.group, a.th, a.tw, a.chan, a.row], a.base, dstStrides);
   return packed;
@@ -215,7 +214,7 @@ export function conv2dGradInput(ctx: SpatialContext, gy: TensorRef, w: TensorRef
   const [, o, ho, wo] = shape4(gy);
   const [, cg, kh, kw] = shape4(w);
   const { stride: [sh, sw], padding: [pt, , pl], dilation: [dh, dw], groups } = args;
-  const out = ctx.alloc(numelOf(inputShape));
+  const out = ctx.alloc(numel(inputShape));
   const og = o / groups;
   const gyBuffer = ctx.bufferOf(gy.storage);
   for (let ph = 0; ph < Math.min(sh, h); ph++) {

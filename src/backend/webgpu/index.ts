@@ -9,7 +9,7 @@ import { DeviceError } from '../../errors.js';
 import { COMPARISON_OPS, hostArrayFor } from '../backend.js';
 import type {
   ArgReduceOp, Backend, BackendMemory, BinaryOp, DType, HostArray, MatmulArgs, RandomArgs, ReduceOp,
-  OptimizerHyper, OptimizerKind,
+  MomentsVariant, OptimizerHyper, OptimizerKind, RowVariant,
   Conv2dArgs, Epilogue, Pool2dArgs,
   Storage, TensorRef, UnaryOp,
 } from '../backend.js';
@@ -17,11 +17,12 @@ import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, dtypeCode, opCode } from './codes.js
 import { BufferUsage, DeviceHealth, MAP_MODE_READ, acquireDevice, numericLimits } from './device.js';
 import type { AcquireOptions, AcquiredDevice, AdapterDescription } from './device.js';
 import { KernelRegistry } from './kernels.js';
-import { binaryMode, broadcastStrides, contiguousStrides, isContiguous, mergeDims, numelOf, packDims } from './layout.js';
+import type { KernelLayout } from './pipelines.js';
+import { binaryMode, broadcastStrides, contiguousStrides, isContiguous, mergeDims, numel as numelOf, packDims } from './layout.js';
 import { encodeMatmul } from './matmul.js';
 import type { MatmulContext } from './matmul.js';
-import { BufferPool } from './pool.js';
-import type { PooledBuffer } from './pool.js';
+import { BufferPool } from './buffer-pool.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import { CommandQueue } from './queue.js';
 import { encodeReduce } from './reduce.js';
 import * as conv from './conv.js';
@@ -30,7 +31,9 @@ import * as pooling from './pool2d.js';
 import type { SpatialContext } from './spatial.js';
 import { attentionBackward, attentionForward, type AttentionContext } from './attention.js';
 import { encodeGather, encodeScatterAdd } from './indexing.js';
-import { encodeCumsum, encodeLstmCell, encodeSort } from './sequence.js';
+import { encodeCumsum } from './cumsum.js';
+import { encodeLstmCell } from './lstm.js';
+import { encodeSort } from './sort.js';
 import { encodeSoftmax } from './softmax.js';
 import { encodeOptimizerUpdate } from './optimizer.js';
 
@@ -265,7 +268,7 @@ export class WebGPUBackend implements Backend {
     return out;
   }
 
-  reduce(op: ReduceOp, x: TensorRef, axes: readonly number[]): Storage {
+  reduce(op: ReduceOp, x: TensorRef, axes: readonly number[], args: { variant?: RowVariant } = {}): Storage {
     const dtype = dtypeCode(x.dtype);
     const outDtype: DType = x.dtype === 'bool' && (op === 'sum' || op === 'prod') ? 'int32' : x.dtype;
     const strides = contiguousStrides(x.shape);
@@ -281,7 +284,7 @@ export class WebGPUBackend implements Backend {
     encodeReduce(this.kernels, this.queue, opCode(REDUCE_OPS, op), dtype, asGPU(x.storage).entry, out.entry, kept, reduced, {
       acquire: (words) => this.acquire(words, 'float32'),
       release: (entry) => this.storagePool.release(entry, this.queue.batch),
-    });
+    }, args.variant);
     return out;
   }
 
@@ -349,11 +352,11 @@ export class WebGPUBackend implements Backend {
 
   // ---- sequences, indexing, attention ----
 
-  softmax(op: 'softmax' | 'logSoftmax', x: TensorRef): Storage {
+  softmax(op: 'softmax' | 'logSoftmax', x: TensorRef, args: { variant?: RowVariant } = {}): Storage {
     const numel = numelOf(x.shape);
     const width = x.shape.at(-1) ?? 1;
     const out = this.allocStorage(numel, x.dtype);
-    if (numel > 0) encodeSoftmax(this.kernels, this.queue, this.adapterInfo.isSoftware, op === 'logSoftmax', asGPU(x.storage).entry, out.entry, numel / width, width);
+    if (numel > 0) encodeSoftmax(this.kernels, this.queue, this.adapterInfo.isSoftware, op === 'logSoftmax', asGPU(x.storage).entry, out.entry, numel / width, width, args.variant);
     return out;
   }
 
@@ -439,8 +442,8 @@ export class WebGPUBackend implements Backend {
     return pooling.pool2dGrad(this.spatial('pool2dGrad', x, gy), op, x, gy, args);
   }
 
-  moments(x: TensorRef, axes: readonly number[]): [Storage, Storage] {
-    return moments.moments(this.spatial('moments', x), x, axes);
+  moments(x: TensorRef, axes: readonly number[], args: { variant?: MomentsVariant } = {}): [Storage, Storage] {
+    return moments.moments(this.spatial('moments', x), x, axes, args.variant);
   }
 
   /** The launchers' view of this backend, after checking that every operand is float32. */
@@ -468,9 +471,9 @@ export class WebGPUBackend implements Backend {
     });
   }
 
-  /** Compiles `source` as a kernel and waits for its validation: a test hook for error reporting. */
-  async compileKernelForTest(name: string, source: string, constants: Record<string, number> = {}): Promise<void> {
-    this.kernels.compile(name, source).pipeline(constants);
+  /** Compiles `source` (with its `layout`) as a kernel and waits for its validation: a test hook for error reporting. */
+  async compileKernelForTest(name: string, source: string, layout: KernelLayout, constants: Record<string, number> = {}): Promise<void> {
+    this.kernels.compile(name, source, layout).pipeline(constants);
     await this.kernels.settle();
   }
 

@@ -1,7 +1,7 @@
 /** Launching kernels/gather.wgsl and kernels/scatter.wgsl (take_along_axis and its adjoint). */
 import type { KernelRegistry } from './kernels.js';
-import { numelOf } from './layout.js';
-import type { PooledBuffer } from './pool.js';
+import { numel } from './layout.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { CommandQueue } from './queue.js';
 
 const WG = 256;
@@ -9,8 +9,8 @@ const WG = 256;
 /** The [outer, axis, inner] view both kernels index with; `dataShape` is the indexed tensor's. */
 function axisParams(indexShape: readonly number[], dataShape: readonly number[], axis: number) {
   return {
-    n: numelOf(indexShape),
-    inner: numelOf(indexShape.slice(axis + 1)),
+    n: numel(indexShape),
+    inner: numel(indexShape.slice(axis + 1)),
     index_len: indexShape[axis]!,
     data_len: dataShape[axis]!,
   };

@@ -7,7 +7,8 @@
  */
 import { DeviceError } from '../../errors.js';
 import { Kernel } from './pipelines.js';
-import type { PipelineCheck } from './pipelines.js';
+import type { KernelLayout, PipelineCheck } from './pipelines.js';
+import { KERNEL_LAYOUTS } from './kernel-layouts.generated.js';
 import argreduce from '../../../kernels/argreduce.wgsl';
 import attention from '../../../kernels/attention.wgsl';
 import attentionBackward from '../../../kernels/attention_backward.wgsl';
@@ -39,7 +40,8 @@ import momentsSubgroups from '../../../kernels/moments_subgroups.wgsl';
 import pool2d from '../../../kernels/pool2d.wgsl';
 import pool2dGrad from '../../../kernels/pool2d_grad.wgsl';
 
-const SOURCES = {
+/** Every kernel's composed source (its kernels/lib functions appended by the loader). */
+export const KERNEL_SOURCES = {
   argreduce, binary, cast, copy, fill, random, reduce, unary, where,
   matmulNaive, matmulRegister, matmulShared, matmulSplitk,
   conv2dGemm, conv2dDirect, conv2dGradWeightGemm, conv2dGradWeightDirect, pool2d, pool2dGrad, moments, momentsSubgroups,
@@ -47,7 +49,7 @@ const SOURCES = {
   optimizer,
 } as const;
 
-export type KernelName = keyof typeof SOURCES;
+export type KernelName = keyof typeof KERNEL_SOURCES;
 
 export class KernelRegistry {
   private readonly kernels = new Map<string, Kernel>();
@@ -59,14 +61,14 @@ export class KernelRegistry {
   get(name: KernelName): Kernel {
     let kernel = this.kernels.get(name);
     if (!kernel) {
-      kernel = this.compile(name, SOURCES[name]);
+      kernel = this.compile(name, KERNEL_SOURCES[name], KERNEL_LAYOUTS[name]);
       this.kernels.set(name, kernel);
     }
     return kernel;
   }
 
-  compile(name: string, source: string): Kernel {
-    return new Kernel(this.device, name, source, 'main', (check) => this.track(check));
+  compile(name: string, source: string, layout: KernelLayout): Kernel {
+    return new Kernel(this.device, name, source, layout, 'main', (check) => this.track(check));
   }
 
   /** Forgets cached bind groups, which may reference buffers about to be destroyed. */

@@ -7,34 +7,11 @@
  */
 import { DeviceError } from '../../errors.js';
 
+// The shape arithmetic every backend shares lives in src/shape.ts; the kernels' views of it here.
+export { broadcastStrides, contiguousStrides, numel } from '../../shape.js';
+
 /** Dimensions a kernel's Params can describe (two vec4 words per shape / stride array). */
 export const MAX_RANK = 8;
-
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
-}
-
-/** Strides of a dense input read at the positions of a broadcast output (0 on broadcast dims). */
-export function broadcastStrides(inShape: readonly number[], outShape: readonly number[]): number[] {
-  const own = contiguousStrides(inShape);
-  const offset = outShape.length - inShape.length;
-  return outShape.map((_, d) => {
-    const di = d - offset;
-    return di < 0 || inShape[di] === 1 ? 0 : own[di]!;
-  });
-}
-
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
 
 export interface MergedLayout {
   shape: number[];

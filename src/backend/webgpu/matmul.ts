@@ -8,7 +8,7 @@
  */
 import type { MatmulArgs, MatmulVariant } from '../backend.js';
 import type { KernelRegistry } from './kernels.js';
-import type { PooledBuffer } from './pool.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { CommandQueue } from './queue.js';
 
 /** The per-thread tile of kernels/matmul_register.wgsl (8 x 16 measured best on SwiftShader) and its workgroup. */

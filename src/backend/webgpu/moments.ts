@@ -7,11 +7,10 @@
  * workgroup per row with a workgroup-memory merge ('workgroup'), or with subgroup sums ('subgroup',
  * where the device has the feature).
  */
-import type { Storage, TensorRef } from '../backend.js';
-import { contiguousStrides, mergeDims, numelOf } from './layout.js';
+import { DeviceError } from '../../errors.js';
+import type { MomentsVariant, Storage, TensorRef } from '../backend.js';
+import { contiguousStrides, mergeDims, numel } from './layout.js';
 import type { SpatialContext } from './spatial.js';
-
-export type MomentsVariant = 'auto' | 'thread' | 'workgroup' | 'subgroup';
 
 const WG = 256;
 /**
@@ -23,15 +22,9 @@ const SOFTWARE_ROW_WG = 16;
 const WORKGROUP_ROW_MIN = 256;
 const WORKGROUP_ROWS_MAX = 16384;
 
-let forced: MomentsVariant = 'auto';
-
-/** Force a kernel in tests and benchmarks ('auto' restores the heuristic). */
-export function forceMomentsVariant(variant: MomentsVariant): void {
-  forced = variant;
-}
-
-function chooseVariant(ctx: SpatialContext, rows: number, rowLength: number): Exclude<MomentsVariant, 'auto'> {
-  if (forced !== 'auto') return forced;
+function chooseVariant(ctx: SpatialContext, rows: number, rowLength: number, requested: MomentsVariant): Exclude<MomentsVariant, 'auto'> {
+  if (requested === 'subgroup' && !ctx.hasSubgroups) throw new DeviceError("moments: variant 'subgroup' needs the adapter's 'subgroups' feature");
+  if (requested !== 'auto') return requested;
   // A CPU adapter runs a few long threads best: barriers cost more there than a serial row
   // (SwiftShader, batch-norm statistics of 64x64x14x14: 23 ms of CPU per thread, 115 ms per
   // workgroup); a single row still wants the workgroup's threads.
@@ -51,20 +44,20 @@ function twoLevels(shape: readonly number[], strides: readonly number[]): { size
   return { sizes: [1, 1], strides: [0, 0] };
 }
 
-export function moments(ctx: SpatialContext, x: TensorRef, axes: readonly number[]): [Storage, Storage] {
+export function moments(ctx: SpatialContext, x: TensorRef, axes: readonly number[], variant: MomentsVariant = 'auto'): [Storage, Storage] {
   const strides = contiguousStrides(x.shape);
   const keptAxes = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const pick = (list: readonly number[], from: readonly number[]) => list.map((d) => from[d]!);
   let kept = twoLevels(pick(keptAxes, x.shape), pick(keptAxes, strides));
   let reduced = twoLevels(pick(axes, x.shape), pick(axes, strides));
-  const rows = numelOf(pick(keptAxes, x.shape));
-  const rowLength = numelOf(pick(axes, x.shape));
+  const rows = numel(pick(keptAxes, x.shape));
+  const rowLength = numel(pick(axes, x.shape));
   let source = x.storage;
   let copy: Storage | null = null;
   if (!kept || !reduced) {
     // Kept axes first, reduced last, contiguous: every row is then one dense run.
     const order = [...keptAxes, ...axes];
-    copy = ctx.alloc(numelOf(x.shape)).storage;
+    copy = ctx.alloc(numel(x.shape)).storage;
     const shape = pick(order, x.shape);
     ctx.copy(x.storage, copy, shape, pick(order, strides), 0, contiguousStrides(shape));
     source = copy;
@@ -78,14 +71,14 @@ export function moments(ctx: SpatialContext, x: TensorRef, axes: readonly number
     red_outer: reduced.sizes[0], red_inner: reduced.sizes[1], red_outer_stride: reduced.strides[0], red_inner_stride: reduced.strides[1],
   };
   const buffers = [ctx.bufferOf(source), mean.buffer, variance.buffer];
-  const variant = chooseVariant(ctx, rows, rowLength);
+  const chosen = chooseVariant(ctx, rows, rowLength, variant);
   if (rows > 0) {
-    if (variant === 'thread') {
+    if (chosen === 'thread') {
       const wg = ctx.isSoftware ? SOFTWARE_ROW_WG : WG;
       ctx.queue.dispatch(ctx.kernels.get('moments'), { ROW_PER_WORKGROUP: 0, WG: wg }, buffers, params, ctx.queue.grid1D(Math.ceil(rows / wg)));
     } else {
-      const kernel = variant === 'subgroup' ? 'momentsSubgroups' : 'moments';
-      const constants: Record<string, number> = variant === 'subgroup' ? { WG } : { ROW_PER_WORKGROUP: 1, WG };
+      const kernel = chosen === 'subgroup' ? 'momentsSubgroups' : 'moments';
+      const constants: Record<string, number> = chosen === 'subgroup' ? { WG } : { ROW_PER_WORKGROUP: 1, WG };
       ctx.queue.dispatch(ctx.kernels.get(kernel), constants, buffers, params, ctx.queue.grid1D(rows));
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { OptimizerHyper, OptimizerKind } from '../backend.js';
 import type { KernelRegistry } from './kernels.js';
-import type { PooledBuffer } from './pool.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { CommandQueue } from './queue.js';
 
 /** Position = the kernel's KIND override. */

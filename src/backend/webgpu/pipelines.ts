@@ -1,13 +1,13 @@
 /**
- * Kernels: one WGSL source, reflected once, with its pipelines cached per override-constant set.
+ * Kernels: one WGSL source with its pipelines cached per override-constant set.
  *
- * The bindings and the `Params` uniform layout come from `wgsl_reflect`, so uniforms are packed by
- * member name (`{ n: 12, shape: [2, 3] }`) and never by hand-written offsets. Every kernel follows
- * one convention: storage buffers in group 0 (passed to a dispatch in binding order) and a single
- * `var<uniform> params: Params`, bound with a dynamic offset into the per-batch uniform arena.
+ * The bindings and the `Params` uniform layout arrive as data (KernelLayout), reflected from the
+ * WGSL at build time (scripts/gen-kernel-layouts.mjs), so uniforms are packed by member name
+ * (`{ n: 12, shape: [2, 3] }`) and never by hand-written offsets, and no WGSL parser runs here.
+ * Every kernel follows one convention: storage buffers in group 0 (passed to a dispatch in binding
+ * order) and a single `var<uniform> params: Params`, bound with a dynamic offset into the
+ * per-batch uniform arena.
  */
-import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import type { TypeInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { DeviceError } from '../../errors.js';
 
 const SHADER_STAGE_COMPUTE = 0x4;
@@ -17,31 +17,16 @@ export type OverrideValues = Record<string, number>;
 
 type ScalarKind = 'f32' | 'u32' | 'i32';
 
-/** One `Params` member: the 32-bit word offsets of its scalars in declaration order. */
-interface UniformMember {
-  kind: ScalarKind;
-  words: number[];
-}
-
-function scalarKind(type: TypeInfo, kernel: string, member: string): ScalarKind {
-  const name = type.name;
-  if (name === 'f32' || name === 'u32' || name === 'i32') return name;
-  const format = (type as { format?: TypeInfo | null }).format;
-  if (format) return scalarKind(format, kernel, member);
-  throw new DeviceError(`kernel ${kernel}: Params.${member} has type ${type.getTypeName()}, which the uniform packer does not support`);
-}
-
-/** Word offsets of every scalar in a member: scalars, vecN, and arrays of those (with their stride). */
-function memberWords(type: TypeInfo, byteOffset: number): number[] {
-  const t = type as TypeInfo & { format?: TypeInfo | null; count?: number; stride?: number };
-  if (type.isArray) {
-    const words: number[] = [];
-    for (let e = 0; e < (t.count ?? 0); e++) words.push(...memberWords(t.format!, byteOffset + e * (t.stride ?? 0)));
-    return words;
-  }
-  const lanes = /^vec([234])/.exec(type.name);
-  const n = lanes ? Number(lanes[1]) : 1;
-  return Array.from({ length: n }, (_, c) => byteOffset / 4 + c);
+/** A kernel's interface, as scripts/wgsl-layout.mjs reflects it. */
+export interface KernelLayout {
+  /** Storage bindings in binding order: [binding, 1 when read-only]. */
+  readonly storage: readonly (readonly [number, number])[];
+  readonly paramsBinding: number;
+  /** Bytes of the Params struct, rounded to 16 as uniform bindings require. */
+  readonly paramsBytes: number;
+  /** Each Params member: its scalar kind and the 32-bit word offsets of its scalars in order. */
+  readonly members: Readonly<Record<string, readonly [ScalarKind, readonly number[]]>>;
+  readonly overrides: readonly string[];
 }
 
 export interface PipelineCheck {
@@ -53,13 +38,12 @@ export interface PipelineCheck {
 export class Kernel {
   readonly storageBindings: number[];
   readonly paramsBinding: number;
-  /** Bytes of the Params struct, rounded to 16 as uniform bindings require. */
   readonly paramsBytes: number;
   readonly bindGroupLayout: GPUBindGroupLayout;
   /** Bind groups by storage-buffer ids (see CommandQueue); dropped when buffers are destroyed. */
   readonly bindGroups = new Map<string, GPUBindGroup>();
-  private readonly members = new Map<string, UniformMember>();
-  private readonly overrideNames: string[];
+  private readonly members: KernelLayout['members'];
+  private readonly overrideNames: readonly string[];
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly module: GPUShaderModule;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -68,34 +52,20 @@ export class Kernel {
     private readonly device: GPUDevice,
     readonly name: string,
     source: string,
+    layout: KernelLayout,
     private readonly entryPoint: string,
     private readonly onCheck: (check: PipelineCheck) => void,
   ) {
-    let reflect: WgslReflect;
-    try {
-      reflect = new WgslReflect(source);
-    } catch (err) {
-      throw new DeviceError(`kernel ${name}: WGSL does not parse: ${(err as Error).message}`);
-    }
-    const bindings = reflect.getBindGroups()[0] ?? [];
-    const uniforms = bindings.filter((b) => b?.resourceType === ResourceType.Uniform);
-    if (uniforms.length !== 1 || !uniforms[0]!.members) {
-      throw new DeviceError(`kernel ${name}: expected exactly one uniform Params struct in group 0`);
-    }
-    const params = uniforms[0]!;
-    this.paramsBinding = params.binding;
-    this.paramsBytes = Math.ceil(params.size / 16) * 16;
-    for (const m of params.members!) {
-      this.members.set(m.name, { kind: scalarKind(m.type, name, m.name), words: memberWords(m.type, m.offset) });
-    }
-    const storage = bindings.filter((b) => b?.resourceType === ResourceType.Storage).sort((a, b) => a.binding - b.binding);
-    this.storageBindings = storage.map((b) => b.binding);
-    this.overrideNames = reflect.overrides.map((o) => o.name);
+    this.paramsBinding = layout.paramsBinding;
+    this.paramsBytes = layout.paramsBytes;
+    this.members = layout.members;
+    this.storageBindings = layout.storage.map(([binding]) => binding);
+    this.overrideNames = layout.overrides;
 
-    const entries: GPUBindGroupLayoutEntry[] = storage.map((b) => ({
-      binding: b.binding,
+    const entries: GPUBindGroupLayoutEntry[] = layout.storage.map(([binding, readOnly]) => ({
+      binding,
       visibility: SHADER_STAGE_COMPUTE,
-      buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' },
+      buffer: { type: readOnly ? 'read-only-storage' : 'storage' },
     }));
     entries.push({
       binding: this.paramsBinding,
@@ -138,18 +108,19 @@ export class Kernel {
   /** Writes `values` into the uniform words starting at `baseWord` (the region is pre-zeroed). */
   packParams(values: ParamValues, baseWord: number, u32: Uint32Array, i32: Int32Array, f32: Float32Array): void {
     for (const key in values) {
-      const member = this.members.get(key);
+      const member = this.members[key];
       if (!member) throw new DeviceError(`kernel ${this.name}: Params has no member '${key}'`);
+      const [kind, words] = member;
       const value = values[key]!;
-      const view = member.kind === 'f32' ? f32 : member.kind === 'i32' ? i32 : u32;
+      const view = kind === 'f32' ? f32 : kind === 'i32' ? i32 : u32;
       if (typeof value === 'number') {
-        view[baseWord + member.words[0]!] = value;
+        view[baseWord + words[0]!] = value;
         continue;
       }
-      if (value.length > member.words.length) {
-        throw new DeviceError(`kernel ${this.name}: Params.${key} holds ${member.words.length} values, got ${value.length}`);
+      if (value.length > words.length) {
+        throw new DeviceError(`kernel ${this.name}: Params.${key} holds ${words.length} values, got ${value.length}`);
       }
-      for (let i = 0; i < value.length; i++) view[baseWord + member.words[i]!] = value[i]!;
+      for (let i = 0; i < value.length; i++) view[baseWord + words[i]!] = value[i]!;
     }
   }
 }

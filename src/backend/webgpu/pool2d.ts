@@ -1,6 +1,6 @@
 /** Launching kernels/pool2d.wgsl and pool2d_grad.wgsl: one thread per output (forward) or per input (gradient). */
 import type { Pool2dArgs, Storage, TensorRef } from '../backend.js';
-import { numelOf } from './layout.js';
+import { numel } from './layout.js';
 import type { SpatialContext } from './spatial.js';
 
 const WG = 256;
@@ -32,7 +32,7 @@ export function pool2d(ctx: SpatialContext, op: 'max' | 'avg', x: TensorRef, arg
 
 export function pool2dGrad(ctx: SpatialContext, op: 'max' | 'avg', x: TensorRef, gy: TensorRef, args: Pool2dArgs): Storage {
   const p = poolParams(x, args);
-  const total = numelOf(x.shape);
+  const total = numel(x.shape);
   const out = ctx.alloc(total);
   if (total > 0) {
     const buffers = [ctx.bufferOf(x.storage), ctx.bufferOf(gy.storage), out.buffer];

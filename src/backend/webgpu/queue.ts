@@ -11,7 +11,7 @@ import { DeviceError } from '../../errors.js';
 import { BufferUsage } from './device.js';
 import type { DeviceHealth } from './device.js';
 import type { Kernel, OverrideValues, ParamValues } from './pipelines.js';
-import type { PooledBuffer } from './pool.js';
+import type { PooledBuffer } from './buffer-pool.js';
 
 /** Uniform arena size; a batch that fills it is submitted early. */
 const ARENA_BYTES = 1 << 18;

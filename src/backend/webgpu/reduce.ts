@@ -4,9 +4,10 @@
  * With few outputs, a long row is split into chunks reduced by separate workgroups, and a second
  * dispatch reduces the chunk partials (so a full reduction is not one workgroup on one core).
  */
+import type { RowVariant } from '../backend.js';
 import type { KernelRegistry } from './kernels.js';
-import { mergeDims, numelOf, packDims } from './layout.js';
-import type { PooledBuffer } from './pool.js';
+import { mergeDims, numel, packDims } from './layout.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { CommandQueue } from './queue.js';
 
 /** Threads per workgroup, both modes (SwiftShader: fewer invocations and barriers win). */
@@ -31,13 +32,13 @@ export interface ReduceScratch {
 
 export function encodeReduce(
   kernels: KernelRegistry, queue: CommandQueue, op: number, dtype: number,
-  src: PooledBuffer, dst: PooledBuffer, kept: ReduceSpace, reduced: ReduceSpace, scratch?: ReduceScratch,
+  src: PooledBuffer, dst: PooledBuffer, kept: ReduceSpace, reduced: ReduceSpace, scratch?: ReduceScratch, variant: RowVariant = 'auto',
 ): void {
   const out = mergeDims(kept.shape, [kept.strides], 'reduce');
   const red = mergeDims(reduced.shape, [reduced.strides], 'reduce');
-  const nOut = numelOf(out.shape);
-  const nRed = numelOf(red.shape);
-  const rowPerWorkgroup = nRed >= WORKGROUP_ROW_MIN && nOut <= WORKGROUP_ROWS_MAX;
+  const nOut = numel(out.shape);
+  const nRed = numel(red.shape);
+  const rowPerWorkgroup = variant === 'auto' ? nRed >= WORKGROUP_ROW_MIN && nOut <= WORKGROUP_ROWS_MAX : variant === 'workgroup';
   const nChunks = rowPerWorkgroup && scratch
     ? Math.max(1, Math.min(Math.floor(nRed / CHUNK_MIN), Math.floor(TARGET_WORKGROUPS / nOut)))
     : 1;

@@ -4,7 +4,7 @@
  */
 import type { Storage } from '../backend.js';
 import type { KernelRegistry } from './kernels.js';
-import type { PooledBuffer } from './pool.js';
+import type { PooledBuffer } from './buffer-pool.js';
 import type { CommandQueue } from './queue.js';
 
 export interface SpatialContext {

@@ -1,0 +1,2 @@
+// Types of gen-kernel-layouts.mjs.
+export function generateLayoutsModule(): string;
