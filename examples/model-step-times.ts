@@ -18,20 +18,21 @@ const TIMED = 3;
 async function secondsPerStep(name: string, device: 'cpu' | 'webgpu'): Promise<number> {
   const entry = getModel(name);
   const config = { ...structuredClone(entry.config), ...(entry.withoutGpu?.config ?? {}) };
-  const data = loadEmbeddedMnist({ limit: entry.defaults.batch });
+  const data = loadEmbeddedMnist({ limit: entry.training.batch });
   const images = await T.tidy(() => (entry.dataRange[0] === -1 ? T.sub(T.mul(data.images, 2), 1) : data.images)).to(device);
   const labels = await data.labels.to(device);
   T.manualSeed(0);
-  const trainer = entry.create({ device, lr: entry.defaults.lr, config });
+  const model = entry.build(config, device);
+  const training = entry.train(model, { lr: entry.training.lr });
   let total = 0;
   for (let i = 0; i < WARMUP + TIMED; i++) {
     const t0 = performance.now();
-    for (const loss of Object.values(trainer.trainStep(images, labels))) loss.dispose();
+    for (const loss of Object.values(training.step({ images, labels }, { step: i, totalSteps: WARMUP + TIMED }))) loss.dispose();
     await T.sync(device);
     if (i >= WARMUP) total += performance.now() - t0;
   }
-  trainer.module.dispose();
-  for (const o of Object.values(trainer.optimizers)) o.dispose();
+  model.dispose();
+  for (const o of Object.values(training.optimizers)) o.dispose();
   return total / TIMED / 1000;
 }
 
@@ -40,7 +41,7 @@ const names = process.argv.length > 2 ? process.argv.slice(2) : listModels().map
 for (const name of names) {
   const entry = getModel(name);
   const [cpu, gpu] = [await secondsPerStep(name, 'cpu'), await secondsPerStep(name, 'webgpu')];
-  const steps = entry.withoutGpu?.steps ?? entry.defaults.steps;
-  console.log(`${name.padEnd(16)} batch ${entry.defaults.batch}, ${steps} steps: cpu ${cpu.toFixed(3)} s/step, webgpu ${gpu.toFixed(3)} s/step (${(gpu / cpu).toFixed(2)}x)`);
+  const steps = entry.withoutGpu?.steps ?? entry.training.steps;
+  console.log(`${name.padEnd(16)} batch ${entry.training.batch}, ${steps} steps: cpu ${cpu.toFixed(3)} s/step, webgpu ${gpu.toFixed(3)} s/step (${(gpu / cpu).toFixed(2)}x)`);
 }
 process.exit(0);

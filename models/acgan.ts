@@ -1,5 +1,5 @@
 /**
- * Auxiliary-classifier GAN (MODELS.md "GANs": acgan; seed 003 "다양한 조건부 GANs": ACGAN):
+ * Auxiliary-classifier GAN (docs/models.md "GANs": acgan; notes 003 "다양한 조건부 GANs": ACGAN):
  * the discriminator also says which class an image is, and G is rewarded for fakes of the class
  * it was asked for.
  *
@@ -16,11 +16,13 @@ import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import {
-  DcganDiscriminatorTrunk, DcganGenerator, adversarialStep, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels, sampleWith,
+  DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels,
   type GeneratorLoss,
 } from './blocks/gan.js';
+import { adversarialRound, deviceOf, evaluating, requireField } from './blocks/train.js';
 import { gridLabels } from './cgan.js';
-import { registerModel, type Trainer } from './registry.js';
+import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface AcganConfig {
   zDim: number;
@@ -30,7 +32,7 @@ export interface AcganConfig {
   generatorLoss: GeneratorLoss;
 }
 
-export class Acgan extends nn.Module {
+export class Acgan extends nn.Module implements GenerativeModel {
   label: nn.Embedding;
   generator: DcganGenerator;
   trunk: DcganDiscriminatorTrunk;
@@ -39,7 +41,7 @@ export class Acgan extends nn.Module {
   /** Class logits. */
   classifier: nn.Linear;
 
-  constructor(readonly config: AcganConfig = { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating' }, device?: DeviceName) {
+  constructor(readonly config: AcganConfig, device?: DeviceName) {
     super();
     const { zDim, classes, width } = config;
     this.generator = new DcganGenerator(zDim, width, device);
@@ -69,52 +71,60 @@ export class Acgan extends nn.Module {
   generatorPart(): nn.Module {
     return new nn.ModuleList([this.label, this.generator]);
   }
+
+  /** G(emb(y) ⊙ z) in eval mode for the classes `labels` (default: row r of 8 is class r). */
+  sample(n: number, options: SampleOptions = {}): Tensor {
+    return evaluating(this.generatorPart(), () => this.generateClasses(options.labels ?? gridLabels(n, this.config.classes, deviceOf(this))));
+  }
 }
 
-export function createAcgan(opts: { device: DeviceName; lr: number; config: AcganConfig }): Trainer {
-  const model = new Acgan(opts.config, opts.device);
+function acganTraining(model: Acgan, lr: number): Training {
   const d = model.discriminatorPart();
-  const g = model.generatorPart();
-  const optD = ganAdam(d, opts.lr);
-  const optG = ganAdam(g, opts.lr);
+  const optD = ganAdam(d, lr);
+  const optG = ganAdam(model.generatorPart(), lr);
   return {
-    module: model,
     optimizers: { d: optD, g: optG },
-    trainStep(images, labels) {
-      if (!labels) throw new T.ArgumentError('acgan: the dataset has no labels for the class head');
+    step(batch, context) {
+      const images = requireField(batch, 'images', 'acgan');
+      const labels = requireField(batch, 'labels', 'acgan');
       return T.tidy(() => {
         const fakeLabels = randomLabels(images.shape[0]!, model.config.classes, images.device);
         const fake = model.generateClasses(fakeLabels);
         let classLoss: Tensor | undefined;
-        const losses = adversarialStep({
-          d, optD, optG,
+        const losses = adversarialRound({
+          critic: d, optD, optG,
           dLoss: () => {
             const real = model.discriminate(images);
             const forged = model.discriminate(fake.detach());
-            classLoss = T.crossEntropy(real.classes, labels);
-            return T.add(discriminatorLoss(real.source, forged.source), T.add(classLoss, T.crossEntropy(forged.classes, fakeLabels)));
+            const realClass = T.crossEntropy(real.classes, labels);
+            // Kept past the D step's scope for the report (detached: the report holds no graph).
+            classLoss = T.keep(realClass.detach());
+            return T.add(discriminatorLoss(real.source, forged.source), T.add(realClass, T.crossEntropy(forged.classes, fakeLabels)));
           },
           gLoss: () => {
             const forged = model.discriminate(fake);
             return T.add(generatorLoss(forged.source, model.config.generatorLoss), T.crossEntropy(forged.classes, fakeLabels));
           },
-        });
+        }, context);
         // The class loss on real digits: how well D's auxiliary classifier has learnt the labels.
         return { ...losses, cls: classLoss! };
       });
     },
-    sample: (n) => sampleWith(g, () => model.generateClasses(gridLabels(n, model.config.classes, opts.device))),
   };
 }
 
-registerModel<AcganConfig>({
+export const acgan = registerModel({
   name: 'acgan',
   description: 'AC-GAN: G(emb(y) * z), D with real/fake and class heads, BCE + CE; grid row r = class r',
+  notes: 'notes 003 (conditional GANs: ACGAN)',
   dataRange: [-1, 1],
-  defaults: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
-  // MODELS.md's width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but
-  // follows the requested class only from ~2,000 (measured here): ~0.5 s a step, ~20 minutes.
+  fields: ['images', 'labels'],
+  config: { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating' } as AcganConfig,
+  choices: { generatorLoss: GENERATOR_LOSSES },
+  training: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
+  // Width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but follows the
+  // requested class only from ~2,000 (measured on a 2-core machine): ~0.5 s a step, ~20 minutes.
   withoutGpu: { config: { width: 16 }, steps: 2500, sampleEvery: 500 },
-  config: { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating' },
-  create: createAcgan,
+  build: (config, device) => new Acgan(config, device),
+  train: (model, { lr }) => acganTraining(model, lr),
 });

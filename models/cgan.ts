@@ -1,5 +1,5 @@
 /**
- * Conditional GAN (MODELS.md "GANs": cgan; seed 003 "조건부 생성 모델", seed 000 §7): a DCGAN
+ * Conditional GAN (docs/models.md "GANs": cgan; notes 003 "조건부 생성 모델", notes 000 §7): a DCGAN
  * whose generator and discriminator both see the class label y.
  *
  * Model: a label embedding is concatenated to z (G's input is [z, emb_G(y)]) and, as a 28x28
@@ -22,10 +22,12 @@ import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import {
-  DcganDiscriminatorTrunk, DcganGenerator, adversarialStep, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels, sampleWith,
+  DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels,
   type GeneratorLoss,
 } from './blocks/gan.js';
-import { registerModel, type Trainer } from './registry.js';
+import { adversarialRound, deviceOf, evaluating, requireField } from './blocks/train.js';
+import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface CganConfig {
   zDim: number;
@@ -39,14 +41,14 @@ export interface CganConfig {
   modeSeeking: number;
 }
 
-export class Cgan extends nn.Module {
+export class Cgan extends nn.Module implements GenerativeModel {
   generatorLabel: nn.Embedding;
   generator: DcganGenerator;
   /** One 28x28 plane per class, D's second input channel. */
   discriminatorLabel: nn.Embedding;
   discriminator: nn.Sequential;
 
-  constructor(readonly config: CganConfig = { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1 }, device?: DeviceName) {
+  constructor(readonly config: CganConfig, device?: DeviceName) {
     super();
     const { zDim, classes, labelDim, width } = config;
     this.generator = new DcganGenerator(zDim + labelDim, width, device);
@@ -77,6 +79,11 @@ export class Cgan extends nn.Module {
   generatorPart(): nn.Module {
     return new nn.ModuleList([this.generatorLabel, this.generator]);
   }
+
+  /** G(z|y) in eval mode for the classes `labels` (default: row r of 8 is class r). */
+  sample(n: number, options: SampleOptions = {}): Tensor {
+    return evaluating(this.generatorPart(), () => this.generateClasses(options.labels ?? gridLabels(n, this.config.classes, deviceOf(this))));
+  }
 }
 
 /**
@@ -97,17 +104,16 @@ export function modeSeekingLoss(fake: Tensor, z: Tensor, offset: number, lambda:
 export const gridLabels = (n: number, classes: number, device: DeviceName): Tensor =>
   T.tensor(Int32Array.from({ length: n }, (_, i) => Math.floor(i / 8) % classes), { dtype: 'int32', device });
 
-export function createCgan(opts: { device: DeviceName; lr: number; config: CganConfig }): Trainer {
-  const model = new Cgan(opts.config, opts.device);
+/** One round of the conditional game, with the mode-seeking term in G's loss. */
+function cganTraining(model: Cgan, lr: number): Training {
   const d = model.discriminatorPart();
-  const g = model.generatorPart();
-  const optD = ganAdam(d, opts.lr);
-  const optG = ganAdam(g, opts.lr);
+  const optD = ganAdam(d, lr);
+  const optG = ganAdam(model.generatorPart(), lr);
   return {
-    module: model,
     optimizers: { d: optD, g: optG },
-    trainStep(images, labels) {
-      if (!labels) throw new T.ArgumentError('cgan: the dataset has no labels to condition on');
+    step(batch, context) {
+      const images = requireField(batch, 'images', 'cgan');
+      const labels = requireField(batch, 'labels', 'cgan');
       return T.tidy(() => {
         // The fakes come in pairs for the mode-seeking term: labels y for the first ⌈n/2⌉, then
         // the same labels again (uniform either way, as the real labels are).
@@ -117,8 +123,8 @@ export function createCgan(opts: { device: DeviceName; lr: number; config: CganC
         const fakeLabels = T.slice(T.cat([y, y], 0), [{ stop: n }]);
         const z = latent(n, model.config.zDim, images.device);
         const fake = model.generateClasses(fakeLabels, z);
-        return adversarialStep({
-          d, optD, optG,
+        return adversarialRound({
+          critic: d, optD, optG,
           dLoss: () => discriminatorLoss(model.discriminate(images, labels), model.discriminate(fake.detach(), fakeLabels)),
           gLoss: () => {
             const adversarial = generatorLoss(model.discriminate(fake, fakeLabels), model.config.generatorLoss);
@@ -126,21 +132,24 @@ export function createCgan(opts: { device: DeviceName; lr: number; config: CganC
             const modeSeeking = modeSeekingLoss(fake, z, offset, model.config.modeSeeking ?? 0);
             return modeSeeking ? T.add(adversarial, modeSeeking) : adversarial;
           },
-        });
+        }, context);
       });
     },
-    sample: (n) => sampleWith(g, () => model.generateClasses(gridLabels(n, model.config.classes, opts.device))),
   };
 }
 
-registerModel<CganConfig>({
+export const cgan = registerModel({
   name: 'cgan',
   description: 'conditional DCGAN: label embedding concatenated to z and to D\'s input, MSGAN mode-seeking term; grid row r = class r',
+  notes: 'notes 003 (conditional generative models)',
   dataRange: [-1, 1],
-  defaults: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
-  // MODELS.md's width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but
-  // follows the requested class only from ~2,000 (measured here): ~0.5 s a step, ~20 minutes.
+  fields: ['images', 'labels'],
+  config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1 } as CganConfig,
+  choices: { generatorLoss: GENERATOR_LOSSES },
+  training: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
+  // Width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but follows the
+  // requested class only from ~2,000 (measured on a 2-core machine): ~0.5 s a step, ~20 minutes.
   withoutGpu: { config: { width: 16 }, steps: 2500, sampleEvery: 500 },
-  config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1 },
-  create: createCgan,
+  build: (config, device) => new Cgan(config, device),
+  train: (model, { lr }) => cganTraining(model, lr),
 });

@@ -1,6 +1,6 @@
 /**
- * DCGAN, the deep convolutional GAN (MODELS.md "GANs": dcgan; seed 002 §3.1-3.2 with its
- * Fashion-MNIST bag example, seed 000 §6).
+ * DCGAN, the deep convolutional GAN (docs/models.md "GANs": dcgan; notes 002 §3.1-3.2 with its
+ * Fashion-MNIST bag example, notes 000 §6).
  *
  * Model: G maps z ~ N(0, I_100) by a linear layer to 128x7x7 and up by transposed convs 4x4
  * stride 2 to 64x14x14 and 1x28x28; BN + ReLU inside, tanh out. D mirrors it: strided convs
@@ -17,22 +17,24 @@
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import {
-  DcganDiscriminatorTrunk, DcganGenerator, latent, unconditionalGanTrainer, type GeneratorLoss,
+  DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, latent, unconditionalGanTraining, type GeneratorLoss,
 } from './blocks/gan.js';
-import { registerModel, type Trainer } from './registry.js';
+import { deviceOf, evaluating } from './blocks/train.js';
+import type { GenerativeModel } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface DcganConfig {
   zDim: number;
-  /** Channels at 14x14 (twice as many at 7x7): 64 is MODELS.md's; 16 trains ~10x faster on a CPU. */
+  /** Channels at 14x14 (twice as many at 7x7): 64 is docs/models.md's; 16 trains ~10x faster on a CPU. */
   width: number;
   generatorLoss: GeneratorLoss;
 }
 
-export class Dcgan extends nn.Module {
+export class Dcgan extends nn.Module implements GenerativeModel {
   generator: DcganGenerator;
   discriminator: nn.Sequential;
 
-  constructor(readonly config: DcganConfig = { zDim: 100, width: 64, generatorLoss: 'non-saturating' }, device?: DeviceName) {
+  constructor(readonly config: DcganConfig, device?: DeviceName) {
     super();
     this.generator = new DcganGenerator(config.zDim, config.width, device);
     const trunk = new DcganDiscriminatorTrunk(1, config.width, device);
@@ -40,22 +42,28 @@ export class Dcgan extends nn.Module {
     nn.dcganInit_(this);
   }
 
+  /** G(z) for fresh codes z ~ N(0, I). */
   generate(n: number): Tensor {
-    return this.generator.forward(latent(n, this.config.zDim, this.generator.parameters()[0]!.device));
+    return this.generator.forward(latent(n, this.config.zDim, deviceOf(this.generator)));
+  }
+
+  /** z ~ N(0, I) through G in eval mode (BN running statistics). */
+  sample(n: number): Tensor {
+    return evaluating(this.generator, () => this.generate(n));
   }
 }
 
-export function createDcgan(opts: { device: DeviceName; lr: number; config: DcganConfig }): Trainer {
-  return unconditionalGanTrainer(new Dcgan(opts.config, opts.device), opts.lr);
-}
-
-registerModel<DcganConfig>({
+export const dcgan = registerModel({
   name: 'dcgan',
   description: 'DCGAN: convT generator 7->14->28 with BN + ReLU, strided-conv LeakyReLU discriminator, BCE',
+  notes: 'notes 002 §3.1-3.2',
   dataRange: [-1, 1],
-  defaults: { batch: 64, lr: 2e-4, steps: 1500, sampleEvery: 250 },
-  // MODELS.md's width 64 takes ~5 s a step without a GPU; width 16 draws recognisable samples in minutes.
+  fields: ['images'],
+  config: { zDim: 100, width: 64, generatorLoss: 'non-saturating' } as DcganConfig,
+  choices: { generatorLoss: GENERATOR_LOSSES },
+  training: { batch: 64, lr: 2e-4, steps: 1500, sampleEvery: 250 },
+  // Width 64 takes ~5 s a step without a GPU; width 16 draws recognisable samples in minutes.
   withoutGpu: { config: { width: 16 }, steps: 1000, sampleEvery: 250 },
-  config: { zDim: 100, width: 64, generatorLoss: 'non-saturating' },
-  create: createDcgan,
+  build: (config, device) => new Dcgan(config, device),
+  train: (model, { lr }) => unconditionalGanTraining(model, lr),
 });

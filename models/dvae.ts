@@ -1,5 +1,5 @@
 /**
- * Discrete VAE (MODELS.md, "Autoencoders"; seed 002 section 2.4: the real-valued latent space
+ * Discrete VAE (docs/models.md, "Autoencoders"; notes 002 §2.4: the real-valued latent space
  * replaced by a discrete one, as the dVAE that tokenises images for DALL-E).
  *
  * Model: conv 4x4 s2 (28 -> 14) and conv 4x4 s2 (14 -> 7) with ReLU, then a 1x1 conv to logits over
@@ -8,7 +8,7 @@
  * relaxation's gradient in the backward pass (straight-through). The one-hot picks a codebook
  * vector (a 1x1 conv without bias), and the decoder (conv 3x3, then transposed conv 4x4 s2 twice)
  * maps the 7x7 grid of vectors to pixel logits. The relaxation's temperature is annealed,
- * tau = max(tauMin, exp(-annealRate * step)) (Jang et al.), so gradients start smooth and become
+ * tau = max(tauMin, exp(-annealRate * step)) (Jang et al.), with the step from the training context, so gradients start smooth and become
  * faithful to the hard sample.
  * Loss: the negative ELBO per image in nats: BCE summed over pixels (intensities as soft targets)
  * plus KL(q(z|x) || uniform) = sum over positions of sum_k q_k log q_k + log K; Adam.
@@ -20,7 +20,9 @@
 import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { registerModel, type Trainer } from './registry.js';
+import { evaluating, minimize, requireField } from './blocks/train.js';
+import type { Batch, GenerativeModel, Training } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface DvaeConfig {
   /** Codebook size K. */
@@ -36,14 +38,14 @@ export interface DvaeConfig {
 /** Weight of the newest batch in the running token prior. */
 const PRIOR_MOMENTUM = 0.01;
 
-export class Dvae extends nn.Module {
+export class Dvae extends nn.Module implements GenerativeModel {
   encoder: nn.Sequential;
   codebook: nn.Conv2d;
   decoder: nn.Sequential;
   /** Running p(z_ij = k) [K, 7, 7], the prior samples are drawn from. */
   tokenPrior!: Tensor;
 
-  constructor(readonly config: DvaeConfig = { tokens: 512, embedding: 64, hidden: 64, tauMin: 0.5, annealRate: 1e-3 }, device?: DeviceName) {
+  constructor(readonly config: DvaeConfig, device?: DeviceName) {
     super();
     const { tokens, embedding, hidden } = config;
     const down = (cin: number, cout: number) => new nn.Conv2d(cin, cout, 4, { stride: 2, padding: 1, device });
@@ -71,15 +73,20 @@ export class Dvae extends nn.Module {
     return Math.max(this.config.tauMin, Math.exp(-this.config.annealRate * step));
   }
 
-  /** Negative ELBO terms per image (nats) with straight-through Gumbel-softmax tokens at temperature tau. */
-  elbo(x: Tensor, tau: number): { loss: Tensor; reconstruction: Tensor; kl: Tensor; tokens: Tensor } {
+  /** Negative ELBO terms per image [N] (nats) with straight-through Gumbel-softmax tokens at temperature tau. */
+  elboPerImage(x: Tensor, tau: number): { loss: Tensor; reconstruction: Tensor; kl: Tensor; tokens: Tensor } {
     const logits = this.encode(x);
     const tokens = T.gumbelSoftmax(logits, { tau, hard: true, axis: 1 });
-    const n = x.shape[0]!;
-    const reconstruction = T.div(T.bceWithLogits(this.decode(tokens), x, { reduction: 'sum' }), n);
+    const reconstruction = T.sum(T.bceWithLogits(this.decode(tokens), x, { reduction: 'none' }), [1, 2, 3]);
     const logQ = T.logSoftmax(logits, 1);
-    const kl = T.add(T.div(T.sum(T.mul(T.exp(logQ), logQ)), n), 49 * Math.log(this.config.tokens));
+    const kl = T.add(T.sum(T.mul(T.exp(logQ), logQ), [1, 2, 3]), 49 * Math.log(this.config.tokens));
     return { loss: T.add(reconstruction, kl), reconstruction, kl, tokens };
+  }
+
+  /** The same terms as batch means. */
+  elbo(x: Tensor, tau: number): { loss: Tensor; reconstruction: Tensor; kl: Tensor; tokens: Tensor } {
+    const terms = this.elboPerImage(x, tau);
+    return { loss: T.mean(terms.loss), reconstruction: T.mean(terms.reconstruction), kl: T.mean(terms.kl), tokens: terms.tokens };
   }
 
   /** One-hot [N, K, 7, 7] of the most likely token at each position. */
@@ -94,6 +101,26 @@ export class Dvae extends nn.Module {
     return T.permute(T.oneHot(drawn, this.config.tokens, { dtype: 'float32' }), [0, 3, 1, 2]);
   }
 
+  /** Tokens drawn from the running prior, decoded: the Bernoulli means. */
+  sample(n: number): Tensor {
+    return evaluating(this, () => T.sigmoid(this.decode(this.sampleTokens(n))));
+  }
+
+  /** Digits, their reconstructions from the argmax tokens, then prior samples. */
+  preview({ images }: Batch): Tensor {
+    const n = images!.shape[0]!;
+    return evaluating(this, () => {
+      const shown = T.slice(images!, [{ stop: Math.floor(n / 4) }]);
+      const rebuilt = T.sigmoid(this.decode(this.argmaxTokens(shown)));
+      return T.cat([shown, rebuilt, this.sample(n - 2 * shown.shape[0]!)], 0);
+    });
+  }
+
+  /** The ELBO per image in nats, with hard tokens at the final temperature (intensities as soft targets, as in training). */
+  logLikelihood({ images }: Batch): Tensor {
+    return evaluating(this, () => T.neg(this.elboPerImage(images!, this.config.tauMin).loss));
+  }
+
   /** Move the prior toward the batch's token frequencies. */
   updatePrior(tokens: Tensor): void {
     const next = T.noGrad(() => T.add(T.mul(this.tokenPrior, 1 - PRIOR_MOMENTUM), T.mul(T.mean(T.detach(tokens), 0), PRIOR_MOMENTUM)));
@@ -102,44 +129,29 @@ export class Dvae extends nn.Module {
   }
 }
 
-export function createDvae(opts: { device: DeviceName; lr: number; config: DvaeConfig }): Trainer {
-  const model = new Dvae(opts.config, opts.device);
-  const adam = new optim.Adam(model.parameters(), { lr: opts.lr });
-  // Updates done so far: restored with the optimizer state on --resume, so the annealing continues.
-  const stepsDone = () => adam.stateDict().state[0]?.step ?? 0;
+function dvaeTraining(model: Dvae, lr: number): Training {
+  const adam = new optim.Adam(model.parameters(), { lr });
   return {
-    module: model,
     optimizers: { adam },
-    trainStep(images) {
-      const tau = model.tau(stepsDone());
-      const terms = T.tidy(() => {
-        adam.zeroGrad();
-        const out = model.elbo(images, tau);
-        out.loss.backward();
-        adam.step();
-        return out;
-      });
-      model.updatePrior(terms.tokens);
-      terms.tokens.dispose();
-      return { loss: terms.loss, reconstruction: terms.reconstruction, kl: terms.kl };
-    },
-    sample(n, real) {
-      return T.noGrad(() => T.tidy(() => {
-        const shown = T.slice(real, [{ stop: Math.floor(n / 4) }]);
-        const rebuilt = T.sigmoid(model.decode(model.argmaxTokens(shown)));
-        const prior = T.sigmoid(model.decode(model.sampleTokens(n - 2 * shown.shape[0]!)));
-        return T.cat([shown, rebuilt, prior], 0);
-      }));
+    step(batch, { step }) {
+      const images = requireField(batch, 'images', 'dvae');
+      const { tokens, ...losses } = minimize(adam, () => model.elbo(images, model.tau(step)));
+      model.updatePrior(tokens);
+      tokens.dispose();
+      return losses;
     },
   };
 }
 
-registerModel<DvaeConfig>({
+export const dvae = registerModel({
   name: 'dvae',
   description: 'Discrete VAE: 7x7 tokens over a 512-codebook, straight-through Gumbel-softmax, annealed tau; -ELBO in nats',
+  notes: 'notes 002 §2.4',
   dataRange: [0, 1],
-  defaults: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
+  fields: ['images'],
+  config: { tokens: 512, embedding: 64, hidden: 64, tauMin: 0.5, annealRate: 1e-3 } as DvaeConfig,
+  training: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
   withoutGpu: { config: { tokens: 128, hidden: 32 }, steps: 300, sampleEvery: 100 },
-  config: { tokens: 512, embedding: 64, hidden: 64, tauMin: 0.5, annealRate: 1e-3 },
-  create: createDvae,
+  build: (config, device) => new Dvae(config, device),
+  train: (model, { lr }) => dvaeTraining(model, lr),
 });

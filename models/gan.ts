@@ -1,6 +1,6 @@
 /**
- * GAN, the original fully connected one (MODELS.md "GANs": gan; seed 002 §3.1, seed 000 §5,
- * seed 003 "GANs 구조").
+ * GAN, the original fully connected one (docs/models.md "GANs": gan; notes 002 §3.1, notes 000 §5,
+ * notes 003 "GANs 구조").
  *
  * Model: a generator G maps noise z ~ N(0, I_64) through 64 -> 256 -> 512 -> 784 (LeakyReLU 0.2,
  * batch norm on the 512-wide layer, tanh output, so images are in the data's [-1, 1]); a
@@ -8,28 +8,30 @@
  * "real". Why batch norm in G: with plain ReLU layers G fell into one speckled 0-like shape by
  * step 1,500 and D won (loss 0.25); with it, the same run draws varied digits (loss near 1.1).
  * Batch norm keeps each hidden unit's distribution over the batch fixed, so G cannot shrink to
- * one output as easily (the DCGAN paper's reason, seed 003).
+ * one output as easily (the DCGAN paper's reason, notes 003).
  * Loss: the two-player game min_G max_D E log D(x) + E log(1 - D(G(z))): D is trained with
  * BCE-with-logits (real -> 1, fake -> 0); G with the non-saturating -log D(G(z)) by default, or
- * the saturating minimax log(1 - D(G(z))) with `generatorLoss: 'minimax'` (seed 003 explains why
+ * the saturating minimax log(1 - D(G(z))) with `generatorLoss: 'minimax'` (notes 003 explains why
  * the first learns faster). One D step, then one G step against the frozen D; Adam 2e-4, β1 0.5.
  * Sampling: draw z ~ N(0, I) and run G; D is not needed after training.
  */
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { latent, unconditionalGanTrainer, type GeneratorLoss } from './blocks/gan.js';
-import { registerModel, type Trainer } from './registry.js';
+import { GENERATOR_LOSSES, latent, unconditionalGanTraining, type GeneratorLoss } from './blocks/gan.js';
+import { deviceOf, evaluating } from './blocks/train.js';
+import type { GenerativeModel } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface GanConfig {
   zDim: number;
   generatorLoss: GeneratorLoss;
 }
 
-export class Gan extends nn.Module {
+export class Gan extends nn.Module implements GenerativeModel {
   generator: nn.Sequential;
   discriminator: nn.Sequential;
 
-  constructor(readonly config: GanConfig = { zDim: 64, generatorLoss: 'non-saturating' }, device?: DeviceName) {
+  constructor(readonly config: GanConfig, device?: DeviceName) {
     super();
     this.generator = new nn.Sequential(
       new nn.Linear(config.zDim, 256, { device }), new nn.LeakyReLU(0.2),
@@ -48,20 +50,25 @@ export class Gan extends nn.Module {
 
   /** Images [n, 1, 28, 28] in [-1, 1] from fresh noise. */
   generate(n: number): Tensor {
-    return this.generator.forward(latent(n, this.config.zDim, this.generator.parameters()[0]!.device));
+    return this.generator.forward(latent(n, this.config.zDim, deviceOf(this.generator)));
+  }
+
+  /** z ~ N(0, I) through G in eval mode (BN running statistics). */
+  sample(n: number): Tensor {
+    return evaluating(this.generator, () => this.generate(n));
   }
 }
 
-export function createGan(opts: { device: DeviceName; lr: number; config: GanConfig }): Trainer {
-  return unconditionalGanTrainer(new Gan(opts.config, opts.device), opts.lr);
-}
-
-registerModel<GanConfig>({
+export const gan = registerModel({
   name: 'gan',
   description: 'GAN with MLP G 64-256-512(BN)-784 and D 784-512-256-1, LeakyReLU, BCE, non-saturating G loss',
+  notes: 'notes 002 §3.1',
   dataRange: [-1, 1],
-  defaults: { batch: 64, lr: 2e-4, steps: 3000, sampleEvery: 500 },
+  fields: ['images'],
+  config: { zDim: 64, generatorLoss: 'non-saturating' } as GanConfig,
+  choices: { generatorLoss: GENERATOR_LOSSES },
+  training: { batch: 64, lr: 2e-4, steps: 3000, sampleEvery: 500 },
   withoutGpu: { steps: 1500, sampleEvery: 500 },
-  config: { zDim: 64, generatorLoss: 'non-saturating' },
-  create: createGan,
+  build: (config, device) => new Gan(config, device),
+  train: (model, { lr }) => unconditionalGanTraining(model, lr),
 });

@@ -1,5 +1,5 @@
 /**
- * A single multivariate Gaussian over the 784 pixels (MODELS.md "Classical"; seed 002 §1.2, the
+ * A single multivariate Gaussian over the 784 pixels (docs/models.md "Classical"; notes 002 §1.2, the
  * `np.mean` / `np.cov` / `multivariate_normal` example, and §1.3 maximum likelihood).
  *
  * Model: p(x) = N(x; μ, Σ + λI). Border pixels are constant across the data, so the sample
@@ -12,10 +12,11 @@
  * Sampling: x = μ + L ε with ε ~ N(0, I) and L the float64 Cholesky factor of Σ + λI.
  */
 import { nn } from '../src/index.js';
-import type { DeviceName, Tensor } from '../src/index.js';
+import type { Tensor } from '../src/index.js';
 import { cholesky, choleskyLogDet, meanAndCovariance, mulLower, solveLower } from './blocks/linalg.js';
-import { f64, imageRows, normals, read, requireCpu, scalar, toImages, write } from './blocks/host.js';
-import { registerModel, type Trainer } from './registry.js';
+import { f64, hostLogLikelihood, hostTraining, normals, read, requireCpu, toImages, write } from './blocks/host.js';
+import type { Batch, GenerativeModel } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface GaussianConfig {
   /** λ added to the covariance diagonal. */
@@ -24,13 +25,13 @@ export interface GaussianConfig {
 
 const DIM = 784;
 
-export class Gaussian extends nn.Module {
+export class Gaussian extends nn.Module implements GenerativeModel {
   mean!: Tensor;
   covariance!: Tensor;
   /** Images merged into the estimate so far. */
   count!: Tensor;
 
-  constructor(readonly config: GaussianConfig = { ridge: 1e-4 }) {
+  constructor(readonly config: GaussianConfig) {
     super();
     this.registerBuffer('mean', f64([DIM]));
     this.registerBuffer('covariance', f64([DIM, DIM]));
@@ -64,8 +65,13 @@ export class Gaussian extends nn.Module {
     return cholesky(c, DIM);
   }
 
+  /** log p(x) per image of a batch [N], in nats (a density over [0, 1]^784). */
+  logLikelihood(batch: Batch): Tensor {
+    return hostLogLikelihood(batch, 'gaussian', (x, n) => this.logDensity(x, n));
+  }
+
   /** log p(x) of each of n rows, in nats. */
-  logLikelihood(x: Float64Array, n: number): Float64Array {
+  logDensity(x: Float64Array, n: number): Float64Array {
     const l = this.factor();
     const mean = read(this.mean);
     const constant = -0.5 * (DIM * Math.log(2 * Math.PI) + choleskyLogDet(l, DIM));
@@ -93,28 +99,21 @@ export class Gaussian extends nn.Module {
   }
 }
 
-export function createGaussian(opts: { device: DeviceName; lr: number; config: GaussianConfig }): Trainer {
-  requireCpu('gaussian', opts.device);
-  const model = new Gaussian(opts.config);
-  return {
-    module: model,
-    optimizers: {},
-    trainStep(images) {
-      const { x, n } = imageRows(images, 'gaussian');
-      model.fit(x, n);
-      const nll = -model.logLikelihood(x, n).reduce((s, v) => s + v, 0) / n;
-      return { nll: scalar(nll) };
-    },
-    sample: (n) => model.sample(n),
-  };
-}
-
-registerModel<GaussianConfig>({
+export const gaussian = registerModel({
   name: 'gaussian',
   description: 'one Gaussian N(μ, Σ + λI) over the pixels: closed-form MLE, Cholesky sampling (host, float64)',
+  notes: 'notes 002 §1.2-1.3',
   dataRange: [0, 1],
+  fields: ['images'],
   devices: ['cpu'],
-  defaults: { batch: 500, lr: 1, steps: 20, sampleEvery: 0 },
-  config: { ridge: 1e-4 },
-  create: createGaussian,
+  config: { ridge: 1e-4 } as GaussianConfig,
+  training: { batch: 500, lr: 1, steps: 20, sampleEvery: 0 },
+  build: (config, device) => {
+    requireCpu('gaussian', device);
+    return new Gaussian(config);
+  },
+  train: (model) => hostTraining('gaussian', (x, n) => {
+    model.fit(x, n);
+    return -model.logDensity(x, n).reduce((s, v) => s + v, 0) / n;
+  }),
 });

@@ -1,5 +1,5 @@
 /**
- * Gaussian mixture model on PCA features (MODELS.md "Classical"; seed 002 §1.2, the
+ * Gaussian mixture model on PCA features (docs/models.md "Classical"; notes 002 §1.2, the
  * `sklearn.mixture.GaussianMixture` example, fitted by the maximum likelihood of §1.3).
  *
  * Model: the images are projected on their top P principal components, z = Wᵀ(x - μ), and
@@ -19,8 +19,9 @@
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { cholesky, choleskyLogDet, logSumExp, matmul, meanAndCovariance, mulLower, solveLower, topEigen } from './blocks/linalg.js';
-import { drawLog, f64, imageRows, normals, read, requireCpu, scalar, toImages, uniforms, write } from './blocks/host.js';
-import { registerModel, type Trainer } from './registry.js';
+import { drawLog, f64, normals, read, hostLogLikelihood, hostTraining, requireCpu, toImages, uniforms, write } from './blocks/host.js';
+import type { Batch, GenerativeModel } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface GmmConfig {
   components: number;
@@ -34,7 +35,7 @@ export interface GmmConfig {
 const DIM = 784;
 const LOG_2PI = Math.log(2 * Math.PI);
 
-export class Gmm extends nn.Module {
+export class Gmm extends nn.Module implements GenerativeModel {
   pcaMean!: Tensor;
   pcaBasis!: Tensor;
   residualVariance!: Tensor;
@@ -42,7 +43,7 @@ export class Gmm extends nn.Module {
   means!: Tensor;
   covariances!: Tensor;
 
-  constructor(readonly config: GmmConfig = { components: 16, features: 50, covariance: 'full', reg: 1e-3 }) {
+  constructor(readonly config: GmmConfig) {
     super();
     const { components: k, features: p } = config;
     this.registerBuffer('pcaMean', f64([DIM]));
@@ -173,6 +174,11 @@ export class Gmm extends nn.Module {
     return logLikelihood.reduce((s, v) => s + v, 0) / n;
   }
 
+  /** log p(z) per image [N] of its PCA features z, in nats (the mixture is a density over the PCA space). */
+  logLikelihood(batch: Batch): Tensor {
+    return hostLogLikelihood(batch, 'gmm', (x, n) => this.logJoint(x, n).logLikelihood);
+  }
+
   sample(n: number): Tensor {
     const { components: k, features: p } = this.config;
     const logWeights = read(this.weights).map(Math.log);
@@ -198,27 +204,22 @@ function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
-export function createGmm(opts: { device: DeviceName; lr: number; config: GmmConfig }): Trainer {
-  requireCpu('gmm', opts.device);
-  const model = new Gmm(opts.config);
-  return {
-    module: model,
-    optimizers: {},
-    trainStep(images) {
-      const { x, n } = imageRows(images, 'gmm');
-      if (!model.fitted) model.initialize(x, n);
-      return { nll: scalar(-model.emStep(x, n)) };
-    },
-    sample: (n) => model.sample(n),
-  };
-}
-
-registerModel<GmmConfig>({
+export const gmm = registerModel({
   name: 'gmm',
   description: 'Gaussian mixture (K=16, full covariance) on PCA-50 features, EM in log space (host, float64)',
+  notes: 'notes 002 §1.3',
   dataRange: [0, 1],
+  fields: ['images'],
   devices: ['cpu'],
-  defaults: { batch: 10000, lr: 1, steps: 40, sampleEvery: 10 },
-  config: { components: 16, features: 50, covariance: 'full', reg: 1e-3 },
-  create: createGmm,
+  config: { components: 16, features: 50, covariance: 'full', reg: 1e-3 } as GmmConfig,
+  choices: { covariance: ['full', 'diagonal'] },
+  training: { batch: 10000, lr: 1, steps: 40, sampleEvery: 10 },
+  build: (config, device) => {
+    requireCpu('gmm', device);
+    return new Gmm(config);
+  },
+  train: (model) => hostTraining('gmm', (x, n) => {
+    if (!model.fitted) model.initialize(x, n);
+    return -model.emStep(x, n);
+  }),
 });

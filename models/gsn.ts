@@ -1,5 +1,5 @@
 /**
- * Generative stochastic network (MODELS.md "Classical"; seed 002 §1.4, the classical models that
+ * Generative stochastic network (docs/models.md "Classical"; notes 002 §1.4, the classical models that
  * tie neural networks to maximum likelihood; Bengio et al. 2014, "Deep generative stochastic
  * networks trainable by backprop").
  *
@@ -19,7 +19,9 @@ import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { bernoulli } from './rbm.js';
-import { registerModel, type Trainer } from './registry.js';
+import { deviceOf, evaluating, minimize, requireField } from './blocks/train.js';
+import type { GenerativeModel } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface GsnConfig {
   hidden: number;
@@ -36,11 +38,11 @@ export function saltAndPepper(x: Tensor, p: number): Tensor {
   return T.tidy(() => T.where(T.lt(T.randLike(x), p), T.cast(T.lt(T.randLike(x), 0.5), x.dtype), x));
 }
 
-export class Gsn extends nn.Module {
+export class Gsn extends nn.Module implements GenerativeModel {
   encoder: nn.Linear;
   decoder: nn.Linear;
 
-  constructor(readonly config: GsnConfig = { hidden: 1000, walkback: 4, noise: 0.4, sampleSteps: 200 }, device?: DeviceName) {
+  constructor(readonly config: GsnConfig, device?: DeviceName) {
     super();
     this.encoder = new nn.Linear(PIXELS, config.hidden, { device });
     this.decoder = new nn.Linear(config.hidden, PIXELS, { device });
@@ -64,9 +66,10 @@ export class Gsn extends nn.Module {
     return T.div(total!, this.config.walkback);
   }
 
-  sample(n: number, device?: DeviceName): Tensor {
-    return T.noGrad(() => T.tidy(() => {
-      let x = bernoulli(T.full([n, PIXELS], 0.5, { device }));
+  /** The last P(x | h) means [n, 1, 28, 28] of a chain of `sampleSteps` steps started at uniform noise. */
+  sample(n: number): Tensor {
+    return evaluating(this, () => {
+      let x = bernoulli(T.full([n, PIXELS], 0.5, { device: deviceOf(this) }));
       let mean = x;
       for (let i = 0; i < this.config.sampleSteps; i++) {
         const next = T.tidy(() => {
@@ -78,35 +81,25 @@ export class Gsn extends nn.Module {
         ({ x, mean } = next);
       }
       return T.reshape(mean, [n, 1, 28, 28]);
-    }));
+    });
   }
 }
 
-export function createGsn(opts: { device: DeviceName; lr: number; config: GsnConfig }): Trainer {
-  const model = new Gsn(opts.config, opts.device);
-  const adam = new optim.Adam(model.parameters(), { lr: opts.lr });
-  return {
-    module: model,
-    optimizers: { adam },
-    trainStep(images) {
-      return T.tidy(() => {
-        adam.zeroGrad();
-        const loss = model.loss(T.flatten(images, 1));
-        loss.backward();
-        adam.step();
-        return { loss };
-      });
-    },
-    sample: (n) => model.sample(n, opts.device),
-  };
-}
-
-registerModel<GsnConfig>({
+export const gsn = registerModel({
   name: 'gsn',
   description: 'GSN: one hidden layer (1000), salt-and-pepper noise, walkback 4, BCE; samples by running the chain',
+  notes: 'notes 002 §1.4',
   dataRange: [0, 1],
-  defaults: { batch: 64, lr: 1e-3, steps: 3000, sampleEvery: 1000 },
+  fields: ['images'],
+  config: { hidden: 1000, walkback: 4, noise: 0.4, sampleSteps: 200 } as GsnConfig,
+  training: { batch: 64, lr: 1e-3, steps: 3000, sampleEvery: 1000 },
   withoutGpu: { config: { hidden: 500 }, steps: 1000, sampleEvery: 500 },
-  config: { hidden: 1000, walkback: 4, noise: 0.4, sampleSteps: 200 },
-  create: createGsn,
+  build: (config, device) => new Gsn(config, device),
+  train: (model, { lr }) => {
+    const adam = new optim.Adam(model.parameters(), { lr });
+    return {
+      optimizers: { adam },
+      step: (batch) => minimize(adam, () => ({ loss: model.loss(T.flatten(requireField(batch, 'images', 'gsn'), 1)) })),
+    };
+  },
 });

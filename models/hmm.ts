@@ -1,5 +1,5 @@
 /**
- * Hidden Markov model with the image rows as time (MODELS.md "Classical"; seed 002 §1.4, the HMM
+ * Hidden Markov model with the image rows as time (docs/models.md "Classical"; notes 002 §1.4, the HMM
  * as the generative model before deep learning, fitted by the maximum likelihood of §1.3).
  *
  * Model: a hidden state s_t ∈ {1..K} per row t = 1..28, a Markov chain p(s_1) = π,
@@ -18,8 +18,9 @@
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { logSumExp } from './blocks/linalg.js';
-import { drawLog, f64, imageRows, normals, read, requireCpu, scalar, toImages, uniforms, write } from './blocks/host.js';
-import { registerModel, type Trainer } from './registry.js';
+import { drawLog, f64, normals, read, hostLogLikelihood, hostTraining, requireCpu, toImages, uniforms, write } from './blocks/host.js';
+import type { Batch, GenerativeModel } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface HmmConfig {
   states: number;
@@ -39,13 +40,13 @@ interface Statistics {
   logLikelihood: number;
 }
 
-export class Hmm extends nn.Module {
+export class Hmm extends nn.Module implements GenerativeModel {
   initial!: Tensor;
   transitions!: Tensor;
   means!: Tensor;
   variances!: Tensor;
 
-  constructor(readonly config: HmmConfig = { states: 24, steps: 28, dim: 28, varianceFloor: 0.01 }) {
+  constructor(readonly config: HmmConfig) {
     super();
     const { states: k, dim: d } = config;
     this.registerBuffer('initial', f64([k]));
@@ -193,6 +194,11 @@ export class Hmm extends nn.Module {
     return st.logLikelihood / n;
   }
 
+  /** log p(x) per image [N] by the forward algorithm, in nats (a density over [0, 1]^784). */
+  logLikelihood(batch: Batch): Tensor {
+    return hostLogLikelihood(batch, 'hmm', (x, n) => this.forwardBackward(x, n).logLikelihood);
+  }
+
   sample(n: number): Tensor {
     const { states: k, steps: t, dim: d } = this.config;
     const logPi = read(this.initial).map(Math.log);
@@ -216,27 +222,21 @@ export class Hmm extends nn.Module {
   }
 }
 
-export function createHmm(opts: { device: DeviceName; lr: number; config: HmmConfig }): Trainer {
-  requireCpu('hmm', opts.device);
-  const model = new Hmm(opts.config);
-  return {
-    module: model,
-    optimizers: {},
-    trainStep(images) {
-      const { x, n } = imageRows(images, 'hmm');
-      if (!model.fitted) model.initialize(x, n);
-      return { nll: scalar(-model.emStep(x, n)) };
-    },
-    sample: (n) => model.sample(n),
-  };
-}
-
-registerModel<HmmConfig>({
+export const hmm = registerModel({
   name: 'hmm',
   description: 'HMM over image rows (24 states, diagonal Gaussian emissions), Baum-Welch in log space (host, float64)',
+  notes: 'notes 002 §1.3',
   dataRange: [0, 1],
+  fields: ['images'],
   devices: ['cpu'],
-  defaults: { batch: 10000, lr: 1, steps: 30, sampleEvery: 10 },
-  config: { states: 24, steps: 28, dim: 28, varianceFloor: 0.01 },
-  create: createHmm,
+  config: { states: 24, steps: 28, dim: 28, varianceFloor: 0.01 } as HmmConfig,
+  training: { batch: 10000, lr: 1, steps: 30, sampleEvery: 10 },
+  build: (config, device) => {
+    requireCpu('hmm', device);
+    return new Hmm(config);
+  },
+  train: (model) => hostTraining('hmm', (x, n) => {
+    if (!model.fitted) model.initialize(x, n);
+    return -model.emStep(x, n);
+  }),
 });

@@ -1,5 +1,5 @@
 /**
- * Restricted Boltzmann machine (MODELS.md "Classical"; seed 002 §1.4, the RBM as the first meeting
+ * Restricted Boltzmann machine (docs/models.md "Classical"; notes 002 §1.4, the RBM as the first meeting
  * of neural networks and maximum likelihood).
  *
  * Model: 784 binary visible units v and 256 binary hidden units h with energy
@@ -12,13 +12,15 @@
  * held fixed, whose gradient is exactly that estimate; SGD with momentum. Data are binarised by
  * sampling each pixel from its intensity. The reported loss is the one-step reconstruction
  * error |x - E[v | E[h | x]]|² per pixel (falls as the model learns), then that free-energy gap.
- * Sampling: a long Gibbs chain v -> h -> v started at (binarised) data digits; the grid shows
- * p(v | h) at the end.
+ * Sampling: a long Gibbs chain v -> h -> v from uniform noise (`sample`), or, for the grid, from
+ * binarised data digits (`preview`); both show p(v | h) at the end.
  */
 import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { registerModel, type Trainer } from './registry.js';
+import { minimize, requireField } from './blocks/train.js';
+import type { Batch, GenerativeModel, Training } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface RbmConfig {
   hidden: number;
@@ -36,14 +38,14 @@ export function bernoulli(p: Tensor): Tensor {
   return T.tidy(() => T.cast(T.lt(T.randLike(p), p), p.dtype));
 }
 
-export class Rbm extends nn.Module {
+export class Rbm extends nn.Module implements GenerativeModel {
   weight: nn.Parameter;
   visibleBias: nn.Parameter;
   hiddenBias: nn.Parameter;
   /** The persistent chains (training state, not part of the model). */
   chain!: Tensor | null;
 
-  constructor(readonly config: RbmConfig = { hidden: 256, k: 1, persistent: true, sampleSteps: 1000 }, device?: DeviceName) {
+  constructor(readonly config: RbmConfig, device?: DeviceName) {
     super();
     this.weight = new nn.Parameter(T.mul(T.randn([config.hidden, VISIBLE], { device }), 0.01));
     this.visibleBias = new nn.Parameter(T.zeros([VISIBLE], { device }));
@@ -98,50 +100,57 @@ export class Rbm extends nn.Module {
   }
 
   /**
-   * n samples from a Gibbs chain of `sampleSteps` steps started at `start` [n, 784] (binary
-   * digits), or at uniform noise without one. Chains from noise all fall into the same deep
-   * basin of the energy (a grid of one digit), so the grid starts them at data, as Hinton's
-   * practical guide and the deeplearning.net RBM tutorial do: 1,000 steps take them far from
-   * their start, and what they become shows the model's modes.
+   * n samples p(v | h) [n, 1, 28, 28] at the end of a Gibbs chain of `sampleSteps` steps started at
+   * `start` [n, 784] (binary digits), or at uniform noise without one.
    */
-  sample(n: number, device?: DeviceName, start?: Tensor): Tensor {
+  chainSamples(n: number, start?: Tensor): Tensor {
     return T.tidy(() => {
-      const v0 = start ?? bernoulli(T.full([n, VISIBLE], 0.5, { device }));
+      const v0 = start ?? bernoulli(T.full([n, VISIBLE], 0.5, { device: this.weight.device }));
       return T.reshape(this.gibbs(v0, this.config.sampleSteps).mean, [n, 1, 28, 28]);
     });
   }
+
+  /** Chains from uniform noise: with no data to start from, they tend to fall into one deep basin of the energy. */
+  sample(n: number): Tensor {
+    return this.chainSamples(n);
+  }
+
+  /**
+   * The grid starts the chains at binarised data digits instead, as Hinton's practical guide and
+   * the deeplearning.net RBM tutorial do: 1,000 steps take them far from their start, and what
+   * they become shows the model's modes.
+   */
+  preview({ images }: Batch): Tensor {
+    return T.tidy(() => this.chainSamples(images!.shape[0]!, bernoulli(T.flatten(images!, 1))));
+  }
 }
 
-export function createRbm(opts: { device: DeviceName; lr: number; config: RbmConfig }): Trainer {
-  const model = new Rbm(opts.config, opts.device);
-  const sgd = new optim.SGD(model.parameters(), { lr: opts.lr, momentum: 0.5 });
+function rbmTraining(model: Rbm, lr: number): Training {
+  const sgd = new optim.SGD(model.parameters(), { lr, momentum: 0.5 });
   return {
-    module: model,
     optimizers: { sgd },
-    trainStep(images) {
-      const { losses, chainEnd } = T.tidy(() => {
-        const x = T.flatten(images, 1);
-        sgd.zeroGrad();
-        const { loss, chainEnd } = model.contrastiveDivergence(bernoulli(x));
-        loss.backward();
-        sgd.step();
-        return { losses: { reconstruction: model.reconstructionError(x), freeEnergyGap: loss.detach() }, chainEnd };
-      });
+    step(batch) {
+      const x = T.flatten(requireField(batch, 'images', 'rbm'), 1);
+      const { loss, chainEnd } = minimize(sgd, () => model.contrastiveDivergence(bernoulli(x)));
+      const reconstruction = model.reconstructionError(x);
+      x.dispose();
       if (model.config.persistent) {
         model.chain?.dispose();
         model.registerBuffer('chain', chainEnd, false);
       } else chainEnd.dispose();
-      return losses;
+      return { reconstruction, freeEnergyGap: loss };
     },
-    sample: (n, real) => T.tidy(() => model.sample(n, opts.device, bernoulli(T.flatten(T.slice(real, [{ stop: n }]), 1)))),
   };
 }
 
-registerModel<RbmConfig>({
+export const rbm = registerModel({
   name: 'rbm',
   description: 'RBM 784 binary visible x 256 hidden, persistent CD-1, long Gibbs chain sampling',
+  notes: 'notes 002 §1.4',
   dataRange: [0, 1],
-  defaults: { batch: 64, lr: 0.05, steps: 3000, sampleEvery: 1000 },
-  config: { hidden: 256, k: 1, persistent: true, sampleSteps: 1000 },
-  create: createRbm,
+  fields: ['images'],
+  config: { hidden: 256, k: 1, persistent: true, sampleSteps: 1000 } as RbmConfig,
+  training: { batch: 64, lr: 0.05, steps: 3000, sampleEvery: 1000 },
+  build: (config, device) => new Rbm(config, device),
+  train: (model, { lr }) => rbmTraining(model, lr),
 });

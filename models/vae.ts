@@ -1,38 +1,40 @@
 /**
- * Variational autoencoder (MODELS.md, "Autoencoders"; seed 002 section 2.3, the Keras MNIST VAE,
- * with the ELBO of section 2.2).
+ * Variational autoencoder (notes 002 §2.3, the Keras MNIST VAE, with the ELBO of §2.2).
  *
- * Model: the seed-002 conv encoder with two dense heads, mu and log sigma^2 of the posterior
- * q(z|x) = N(mu, diag sigma^2) over a 32-d code, and the mirrored conv decoder giving the logits of
- * a Bernoulli likelihood p(x|z) per pixel. z = mu + sigma * eps (the reparameterisation) keeps the
- * sample differentiable in mu and sigma.
+ * Model: the seed-002 conv encoder with two dense heads, μ and log σ² of the posterior
+ * q(z|x) = N(μ, diag σ²) over a 32-d code, and the mirrored conv decoder giving the logits of a
+ * Bernoulli likelihood p(x|z) per pixel. z = μ + σ·ε (the reparameterisation) keeps the sample
+ * differentiable in μ and σ. `arch: 'mlp'` swaps in the fully connected nets of Kingma and
+ * Welling's paper (blocks/image-nets.ts): the equations below are the same.
  * Loss: the negative ELBO per image in nats, -E_q log p(x|z) + KL(q(z|x) || N(0, I)): the BCE
  * summed over the 784 pixels plus the closed-form Gaussian KL, averaged over the batch; Adam.
  * Images are binarised by sampling each pixel from its intensity afresh every step (dynamic
  * binarisation), so the likelihood is that of binary MNIST and the data never repeat exactly.
- * The seed draws eps with standard deviation 0.1; this uses N(0, I), the one that makes the loss
- * an ELBO.
- * Sampling: z ~ N(0, I) through the decoder, showing the Bernoulli means; `interpolate` decodes
- * (1 - alpha) z_a + alpha z_b between the posterior means of two images, as the seed's example.
- * `arch: 'mlp'` swaps the conv nets for the fully connected encoder and decoder of Kingma and
- * Welling's paper (784 -> 512 -> 256 -> z and back): about 20x cheaper per step, which is what
- * lets a 2-core machine with no GPU train the VAE long enough to reach the held-out ELBO in the
- * README (`genlab train vae --config arch=mlp`).
+ * The seed draws ε with standard deviation 0.1; this uses N(0, I), the one that makes the loss an
+ * ELBO.
+ * Likelihood: `logLikelihood` is the importance-weighted bound of Burda et al. with k posterior
+ * samples, log (1/k) Σ p(x, z_i) / q(z_i|x), which is the ELBO at k = 1 and tightens toward
+ * log p(x) as k grows.
+ * Sampling: z ~ N(0, I) through the decoder, showing the Bernoulli means; the grid adds the seed's
+ * interpolations, decoding (1 - α) z_a + α z_b between the posterior means of two digits.
  */
 import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { ConvDecoder, ConvEncoder, SEED_CHANNELS, encoderFeatures, interpolationRows } from './blocks/conv-autoencoder.js';
-import { registerModel, type Trainer } from './registry.js';
+import { SEED_CHANNELS, interpolationRows } from './blocks/conv-autoencoder.js';
+import { IMAGE_NET_ARCHS, imageNets, type ImageNetArch } from './blocks/image-nets.js';
+import { evaluating, minimize, requireField } from './blocks/train.js';
+import type { Batch, GenerativeModel, Training } from './protocol.js';
+import { registerModel } from './registry.js';
 
 export interface VaeConfig {
   latent: number;
-  /** 'conv' (default): the seed-002 conv encoder and decoder; 'mlp': fully connected ones. */
-  arch?: 'conv' | 'mlp';
+  /** 'conv': the seed-002 conv encoder and decoder; 'mlp': fully connected ones. */
+  arch: ImageNetArch;
   /** conv: encoder widths (the decoder mirrors them). */
   channels: number[];
   /** mlp: hidden layer sizes of the encoder (the decoder mirrors them). */
-  hidden?: number[];
+  hidden: number[];
 }
 
 export interface ElboTerms {
@@ -44,25 +46,21 @@ export interface ElboTerms {
   kl: Tensor;
 }
 
-export class Vae extends nn.Module {
+const LOG_2PI = Math.log(2 * Math.PI);
+
+export class Vae extends nn.Module implements GenerativeModel {
   encoder: nn.Sequential;
   fcMu: nn.Linear;
   fcLogVar: nn.Linear;
   decoder: nn.Sequential;
 
-  constructor(readonly config: VaeConfig = { latent: 32, channels: [...SEED_CHANNELS] }, device?: DeviceName) {
+  constructor(readonly config: VaeConfig, device?: DeviceName) {
     super();
-    const { latent, channels, arch = 'conv', hidden = [512, 256] } = config;
-    if (arch === 'mlp') {
-      this.encoder = mlpEncoder(hidden, device);
-      this.decoder = mlpDecoder(latent, hidden, device);
-    } else {
-      this.encoder = new ConvEncoder(channels, device);
-      this.decoder = new ConvDecoder(latent, channels, device);
-    }
-    const features = arch === 'mlp' ? hidden[hidden.length - 1]! : encoderFeatures(channels);
-    this.fcMu = new nn.Linear(features, latent, { device });
-    this.fcLogVar = new nn.Linear(features, latent, { device });
+    const nets = imageNets(config.arch ?? 'conv', config, device);
+    this.encoder = nets.encoder;
+    this.decoder = nets.decoder;
+    this.fcMu = new nn.Linear(nets.features, config.latent, { device });
+    this.fcLogVar = new nn.Linear(nets.features, config.latent, { device });
   }
 
   /** Posterior mean and log-variance [N, latent] of images [N, 1, 28, 28]. */
@@ -76,13 +74,33 @@ export class Vae extends nn.Module {
     return this.decoder.forward(z);
   }
 
-  /** The negative ELBO of binary images x, with one reparameterised sample of z per image. */
+  /** z = μ + σ·ε, ε ~ N(0, I). */
+  reparameterize(mu: Tensor, logVar: Tensor): Tensor {
+    return T.add(mu, T.mul(T.exp(T.mul(logVar, 0.5)), T.randnLike(mu)));
+  }
+
+  /** The negative ELBO of binary images x (batch means), with one reparameterised sample of z per image. */
   elbo(x: Tensor): ElboTerms {
     const { mu, logVar } = this.encode(x);
-    const z = T.add(mu, T.mul(T.exp(T.mul(logVar, 0.5)), T.randnLike(mu)));
-    const reconstruction = T.div(T.bceWithLogits(this.decode(z), x, { reduction: 'sum' }), x.shape[0]!);
+    const reconstruction = T.div(T.bceWithLogits(this.decode(this.reparameterize(mu, logVar)), x, { reduction: 'sum' }), x.shape[0]!);
     const kl = T.klDivGaussian(mu, logVar);
     return { loss: T.add(reconstruction, kl), reconstruction, kl };
+  }
+
+  /** log (1/k) Σ_i p(x, z_i) / q(z_i|x) per image [N] for binary x, z_i ~ q(z|x): the ELBO at k = 1. */
+  importanceWeightedBound(x: Tensor, k: number): Tensor {
+    const { mu, logVar } = this.encode(x);
+    // log N(z; m, diag e^lv) summed over the code; the prior is m = 0, lv = 0.
+    const logNormal = (z: Tensor, m?: Tensor, lv?: Tensor) => {
+      const squared = m && lv ? T.add(T.div(T.square(T.sub(z, m)), T.exp(lv)), lv) : T.square(z);
+      return T.mul(T.sum(T.add(squared, LOG_2PI), 1), -0.5);
+    };
+    const logWeights = Array.from({ length: k }, () => {
+      const z = this.reparameterize(mu, logVar);
+      const logLikelihood = T.neg(T.sum(T.bceWithLogits(this.decode(z), x, { reduction: 'none' }), [1, 2, 3]));
+      return T.unsqueeze(T.sub(T.add(logLikelihood, logNormal(z)), logNormal(z, mu, logVar)), 1);
+    });
+    return T.sub(T.logsumexp(T.cat(logWeights, 1), 1), Math.log(k));
   }
 
   /** Decoded means along the straight line between the posterior means of images a and b [1, 1, 28, 28]. */
@@ -92,21 +110,23 @@ export class Vae extends nn.Module {
     const alpha = T.tensor(alphas, { shape: [alphas.length, 1], device: a.device });
     return T.sigmoid(this.decode(T.add(T.mul(za, T.sub(1, alpha)), T.mul(zb, alpha))));
   }
-}
 
-/** Flattened image -> hidden[0] -> ... -> hidden[last], ReLU after each: the heads go on top. */
-function mlpEncoder(hidden: readonly number[], device?: DeviceName): nn.Sequential {
-  const net = new nn.Sequential(new nn.Flatten());
-  hidden.forEach((h, i) => net.append(new nn.Linear(i === 0 ? 784 : hidden[i - 1]!, h, { device })).append(new nn.ReLU()));
-  return net;
-}
+  /** z ~ N(0, I) through the decoder: the Bernoulli means. */
+  sample(n: number): Tensor {
+    return evaluating(this, () => T.sigmoid(this.decode(T.randn([n, this.config.latent], { device: this.fcMu.weight.device }))));
+  }
 
-/** z -> hidden[last] -> ... -> hidden[0] with ReLU, then 784 pixel logits as an image. */
-function mlpDecoder(latent: number, hidden: readonly number[], device?: DeviceName): nn.Sequential {
-  const net = new nn.Sequential();
-  const sizes = [latent, ...[...hidden].reverse()];
-  for (let i = 1; i < sizes.length; i++) net.append(new nn.Linear(sizes[i - 1]!, sizes[i]!, { device })).append(new nn.ReLU());
-  return net.append(new nn.Linear(sizes[sizes.length - 1]!, 784, { device })).append(new nn.Unflatten(1, [1, 28, 28]));
+  /** Prior samples in the top half, then (as in the seed) interpolations between pairs of digits. */
+  preview({ images }: Batch): Tensor {
+    const n = images!.shape[0]!;
+    const rows = Math.floor(n / 16);
+    return evaluating(this, () => T.cat([this.sample(n - 8 * rows), ...interpolationRows((a, b, al) => this.interpolate(a, b, al), images!, rows)], 0));
+  }
+
+  /** The importance-weighted bound (k samples, default 1: the ELBO) of the batch binarised as in training, nats per image. */
+  logLikelihood({ images }: Batch, options: { samples?: number } = {}): Tensor {
+    return evaluating(this, () => this.importanceWeightedBound(binarize(images!), options.samples ?? 1));
+  }
 }
 
 /** Each pixel is 1 with probability equal to its intensity. */
@@ -115,40 +135,25 @@ export const binarize = (x: Tensor): Tensor => T.cast(T.lt(T.randLike(x), x), x.
 /** The seed's interpolation weights, 0.0, 0.1, ..., 1.0. */
 export const SEED_ALPHAS = Array.from({ length: 11 }, (_, i) => i / 10);
 
-export function createVae(opts: { device: DeviceName; lr: number; config: VaeConfig }): Trainer {
-  const model = new Vae(opts.config, opts.device);
-  const adam = new optim.Adam(model.parameters(), { lr: opts.lr });
+function vaeTraining(model: Vae, lr: number): Training {
+  const adam = new optim.Adam(model.parameters(), { lr });
   return {
-    module: model,
     optimizers: { adam },
-    trainStep(images) {
-      return T.tidy(() => {
-        adam.zeroGrad();
-        const terms = model.elbo(binarize(images));
-        terms.loss.backward();
-        adam.step();
-        return { ...terms };
-      });
-    },
-    sample(n, real) {
-      return T.noGrad(() => T.tidy(() => {
-        // Prior samples in the top half, then (as in the seed) interpolations between pairs of digits.
-        const rows = Math.floor(n / 16);
-        const prior = T.sigmoid(model.decode(T.randn([n - 8 * rows, opts.config.latent], { device: opts.device })));
-        const lines = interpolationRows((a, b, alphas) => model.interpolate(a, b, alphas), real, rows);
-        return T.cat([prior, ...lines], 0);
-      }));
-    },
+    step: (batch) => minimize(adam, () => ({ ...model.elbo(binarize(requireField(batch, 'images', 'vae'))) })),
   };
 }
 
-registerModel<VaeConfig>({
+export const vae = registerModel({
   name: 'vae',
-  description: 'Conv VAE of seed 002 (z=32; arch=mlp: fully connected): -ELBO in nats (BCE-sum + KL) on dynamically binarised digits',
+  description: 'Conv VAE of notes 002 (z=32; arch=mlp: fully connected): -ELBO in nats (BCE-sum + KL) on dynamically binarised digits',
+  notes: 'notes 002 §2.2-2.3',
   dataRange: [0, 1],
-  defaults: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
+  fields: ['images'],
+  config: { latent: 32, arch: 'conv', channels: [...SEED_CHANNELS], hidden: [512, 256] } as VaeConfig,
+  choices: { arch: IMAGE_NET_ARCHS },
+  training: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
   // Without a GPU the conv nets take ~2 s a step: the fully connected VAE reaches ~110 nats in minutes.
   withoutGpu: { config: { arch: 'mlp' }, steps: 1500, sampleEvery: 500 },
-  config: { latent: 32, arch: 'conv', channels: [...SEED_CHANNELS], hidden: [512, 256] },
-  create: createVae,
+  build: (config, device) => new Vae(config, device),
+  train: (model, { lr }) => vaeTraining(model, lr),
 });

@@ -144,7 +144,7 @@ describe('the lighter run without a hardware GPU', () => {
     try {
       const common = { model: 'test-light-mlp', device: 'cpu', limit: 64, batch: 16 };
       expect(await train({ ...common, out: tmp() })).toBe(0);
-      expect(lines.join('\n')).toContain("No hardware GPU: the lighter default run (--config hidden=16 --steps 2); MODELS.md's is --config hidden=256 --steps 600");
+      expect(lines.join('\n')).toContain("No hardware GPU: the lighter default run (--config hidden=16 --steps 2); the full run is --config hidden=256 --steps 600");
       expect(lines.join('\n')).toMatch(/2 steps in .* on cpu/);
       // Naming the length (or the configuration) runs exactly what was asked.
       lines.length = 0;

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { loadEmbeddedMnist, loadSafetensors, saveSafetensors } from '../src/node.js';
-import { Gaussian, Gmm, Hmm, Rbm, createGsn, createRbm, getModel, type GsnConfig, type RbmConfig, type Trainer } from '../models/index.js';
+import { Gaussian, Gmm, Hmm, Rbm, getModel, type GsnConfig, type RbmConfig } from '../models/index.js';
+import { harness, step, type Harness } from './setup/models.js';
 import { cholesky, mulLower, symmetricEigen } from '../models/blocks/linalg.js';
 import { write } from '../models/blocks/host.js';
 import { TOL, firstMismatch } from './setup/tolerance.js';
@@ -159,7 +160,7 @@ describe('hmm', () => {
 
   it('is registered as a host model that needs the CPU backend', () => {
     expect(getModel('hmm').devices).toEqual(['cpu']);
-    expect(() => getModel('hmm').create({ device: 'webgpu', lr: 1, config: getModel('hmm').config })).toThrow(/--device cpu/);
+    expect(() => getModel('hmm').build(getModel('hmm').config, 'webgpu')).toThrow(/--device cpu/);
   });
 });
 
@@ -167,15 +168,15 @@ const rbmConfig: RbmConfig = { hidden: 32, k: 1, persistent: true, sampleSteps: 
 const gsnConfig: GsnConfig = { hidden: 32, walkback: 2, noise: 0.3, sampleSteps: 3 };
 
 /** The first loss of `steps` training steps on one batch, before and after. */
-async function lossMoves(trainer: Trainer, images: Tensor, steps: number): Promise<[number, number]> {
+async function lossMoves(h: Harness, images: Tensor, steps: number): Promise<[number, number]> {
   const first = async () => {
-    const losses = trainer.trainStep(images);
+    const losses = step(h, images);
     const v = await Object.values(losses)[0]!.item();
     for (const l of Object.values(losses)) l.dispose();
     return v;
   };
   const before = await first();
-  for (let i = 0; i < steps - 2; i++) for (const l of Object.values(trainer.trainStep(images))) l.dispose();
+  for (let i = 0; i < steps - 2; i++) for (const l of Object.values(step(h, images))) l.dispose();
   return [before, await first()];
 }
 
@@ -184,37 +185,38 @@ describe('rbm and gsn', () => {
 
   it('RBM: persistent CD lowers the reconstruction error; samples; checkpoint', async () => {
     T.manualSeed(7);
-    const trainer = createRbm({ device: 'cpu', lr: 0.1, config: rbmConfig });
+    const trainer = harness('rbm', 'cpu', { lr: 0.1, config: rbmConfig });
     const [before, after] = await lossMoves(trainer, images(), 30);
     expect(after).toBeLessThan(before * 0.8);
-    expectImages(trainer.sample(4, images()), 4);
+    expectImages(trainer.model.sample(4), 4);
+    expectImages(trainer.model.preview!({ images: T.slice(images(), [{ stop: 4 }]) }), 4);
     const path = join(mkdtempSync(join(tmpdir(), 'genlab-rbm-')), 'rbm.safetensors');
-    await saveSafetensors(path, trainer.module.stateDict());
+    await saveSafetensors(path, trainer.model.stateDict());
     const restored = new Rbm(rbmConfig, 'cpu');
     restored.loadStateDict(loadSafetensors(path).tensors);
-    expect(await restored.weight.toArray()).toEqual(await (trainer.module as Rbm).weight.toArray());
+    expect(await restored.weight.toArray()).toEqual(await (trainer.model as Rbm).weight.toArray());
   });
 
   it('GSN: the walkback loss falls; samples in range', async () => {
     T.manualSeed(8);
-    const trainer = createGsn({ device: 'cpu', lr: 3e-3, config: gsnConfig });
+    const trainer = harness('gsn', 'cpu', { lr: 3e-3, config: gsnConfig });
     const [before, after] = await lossMoves(trainer, images(), 30);
     expect(after).toBeLessThan(before * 0.8);
-    expectImages(trainer.sample(4, images()), 4);
+    expectImages(trainer.model.sample(4), 4);
   });
 
-  for (const [name, create] of [['rbm', () => createRbm], ['gsn', () => createGsn]] as const) {
+  for (const name of ['rbm', 'gsn'] as const) {
     it(`${name}: one training step agrees on CPU and WebGPU from the same seed`, async () => {
       const params: number[][][] = [];
       for (const device of ['cpu', 'webgpu'] as DeviceName[]) {
         T.manualSeed(11);
         const config = (name === 'rbm' ? rbmConfig : gsnConfig) as RbmConfig & GsnConfig;
-        const trainer = create()({ device, lr: 0.05, config });
+        const trainer = harness(name, device, { lr: 0.05, config });
         const batch = await T.slice(loadEmbeddedMnist({ limit: 8 }).images, [{ stop: 8 }]).to(device);
         T.manualSeed(12);
-        for (const l of Object.values(trainer.trainStep(batch))) l.dispose();
-        params.push(await Promise.all(trainer.module.parameters().map((p) => p.toArray())));
-        trainer.module.dispose();
+        for (const l of Object.values(step(trainer, batch))) l.dispose();
+        params.push(await Promise.all(trainer.model.parameters().map((p) => p.toArray())));
+        trainer.model.dispose();
       }
       params[0]!.forEach((cpu, i) => expect(firstMismatch(params[1]![i]!, cpu, TOL.f32Matmul)).toBe(-1));
     });

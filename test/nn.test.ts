@@ -320,14 +320,14 @@ describe('training', () => {
     const model = new MlpAutoencoder({ hidden: 128, latent: 16 });
     const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
     const loader = new io.DataLoader(train, { batchSize: 50, shuffle: true, device: 'cpu' });
-    const first = T.noGrad(() => model.loss(heldOut)).dataSync()[0]!;
+    const first = T.noGrad(() => model.loss(heldOut).loss).dataSync()[0]!;
     const last: number[] = [];
     for (let epoch = 0; epoch < 15; epoch++) {
       for (const b of loader) {
         using batch = b;
         const loss = T.tidy(() => {
           opt.zeroGrad();
-          const l = model.loss(batch.images);
+          const l = model.loss(batch.images).loss;
           l.backward();
           opt.step();
           return l;
@@ -337,7 +337,7 @@ describe('training', () => {
       }
     }
     const trainLoss = last.slice(-20).reduce((a, b) => a + b, 0) / 20;
-    const testLoss = T.noGrad(() => model.loss(heldOut)).dataSync()[0]!;
+    const testLoss = T.noGrad(() => model.loss(heldOut).loss).dataSync()[0]!;
     expect(last).toHaveLength(300);
     expect(first).toBeGreaterThan(0.6);
     expect(trainLoss).toBeLessThan(0.15);

@@ -28,7 +28,8 @@ import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
 import { Vae, binarize } from '../../models/vae.js';
-import { adversarialStep, discriminatorLoss, ganAdam, generatorLoss } from '../../models/blocks/gan.js';
+import { discriminatorLoss, ganAdam, generatorLoss } from '../../models/blocks/gan.js';
+import { adversarialRound } from '../../models/blocks/train.js';
 import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group } from '../suite.js';
 
 const Z = 100;
@@ -65,12 +66,12 @@ function oursStep(device: G.DeviceName, batch: number): OursStep {
   return {
     step: () => G.tidy(() => {
       const fake = generator.forward(G.randn([batch, Z], { device }));
-      const { d, g } = adversarialStep({
-        d: discriminator, optD, optG,
+      const { d, g } = adversarialRound({
+        critic: discriminator, optD, optG,
         dLoss: () => discriminatorLoss(discriminator.forward(real), discriminator.forward(fake.detach())),
         gLoss: () => generatorLoss(discriminator.forward(fake), 'non-saturating'),
-      });
-      return [d, g];
+      }, { step: 0, totalSteps: 1 });
+      return [d!, g!];
     }),
     dispose() {
       generator.dispose();

@@ -1,20 +1,22 @@
 /**
- * Shared pieces of the GANs of seed 002 §3 and seed 003: the two adversarial losses, the
- * alternating D-then-G update, the DCGAN generator and discriminator trunks, and the Adam setting
+ * Shared pieces of the GANs of notes 002 §3 and notes 003: the two adversarial losses, the
+ * alternating D-then-G update of the unconditional GANs, the DCGAN generator and discriminator trunks, and the Adam setting
  * every GAN here trains with.
  *
  * D maximises log D(x) + log(1 - D(G(z))); with logits l this is the BCE of real -> 1 and
  * fake -> 0. G minimises log(1 - D(G(z))) in the original minimax game, whose gradient vanishes
- * exactly when D confidently rejects the fakes (early training): seed 003 ("GANs 학습 in
+ * exactly when D confidently rejects the fakes (early training): notes 003 ("GANs 학습 in
  * Practice") replaces it by maximising log D(G(z)), the non-saturating loss, our default.
  */
 import * as T from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
 import type { DeviceName, Tensor } from '../../src/index.js';
-import type { Trainer } from '../registry.js';
+import type { Training } from '../protocol.js';
+import { adversarialRound, requireField } from './train.js';
 
 /** 'non-saturating': min -log D(G(z)) (default). 'minimax': min log(1 - D(G(z))), as in the game's value function. */
 export type GeneratorLoss = 'non-saturating' | 'minimax';
+export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['non-saturating', 'minimax'];
 
 /** BCE-with-logits of real logits against 1 plus fake logits against 0 (≈ 2 ln 2 = 1.386 when D is fooled). */
 export function discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
@@ -33,45 +35,6 @@ export function ganAdam(module: nn.Module, lr: number): optim.Adam {
   return new optim.Adam(module.parameters(), { lr, betas: [0.5, 0.999] });
 }
 
-/**
- * One round of the game (seed 003, "GANs 훈련 과정" (b)-(c)): a D step on real data and detached
- * fakes, then a G step through D with D's weights frozen (the notes' "분별망이 가중치를 고정"), so
- * G's loss moves only G. Both losses close over one batch of fakes made by the caller.
- */
-export function adversarialStep(parts: {
-  d: nn.Module;
-  optD: optim.Optimizer;
-  optG: optim.Optimizer;
-  dLoss: () => Tensor;
-  gLoss: () => Tensor;
-}): { d: Tensor; g: Tensor } {
-  parts.optD.zeroGrad();
-  const d = parts.dLoss();
-  d.backward();
-  parts.optD.step();
-
-  parts.optG.zeroGrad();
-  parts.d.requiresGrad_(false);
-  try {
-    const g = parts.gLoss();
-    g.backward();
-    parts.optG.step();
-    return { d, g };
-  } finally {
-    parts.d.requiresGrad_(true);
-  }
-}
-
-/** Runs `fn` with `g` in eval mode (BN running statistics, so sampling changes no state) and no tape. */
-export function sampleWith<R extends Tensor>(g: nn.Module, fn: () => R): R {
-  g.eval();
-  try {
-    return T.noGrad(() => T.tidy(fn));
-  } finally {
-    g.train();
-  }
-}
-
 /** What the unconditional GANs (gan, dcgan) share: G, a D giving one logit per image, and G(z) for fresh codes. */
 export interface UnconditionalGan extends nn.Module {
   generator: nn.Module;
@@ -80,25 +43,24 @@ export interface UnconditionalGan extends nn.Module {
   generate(n: number): Tensor;
 }
 
-/** Their training loop: one D step on real images vs detached fakes, then one G step against the frozen D. */
-export function unconditionalGanTrainer(model: UnconditionalGan, lr: number): Trainer {
+/** Their training: one D step on real images vs detached fakes, then one G step against the frozen D. */
+export function unconditionalGanTraining(model: UnconditionalGan, lr: number): Training {
   const d = model.discriminator;
   const optD = ganAdam(d, lr);
   const optG = ganAdam(model.generator, lr);
   return {
-    module: model,
     optimizers: { d: optD, g: optG },
-    trainStep(images) {
+    step(batch, context) {
+      const real = requireField(batch, 'images', model.constructor.name);
       return T.tidy(() => {
-        const fake = model.generate(images.shape[0]!);
-        return adversarialStep({
-          d, optD, optG,
-          dLoss: () => discriminatorLoss(d.forward(images), d.forward(fake.detach())),
+        const fake = model.generate(real.shape[0]!);
+        return adversarialRound({
+          critic: d, optD, optG,
+          dLoss: () => discriminatorLoss(d.forward(real), d.forward(fake.detach())),
           gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
-        });
+        }, context);
       });
     },
-    sample: (n) => sampleWith(model.generator, () => model.generate(n)),
   };
 }
 
@@ -109,9 +71,9 @@ export const latent = (n: number, zDim: number, device: DeviceName): Tensor => T
 export const randomLabels = (n: number, classes: number, device: DeviceName): Tensor => T.randint(0, classes, [n], { device, dtype: 'int32' });
 
 /**
- * The DCGAN generator of MODELS.md: linear -> (2w)x7x7, then two transposed convs 4x4 stride 2
+ * The DCGAN generator of docs/models.md: linear -> (2w)x7x7, then two transposed convs 4x4 stride 2
  * (padding 1 exactly doubles the size) to w x14x14 and 1x28x28, with w = `width` (64: 128x7x7 ->
- * 64x14x14 as in MODELS.md). BN + ReLU on every hidden layer (the notes' "Batch Normalization ...
+ * 64x14x14 as in docs/models.md). BN + ReLU on every hidden layer (the notes' "Batch Normalization ...
  * 학습 안정성"); tanh maps the output to the data's [-1, 1]. Initialise the model that holds it
  * with `nn.dcganInit_`.
  */

@@ -1,5 +1,5 @@
 /**
- * What the classical models that fit on the host share (gaussian, gmm, hmm; seed 002 §1): their
+ * What the classical models that fit on the host share (gaussian, gmm, hmm; notes 002 §1): their
  * closed-form and EM updates run in float64 loops on the CPU, with the parameters kept as float64
  * CPU buffers of a Module so checkpoints save them like any other state dict. Random numbers come
  * from the library's generator, so `manualSeed` makes fits and samples reproducible.
@@ -7,6 +7,8 @@
 import * as T from '../../src/index.js';
 import { DeviceError } from '../../src/index.js';
 import type { DeviceName, Tensor } from '../../src/index.js';
+import type { Batch, Training } from '../protocol.js';
+import { requireField } from './train.js';
 
 /** Host models read their batches synchronously, which only the CPU backend allows. */
 export function requireCpu(model: string, device: DeviceName): void {
@@ -67,4 +69,25 @@ export function drawLog(logp: ArrayLike<number>, start: number, k: number, u: nu
 /** A scalar loss tensor for the trainer's report. */
 export function scalar(value: number): Tensor {
   return T.tensor(Float32Array.of(value), { shape: [], device: 'cpu' });
+}
+
+/**
+ * The training of a host model: no optimizer, each step hands the batch's pixel rows to `fit`
+ * (a closed-form merge or one EM iteration), which returns the batch's mean negative
+ * log-likelihood in nats for the report.
+ */
+export function hostTraining(model: string, fit: (x: Float64Array, n: number) => number): Training {
+  return {
+    optimizers: {},
+    step(batch) {
+      const { x, n } = imageRows(requireField(batch, 'images', model), model);
+      return { nll: scalar(fit(x, n)) };
+    },
+  };
+}
+
+/** log p(x) per image of a batch [N] (float64, CPU), from a host model's per-row log-density. */
+export function hostLogLikelihood(batch: Batch, model: string, logDensity: (x: Float64Array, n: number) => Float64Array): Tensor {
+  const { x, n } = imageRows(requireField(batch, 'images', model), model);
+  return f64([n], logDensity(x, n));
 }

@@ -1,5 +1,5 @@
 /**
- * Host-side dense linear algebra in float64 for the classical models (seed 002 §1): Cholesky
+ * Host-side dense linear algebra in float64 for the classical models (notes 002 §1): Cholesky
  * factors for sampling and Gaussian densities, symmetric eigendecompositions for PCA, and the
  * log-sum-exp that keeps EM in log space. Matrices are row-major Float64Arrays of n*n values;
  * these are small (at most 784 x 784), so plain loops are clear and fast enough.

@@ -1,11 +1,11 @@
 /**
  * Picking the device to train on: the one asked for; else a hardware WebGPU adapter; else, with
  * only a software adapter (SwiftShader runs shaders on the same CPU cores), whichever of it and
- * the CPU backend runs this model's training step faster, timed on a real batch.
+ * the CPU backend runs this model's training step faster, timed on a real batch record.
  */
 import * as T from '../index.js';
-import type { DeviceName, Tensor } from '../index.js';
-import type { ModelEntry } from '../../models/registry.js';
+import type { DeviceName } from '../index.js';
+import type { Batch, ModelEntry } from '../../models/index.js';
 import { ArgumentError } from '../errors.js';
 
 /**
@@ -14,42 +14,36 @@ import { ArgumentError } from '../errors.js';
  * step's time): a conv model's step can take half a minute on the CPU backend where SwiftShader
  * needs three seconds, and five of them would make the choice cost more than the run.
  */
-async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, probe: ProbeBatch, rival = Infinity): Promise<number> {
-  const trainer = entry.create({ device, lr, config });
-  const batch = await probe.images.to(device);
-  const labels = probe.labels && (await probe.labels.to(device));
-  const step = async () => {
+async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, probe: Batch, rival = Infinity): Promise<number> {
+  const model = entry.build(config, device);
+  const training = entry.train(model, { lr });
+  const batch: Batch = Object.fromEntries(await Promise.all(Object.entries(probe).map(async ([k, t]) => [k, await t!.to(device)])));
+  let step = 0;
+  const timed = async () => {
     const t0 = performance.now();
-    for (const loss of Object.values(trainer.trainStep(batch, labels))) loss.dispose();
+    for (const loss of Object.values(training.step(batch, { step: step++, totalSteps: 5 }))) loss.dispose();
     await T.sync(device);
     return (performance.now() - t0) / 1000;
   };
   try {
-    const first = await step();
+    const first = await timed();
     if (first > 3 * rival) return first;
-    await step();
+    await timed();
     let total = 0;
     for (let i = 0; i < 3; i++) {
-      total += await step();
+      total += await timed();
       if (total / (i + 1) > 3 * rival) return total / (i + 1);
     }
     return total / 3;
   } finally {
-    if (batch !== probe.images) batch.dispose();
-    if (labels && labels !== probe.labels) labels.dispose();
-    trainer.module.dispose();
-    for (const opt of Object.values(trainer.optimizers)) opt.dispose();
+    for (const [k, t] of Object.entries(batch)) if (t !== probe[k as keyof Batch]) t!.dispose();
+    model.dispose();
+    for (const opt of Object.values(training.optimizers)) opt.dispose();
   }
 }
 
-/** One real batch to time a step on: images in the model's range, and labels for the class-conditional models. */
-export interface ProbeBatch {
-  images: Tensor;
-  labels?: Tensor;
-}
-
 export async function chooseDevice(
-  requested: string | undefined, entry: ModelEntry, config: object, lr: number, probe: ProbeBatch, log: (line: string) => void,
+  requested: string | undefined, entry: ModelEntry, config: object, lr: number, probe: Batch, log: (line: string) => void,
 ): Promise<DeviceName> {
   const only = restricted(entry, requested);
   if (only) return only;

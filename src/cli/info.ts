@@ -26,7 +26,8 @@ export async function info(): Promise<number> {
   for (const m of listModels()) {
     console.log(`  ${m.name.padEnd(20)} ${m.description}`);
     // The keys `genlab train --config key=value` accepts, with their defaults.
-    const keys = Object.entries(m.config).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+    const choices = (m.choices ?? {}) as Record<string, readonly string[] | undefined>;
+    const keys = Object.entries(m.config).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}${choices[k] ? ` (${choices[k]!.join('|')})` : ''}`);
     if (keys.length > 0) console.log(`  ${''.padEnd(20)} config: ${keys.join(' ')}`);
   }
   return 0;

@@ -4,7 +4,7 @@
  *   genlab train <model> [--data mnist|fashion-mnist|PATH] [--steps N | --epochs N] [--batch N]
  *                        [--lr X] [--seed N] [--device webgpu|wasm|cpu] [--out DIR] [--resume DIR]
  *                        [--config key=value ...]
- *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|wasm|cpu]
+ *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|wasm|cpu] [--preview]
  *   genlab info
  * From the sources: node --import tsx --import ./scripts/wgsl-register.mjs src/cli/main.ts ...
  */
@@ -20,7 +20,7 @@ const USAGE = `usage:
       --data mnist|fashion-mnist|PATH   dataset (default: the embedded MNIST digits)
       --steps N | --epochs N            training length (default: the model's)
       --batch N  --lr X  --seed N       batch size, learning rate, seed
-      --device webgpu|wasm|cpu               default: the fastest found
+      --device webgpu|wasm|cpu          default: the fastest found
       --out DIR                         samples and checkpoint (default: runs/<model>)
       --sample-every N                  steps between sample grids
       --limit N                         use only the first N images
@@ -28,7 +28,9 @@ const USAGE = `usage:
       --config key=value                change one entry of the model's configuration
                                         (repeatable; genlab info lists them), e.g. --config width=16
       --resume DIR                      continue from a checkpoint directory
-  genlab sample <checkpoint> [--n N] [--nrow N] [--out FILE] [--seed N] [--device webgpu|wasm|cpu]
+  genlab sample <checkpoint|run dir> [--n N] [--nrow N] [--out FILE] [--seed N] [--device webgpu|wasm|cpu]
+      --preview                         the model's picture of real test images (reconstructions,
+                                        denoising) instead of sample(n)
   genlab info                        adapter, limits, backends and models`;
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -107,10 +109,10 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { n: { type: 'string' }, nrow: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' } },
+        options: { n: { type: 'string' }, nrow: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, preview: { type: 'boolean' } },
       });
       if (positionals.length !== 1) throw new UsageError('sample takes one checkpoint directory');
-      return sample({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 64, nrow: int('nrow', values.nrow), out: values.out ?? 'samples.png', seed: int('seed', values.seed), device: values.device });
+      return sample({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 64, nrow: int('nrow', values.nrow), out: values.out ?? 'samples.png', seed: int('seed', values.seed), device: values.device, preview: values.preview });
     }
     case 'info':
       return info();

@@ -1,13 +1,18 @@
-/** `genlab sample <checkpoint>`: rebuild the model a checkpoint names, load it, and write a sample grid. */
-import { dirname } from 'node:path';
+/**
+ * `genlab sample <checkpoint>`: rebuild the model a checkpoint names from its model file alone (no
+ * optimizer) and write a grid of `sample(n)`; with `--preview`, the model's picture of real data
+ * instead (reconstructions, denoising, chains started at data), on test images of its dataset.
+ */
+import { join } from 'node:path';
 import * as T from '../index.js';
-import { loadCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
+import { hasCheckpoint } from '../io/checkpoint.js';
 import { loadDataset } from '../io/datasets.js';
 import { saveImageGrid } from '../io/png.js';
-import { getModel } from '../../models/index.js';
 import { preferredDevice } from './device.js';
-import { CONFIG_KEY, DATA_KEY, MODEL_KEY, rangeTransform } from './shared.js';
+import { loadModel, readModelFile } from './load-model.js';
+import { DATA_KEY, rangeTransform } from './shared.js';
 import { ArgumentError } from '../errors.js';
+import { batchRecord } from './train.js';
 
 export interface SampleArgs {
   checkpoint: string;
@@ -17,29 +22,38 @@ export interface SampleArgs {
   out: string;
   seed?: number;
   device?: string;
+  /** Draw the model's preview of real test images instead of samples. */
+  preview?: boolean;
 }
 
 export async function sample(args: SampleArgs): Promise<number> {
   if (!Number.isInteger(args.n) || args.n <= 0) throw new ArgumentError(`--n must be a positive integer, got ${args.n}`);
-  // The checkpoint directory, or one of its files.
-  const dir = args.checkpoint.endsWith('.safetensors') ? dirname(args.checkpoint) : args.checkpoint;
-  const { metadata, trainingState } = readCheckpointInfo(dir);
-  const name = metadata[MODEL_KEY];
-  if (!name) throw new ArgumentError(`${dir}: the checkpoint does not say which model it holds (no '${MODEL_KEY}' metadata)`);
-  const entry = getModel(name);
-  const config = JSON.parse(metadata[CONFIG_KEY] ?? '{}') as object;
-  // Real images: reconstructing models show them next to their outputs; generators ignore them.
-  const data = loadDataset(metadata[DATA_KEY] ?? 'mnist', { split: 'test', limit: args.n });
-  const transform = rangeTransform(entry.dataRange);
-  const real = T.tidy(() => transform(data.images));
-  const device = await preferredDevice(args.device, entry);
+  const dir = checkpointDir(args.checkpoint);
+  // The entry decides the device (host models need the CPU) before the model is built on one.
+  const file = readModelFile(dir);
+  const device = await preferredDevice(args.device, file.entry);
   T.manualSeed(args.seed ?? 0);
-  const trainer = entry.create({ device, lr: entry.defaults.lr, config });
-  loadCheckpoint(dir, { module: trainer.module });
-  trainer.module.eval();
-  const onDevice = await real.to(device);
-  const images = trainer.sample(args.n, onDevice);
+  const { entry, model, metadata, step, notes } = loadModel(file, device);
+  for (const note of notes) console.log(note);
+  let images: T.Tensor;
+  if (args.preview) {
+    if (!model.preview) throw new ArgumentError(`${entry.name} has no preview; its grid is sample(n) (drop --preview)`);
+    const data = loadDataset(metadata[DATA_KEY] ?? 'mnist', { split: 'test', limit: args.n });
+    const real = await T.tidy(() => rangeTransform(entry.dataRange)(data.images)).to(device);
+    images = model.preview(batchRecord(entry, real, data.labels && (await data.labels.to(device))));
+  } else {
+    images = model.sample(args.n);
+  }
   await saveImageGrid(args.out, images, { range: entry.dataRange, nrow: args.nrow });
-  console.log(`wrote ${args.out}: ${args.n} samples of ${name} (step ${trainingState.step}) on ${device}`);
+  console.log(`wrote ${args.out}: ${args.preview ? 'a preview' : `${args.n} samples`} of ${entry.name} (step ${step}) on ${device}`);
+  images.dispose();
+  model.dispose();
   return 0;
+}
+
+/** A checkpoint directory, its model file, or a run directory holding `checkpoint/`. */
+function checkpointDir(path: string): string {
+  if (path.endsWith('.safetensors') || hasCheckpoint(path)) return path;
+  if (hasCheckpoint(join(path, 'checkpoint'))) return join(path, 'checkpoint');
+  throw new ArgumentError(`${path}: no checkpoint here or in ${join(path, 'checkpoint')}; pass a checkpoint directory`);
 }

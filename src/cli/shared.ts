@@ -7,6 +7,9 @@ import { ArgumentError } from '../errors.js';
 export const MODEL_KEY = 'genlab.model';
 export const CONFIG_KEY = 'genlab.config';
 export const DATA_KEY = 'genlab.data';
+/** The training protocol a checkpoint was written under (absent before v2: see load-model.ts). */
+export const PROTOCOL_KEY = 'genlab.protocol';
+export const PROTOCOL_VERSION = '2';
 
 /** Datasets load in [0, 1]; this maps a batch into the range a model trains in. */
 export function rangeTransform(range: readonly [number, number]): Transform {

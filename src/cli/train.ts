@@ -13,10 +13,11 @@ import { DataLoader } from '../io/dataloader.js';
 import { loadCheckpoint, readCheckpointInfo, saveCheckpoint } from '../io/checkpoint.js';
 import { loadDataset } from '../io/datasets.js';
 import { saveImageGrid } from '../io/png.js';
-import { getModel, type ModelEntry, type Trainer } from '../../models/index.js';
+import { getModel, type Batch, type ModelEntry } from '../../models/index.js';
+import { describedModel, loadModel } from './load-model.js';
 import { chooseDevice, hasHardwareGpu } from './device.js';
 import { createProgress } from './progress.js';
-import { CONFIG_KEY, DATA_KEY, MODEL_KEY, rangeTransform } from './shared.js';
+import { CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, rangeTransform } from './shared.js';
 import { ArgumentError } from '../errors.js';
 
 export interface TrainArgs {
@@ -63,7 +64,7 @@ export async function train(args: TrainArgs): Promise<number> {
     step: resumed?.state.step ?? 0,
     totalSteps: 0,
     seed: args.seed ?? resumed?.state.seed ?? 0,
-    batch: args.batch ?? resumed?.state.batch ?? entry.defaults.batch,
+    batch: args.batch ?? resumed?.state.batch ?? entry.training.batch,
     data: args.data ?? resumed?.state.data ?? 'mnist',
     limit: args.limit ?? resumed?.state.limit ?? null,
     classes: args.classes ?? resumed?.state.classes ?? null,
@@ -74,39 +75,47 @@ export async function train(args: TrainArgs): Promise<number> {
   const light = entry.withoutGpu && !resumed && Object.keys(overrides).length === 0 && args.steps === undefined && args.epochs === undefined
     && !(await hasHardwareGpu(args.device)) ? entry.withoutGpu : undefined;
   const config = resumed?.config ?? applyConfig(entry, overrides, { ...entry.config, ...light?.config });
-  const lr = args.lr ?? entry.defaults.lr;
+  const lr = args.lr ?? entry.training.lr;
   if (light) {
     const flags = (cfg: Record<string, unknown>, steps: number) => [...Object.keys(light.config ?? {}).map((k) => `--config ${k}=${String(cfg[k])}`), `--steps ${steps}`].join(' ');
-    console.log(`No hardware GPU: the lighter default run (${flags(config as Record<string, unknown>, light.steps ?? entry.defaults.steps)}); MODELS.md's is ${flags(entry.config as Record<string, unknown>, entry.defaults.steps)}`);
+    console.log(`No hardware GPU: the lighter default run (${flags(config as Record<string, unknown>, light.steps ?? entry.training.steps)}); the full run is ${flags(entry.config as Record<string, unknown>, entry.training.steps)}`);
   }
 
   const dataset = loadDataset(run.data, { limit: run.limit ?? undefined, classes: run.classes ?? undefined });
   const count = dataset.images.shape[0]!;
   if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
+  const missing = entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && dataset.labels)));
+  if (missing.length > 0) throw new ArgumentError(`${entry.name} trains on batches with ${entry.fields.join(', ')}, but ${run.data} has no ${missing.join(', ')}`);
   const transform = rangeTransform(entry.dataRange);
-  // One batch to time a training step on (with its labels: the conditional GANs need them).
-  const first = [{ stop: run.batch }];
-  const probe = T.tidy(() => transform(T.slice(dataset.images, first)));
-  const probeLabels = dataset.labels ? T.slice(dataset.labels, first) : undefined;
-  const device = await chooseDevice(args.device, entry, config, lr, { images: probe, labels: probeLabels }, console.log);
-  if (probe !== dataset.images) probe.dispose();
-  if (probeLabels && probeLabels !== dataset.labels) probeLabels.dispose();
+  // One batch to time a training step on, as the record the model reads.
+  const probe = T.tidy(() => batchRecord(entry, transform(T.slice(dataset.images, [{ stop: run.batch }])), dataset.labels && T.slice(dataset.labels, [{ stop: run.batch }])));
+  const device = await chooseDevice(args.device, entry, config, lr, probe, console.log);
+  disposeRecord(probe);
 
   T.manualSeed(run.seed);
-  const trainer = entry.create({ device, lr, config });
+  const model = entry.build(config, device);
+  const training = entry.train(model, { lr });
   if (args.resume) {
-    loadCheckpoint(args.resume, { module: trainer.module, optimizers: trainer.optimizers });
+    // A checkpoint from before protocol v2 may lack buffers v2 added: loadModel checks that nothing else differs.
+    const current = resumed!.metadata[PROTOCOL_KEY] !== undefined;
+    if (!current) {
+      const old = loadModel(args.resume, 'cpu');
+      for (const note of old.notes) console.log(note);
+      old.model.dispose();
+    }
+    loadCheckpoint(args.resume, { module: model, optimizers: training.optimizers, strict: current });
     // The optimizer state carries the old learning rate; an explicit --lr overrides it.
-    if (args.lr !== undefined) for (const o of Object.values(trainer.optimizers)) for (const g of o.paramGroups) g.lr = args.lr;
+    if (args.lr !== undefined) for (const o of Object.values(training.optimizers)) for (const g of o.paramGroups) g.lr = args.lr;
   }
   const loader = new DataLoader(dataset, { batchSize: run.batch, shuffle: true, seed: run.seed, dropLast: true, device, transform });
-  run.totalSteps = args.steps ?? (args.epochs !== undefined ? args.epochs * loader.length : (resumed?.state.totalSteps ?? light?.steps ?? entry.defaults.steps));
-  const sampleEvery = args.sampleEvery ?? light?.sampleEvery ?? entry.defaults.sampleEvery;
-  const preview = await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
-  const previewImages = T.tidy(() => transform(preview));
-  if (previewImages !== preview) preview.dispose();
+  run.totalSteps = args.steps ?? (args.epochs !== undefined ? args.epochs * loader.length : (resumed?.state.totalSteps ?? light?.steps ?? entry.training.steps));
+  const sampleEvery = args.sampleEvery ?? light?.sampleEvery ?? entry.training.sampleEvery;
+  // The grid's real images (for models whose picture is a reconstruction), fixed for the run.
+  const shown = await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
+  const previewBatch = T.tidy(() => batchRecord(entry, transform(shown), dataset.labels && T.slice(dataset.labels, [{ stop: SAMPLE_COUNT }])));
+  if (!Object.values(previewBatch).includes(shown)) shown.dispose();
 
-  const params = trainer.module.parameters().reduce((n, p) => n + p.size, 0);
+  const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch`);
   if (run.step > 0) console.log(`resuming from step ${run.step} of ${args.resume}`);
   if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
@@ -119,7 +128,7 @@ export async function train(args: TrainArgs): Promise<number> {
   process.on('SIGINT', onSigint);
   const progress = createProgress(run.totalSteps, run.step);
   const writeSamples = async (step: number) => {
-    const images = trainer.sample(SAMPLE_COUNT, previewImages);
+    const images = model.preview ? model.preview(previewBatch) : model.sample(SAMPLE_COUNT);
     const path = join(args.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
     await saveImageGrid(path, images, { range: entry.dataRange, nrow: 8 });
     images.dispose();
@@ -136,7 +145,7 @@ export async function train(args: TrainArgs): Promise<number> {
       const step = run.step;
       T.manualSeed(stepSeed(run.seed, step));
       using batch = loader.batch(Math.floor(step / loader.length), step % loader.length);
-      const losses = trainer.trainStep(batch.images, batch.labels);
+      const losses = training.step(batchRecord(entry, batch.images, batch.labels), { step, totalSteps: run.totalSteps });
       const [first, ...rest] = Object.values(losses);
       for (const l of rest) l.dispose();
       lastLoss?.dispose();
@@ -167,13 +176,15 @@ export async function train(args: TrainArgs): Promise<number> {
   }
   const checkpointDir = join(args.out, 'checkpoint');
   await saveCheckpoint(checkpointDir, {
-    module: trainer.module,
-    optimizers: trainer.optimizers,
-    metadata: { [MODEL_KEY]: entry.name, [CONFIG_KEY]: JSON.stringify(config), [DATA_KEY]: run.data },
+    module: model,
+    optimizers: training.optimizers,
+    metadata: { [MODEL_KEY]: entry.name, [CONFIG_KEY]: JSON.stringify(config), [DATA_KEY]: run.data, [PROTOCOL_KEY]: PROTOCOL_VERSION },
     trainingState: run,
   });
   console.log(`saved checkpoint ${checkpointDir} (step ${run.step})`);
-  disposeTrainer(trainer, previewImages);
+  model.dispose();
+  for (const o of Object.values(training.optimizers)) o.dispose();
+  disposeRecord(previewBatch);
   if (!interrupted) return 0;
   console.log(`interrupted: continue with \`genlab train ${entry.name} --resume ${checkpointDir} --out ${args.out}\``);
   return 130;
@@ -197,6 +208,8 @@ export function applyConfig(entry: ModelEntry, overrides: Record<string, string>
       if (text !== 'true' && text !== 'false') throw bad('true or false');
       config[key] = text === 'true';
     } else if (typeof old === 'string') {
+      const allowed = (entry.choices as Record<string, readonly string[] | undefined> | undefined)?.[key];
+      if (allowed && !allowed.includes(text)) throw bad(`one of ${allowed.join(', ')}`);
       config[key] = text;
     } else if (Array.isArray(old) && old.every((v) => typeof v === 'number')) {
       const list = text.split(',').map(Number);
@@ -209,14 +222,18 @@ export function applyConfig(entry: ModelEntry, overrides: Record<string, string>
   return config;
 }
 
-function loadRunState(dir: string, entry: ModelEntry): { state: RunState; config: object } {
+function loadRunState(dir: string, entry: ModelEntry): { state: RunState; config: object; metadata: Record<string, string> } {
   const { metadata, trainingState } = readCheckpointInfo(dir);
-  if (metadata[MODEL_KEY] !== entry.name) throw new ArgumentError(`${dir} is a checkpoint of '${metadata[MODEL_KEY]}', not '${entry.name}'`);
-  return { state: trainingState as RunState, config: JSON.parse(metadata[CONFIG_KEY] ?? '{}') as object };
+  const described = describedModel(metadata, dir);
+  if (described.entry !== entry) throw new ArgumentError(`${dir} is a checkpoint of '${described.entry.name}', not '${entry.name}'`);
+  return { state: trainingState as RunState, config: described.config, metadata };
 }
 
-function disposeTrainer(trainer: Trainer, ...extra: Tensor[]): void {
-  trainer.module.dispose();
-  for (const o of Object.values(trainer.optimizers)) o.dispose();
-  for (const t of extra) t.dispose();
+/** The batch record a model reads: the fields it declares, from a dataset's images and labels. */
+export function batchRecord(entry: ModelEntry, images: Tensor, labels?: Tensor | null): Batch {
+  return entry.fields.includes('labels') && labels ? { images, labels } : { images };
+}
+
+function disposeRecord(batch: Batch): void {
+  for (const t of Object.values(batch)) t?.dispose();
 }

@@ -24,6 +24,8 @@ const TRAINING_KEY = 'genlab.training_state';
 export interface CheckpointParts {
   module: Module;
   optimizers?: Record<string, Optimizer>;
+  /** Whether the model file must hold exactly the module's state dict (default true). */
+  strict?: boolean;
 }
 
 export interface SaveOptions extends CheckpointParts {
@@ -139,7 +141,7 @@ export function loadCheckpoint(path: string, parts: CheckpointParts): Checkpoint
     // Every check of the files before anything is loaded into the caller's module and optimizers.
     const result = info(files);
     const states = optimizers.map(([key]) => optimizerState(files.optimizer!, key, files.optimizerPath));
-    parts.module.loadStateDict(files.model.tensors);
+    parts.module.loadStateDict(files.model.tensors, { strict: parts.strict ?? true });
     optimizers.forEach(([, optimizer], i) => optimizer.loadStateDict(states[i]!));
     return result;
   } finally {

@@ -1,0 +1,114 @@
+/**
+ * The training protocol every model follows: what a model is given (a batch record and the step it
+ * is at), what it gives back (losses, samples, a preview, a log-likelihood), and what its registry
+ * entry declares (its configuration, training defaults, the lighter run for a machine without a
+ * GPU, and the fields of the batch it trains on). The command line, the tests, the benchmarks and
+ * the browser playground drive every model through these types alone.
+ *
+ * Three objects, made in this order:
+ * - the entry (`ModelEntry`): data about the model, registered once by its file;
+ * - the model (`GenerativeModel`), built from a configuration: a Module that can `sample` with no
+ *   optimizer and no data, which is all `genlab sample` and `genlab eval` build;
+ * - the training (`Training`), made for a model: its optimizers and one `step(batch, context)`.
+ */
+import type { DeviceName, Tensor, nn, optim } from '../src/index.js';
+
+/**
+ * The fields a batch record can carry. `images` [N, C, H, W] in the entry's `dataRange`, `labels`
+ * int32 [N]; translation tasks use `source`/`target` (paired) or `a`/`b` (two unpaired domains),
+ * layout and text tasks `labelMap`, `boxes`, `classes` and `tokens`.
+ */
+export type BatchField = 'images' | 'labels' | 'source' | 'target' | 'a' | 'b' | 'labelMap' | 'boxes' | 'classes' | 'tokens';
+
+/** A batch: named tensors on the training device. Whoever makes a batch disposes it. */
+export type Batch = Readonly<Partial<Record<BatchField, Tensor>>>;
+
+/** Where a step is in its run: schedules, annealing, fade-in, lazy regularisation and EMA warm-up read it. */
+export interface StepContext {
+  /** Steps completed before this one (0 for the first; continues across `--resume`). */
+  step: number;
+  /** The run's length in steps. */
+  totalSteps: number;
+}
+
+export interface SampleOptions {
+  /** Class labels (int32 [n]) for class-conditional models; by default row r of 8 is class r. */
+  labels?: Tensor;
+}
+
+/**
+ * A model built from its configuration. `sample` needs no optimizer and no data; `preview` and
+ * `logLikelihood` exist only where they mean something.
+ */
+export interface GenerativeModel extends nn.Module {
+  /** `n` fresh samples [n, C, H, W] in the entry's `dataRange` (the module's training mode is left as it was). */
+  sample(n: number, options?: SampleOptions): Tensor;
+  /**
+   * A picture of the model at work on real data, for models whose sample grid is a
+   * reconstruction or a translation (autoencoders, translation GANs); images in `dataRange`.
+   */
+  preview?(batch: Batch): Tensor;
+  /**
+   * log p(x) per example in nats [N] (a lower bound where exact is intractable, as the ELBO), for
+   * models with a likelihood. Images in `dataRange`.
+   */
+  logLikelihood?(batch: Batch): Tensor;
+}
+
+/** A model's optimizers and its training step. */
+export interface Training {
+  /** By name: saved in and restored from the checkpoint's optimizer file. */
+  readonly optimizers: Record<string, optim.Optimizer>;
+  /**
+   * One optimisation step on a batch; returns scalar losses by name, the first being the one to
+   * watch. The caller disposes them.
+   */
+  step(batch: Batch, context: StepContext): Record<string, Tensor>;
+}
+
+export interface TrainingDefaults {
+  batch: number;
+  lr: number;
+  steps: number;
+  /** Steps between sample grids. */
+  sampleEvery: number;
+}
+
+/** A run's length and configuration where it differs from the entry's defaults. */
+export interface RunPreset<C> {
+  config?: Partial<C>;
+  steps?: number;
+  sampleEvery?: number;
+}
+
+/** Allowed values of a configuration's string keys (checked by `--config`, listed by `genlab info`). */
+export type ConfigChoices<C> = { [K in keyof C]?: readonly string[] };
+
+export interface ModelEntry<C extends object = object, M extends GenerativeModel = GenerativeModel> {
+  name: string;
+  /** One line for `genlab info` and `--help`. */
+  description: string;
+  /** Where in the lecture notes the model comes from, e.g. 'notes 002 §3.1'. */
+  notes: string;
+  /** The pixel range the model trains and samples in: data are scaled to it. */
+  dataRange: readonly [number, number];
+  /** The fields of the batch record a training step reads. */
+  fields: readonly BatchField[];
+  /**
+   * The devices the model can train on, when not all: the classical models fit in float64 on the
+   * host and read their batches synchronously, so they need the CPU backend.
+   */
+  devices?: readonly DeviceName[];
+  /** The default configuration (saved in checkpoints, so `genlab sample` rebuilds the same model). */
+  config: C;
+  choices?: ConfigChoices<C>;
+  training: TrainingDefaults;
+  /**
+   * The run `genlab train <name>` makes on a machine without a hardware GPU when the command sets
+   * neither --config nor the run's length: the full configuration can take hours on two CPU
+   * cores, this one finishes in minutes.
+   */
+  withoutGpu?: RunPreset<C>;
+  build(config: C, device: DeviceName): M;
+  train(model: M, opts: { lr: number }): Training;
+}
