@@ -15,9 +15,20 @@ import { SEED_ALPHAS, Vae, binarize, type VaeConfig } from '../models/index.js';
 
 const dir = process.argv[2] ?? 'out/vae/checkpoint';
 const device = (process.argv[3] ?? 'webgpu') as DeviceName;
+const info = readCheckpointInfo(dir);
+// The last 1,000 digits are held out only if training stopped short of them: the run's state
+// records its data and --limit (null: every digit).
+const run = info.trainingState as { data?: string; limit?: number | null };
+if (run.data === undefined) {
+  console.warn(`${dir} records no training run (imported weights?): the digits from 9,000 on may have been trained on.`);
+} else if (run.data !== 'mnist' || run.limit === null || run.limit === undefined || run.limit > 9000) {
+  const trainedOn = run.data !== 'mnist' ? `'${run.data}'` : run.limit == null ? 'all 10,000 embedded digits' : `the first ${run.limit} embedded digits`;
+  console.error(`${dir} was trained on ${trainedOn}, so the last 1,000 embedded digits are not held out; train with \`genlab train vae --limit 9000\` for a held-out ELBO.`);
+  process.exit(1);
+}
 if (device === 'webgpu') await T.initWebGPU();
 
-const config = JSON.parse(readCheckpointInfo(dir).metadata['genlab.config']!) as VaeConfig;
+const config = JSON.parse(info.metadata['genlab.config']!) as VaeConfig;
 const model = new Vae(config, device);
 loadCheckpoint(dir, { module: model });
 const heldOut = await T.slice(loadEmbeddedMnist().images, [{ start: 9000 }]).to(device);
