@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { listModels } from '../models/index.js';
-import type { ModelEntry, Trainer } from '../models/registry.js';
+import type { ModelEntry } from '../models/index.js';
+import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 import { loadEmbeddedMnist } from '../src/node.js';
 import { getBackend } from '../src/backend/registry.js';
 import type { WasmBackend } from '../src/backend/wasm/index.js';
@@ -27,11 +28,6 @@ async function batch(entry: ModelEntry, device: DeviceName): Promise<{ images: T
   return { images: await images.to(device), labels: await data.labels.to(device) };
 }
 
-function dispose(t: Trainer): void {
-  t.module.dispose();
-  for (const o of Object.values(t.optimizers)) o.dispose();
-}
-
 describe('every model: one training step on CPU and wasm agree', () => {
   it('has models to check', () => expect(wasmModels.length).toBeGreaterThan(5));
 
@@ -39,12 +35,12 @@ describe('every model: one training step on CPU and wasm agree', () => {
     it(entry.name, async () => {
       const run = async (device: DeviceName) => {
         T.manualSeed(0);
-        const trainer = entry.create({ device, lr: entry.defaults.lr, config: smallConfig(entry) });
+        const trainer = harness(entry.name, device, { config: smallConfig(entry) });
         const { images, labels } = await batch(entry, device);
         T.manualSeed(100);
         const losses: Record<string, number> = {};
-        for (const [name, loss] of Object.entries(trainer.trainStep(images, labels))) losses[name] = await loss.item();
-        dispose(trainer);
+        for (const [name, loss] of Object.entries(trainingStep(trainer, entry.fields.includes('labels') ? { images, labels } : { images }))) losses[name] = await loss.item();
+        disposeHarness(trainer);
         return losses;
       };
       const [cpu, wasm] = [await run('cpu'), await run('wasm')];
@@ -61,10 +57,10 @@ describe('memory', () => {
     const entry = listModels().find((e) => e.name === 'dcgan')!;
     const wasm = getBackend('wasm') as WasmBackend;
     T.manualSeed(0);
-    const trainer = entry.create({ device: 'wasm', lr: entry.defaults.lr, config: smallConfig(entry) });
+    const trainer = harness(entry.name, 'wasm', { config: smallConfig(entry) });
     const { images } = await batch(entry, 'wasm');
     const step = () => {
-      for (const l of Object.values(trainer.trainStep(images))) l.dispose();
+      for (const l of Object.values(trainingStep(trainer, images))) l.dispose();
     };
     // Step 1 creates Adam's moments; from step 2 on nothing may accumulate.
     step();
@@ -74,6 +70,6 @@ describe('memory', () => {
     expect(heldBytes()).toBe(held);
     expect(wasm.memory().allocatedBytes).toBe(inUse);
     expect(wasm.rt.heap.committedBytes).toBe(committed);
-    dispose(trainer);
+    disposeHarness(trainer);
   });
 });
