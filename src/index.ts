@@ -23,6 +23,7 @@ export * from './ops/diagonal.js';
 export * from './ops/einsum.js';
 export * from './ops/reduce-extra.js';
 export * from './ops/scan.js';
+export * from './ops/losses-extra.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { scaledDotProductAttention, attentionReference, type AttentionOptions } from './ops/attention.js';
 export { takeAlongAxis, gather, scatterAdd, indexSelect, embedding, oneHot } from './ops/indexing.js';

@@ -94,3 +94,16 @@ describe('reductions and scans match the CPU', () => {
     await expectClose(T.cummin(await x.to('webgpu'), 0).indices, T.cummin(x, 0).indices, TOL.exact, 'cummin indices');
   });
 });
+
+describe('losses match the CPU', () => {
+  it('every loss of losses-extra', async () => {
+    await parity('smoothL1', [[3, 4], [3, 4]], (a, b) => T.smoothL1Loss(a, b, { beta: 0.5 }), TOL.f32Reduce);
+    await parity('huber', [[3, 4], [3, 4]], (a, b) => T.huberLoss(a, b, { delta: 0.5 }), TOL.f32Reduce);
+    await parity('klDiv', [[3, 4], [3, 4]], (a, b) => T.klDiv(T.logSoftmax(a, 1), T.softmax(b, 1), { reduction: 'batchmean' }), TOL.f32Reduce);
+    await parity('poissonNll', [[3, 4]], (a) => T.poissonNllLoss(a, T.abs(a).detach()), TOL.f32Reduce);
+    await parity('gaussianNll', [[3, 4], [3, 4], [3]], (a, b, v) => T.gaussianNllLoss(a, b, v), TOL.f32Reduce, (t, i) => (i === 2 ? T.add(T.abs(t), 0.5) : t));
+    await parity('marginRanking', [[5], [5]], (a, b) => T.marginRankingLoss(a, b, T.sign(T.sub(b, a)).detach(), { margin: 0.5 }), TOL.f32Reduce);
+    await parity('cosineEmbedding', [[3, 4], [3, 4]], (a, b) => T.cosineEmbeddingLoss(a, b, T.tensor([1, -1, 1], { device: a.device }), { margin: -1 }), TOL.f32Reduce);
+    await parity('tripletMargin', [[2, 4], [2, 4], [2, 4]], (a, b, c) => T.tripletMarginLoss(a, b, c, { margin: 3 }), TOL.f32Reduce);
+  });
+});

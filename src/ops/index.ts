@@ -29,3 +29,4 @@ export * from './diagonal.js';
 export * from './einsum.js';
 export * from './reduce-extra.js';
 export * from './scan.js';
+export * from './losses-extra.js';

@@ -15,7 +15,7 @@ import { logSoftmax } from './softmax.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
-function applyReduction(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
+export function applyReduction(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
   switch (reduction ?? 'mean') {
     case 'mean': return mean(loss);
     case 'sum': return sum(loss);
@@ -25,7 +25,7 @@ function applyReduction(op: string, loss: Tensor, reduction: Reduction | undefin
 }
 
 /** Input and target of the same shape, both floating point. */
-function checkPair(op: string, input: Tensor, target: Tensor): void {
+export function checkPair(op: string, input: Tensor, target: Tensor): void {
   checkInputs(op, input, target);
   requireFloat(op, input);
   requireFloat(op, target, 'target');
