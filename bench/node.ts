@@ -46,6 +46,14 @@ async function main(): Promise<void> {
   const tf = (await import('@tensorflow/tfjs-core')) as typeof TF;
   await import('@tensorflow/tfjs-backend-webgpu');
   await import('@tensorflow/tfjs-backend-cpu');
+  // The wasm rows' peer: its .wasm files load from the package's dist folder (the bundle inlines
+  // only the JavaScript, whose Emscripten loader also wants a CommonJS `__dirname`); one thread,
+  // the single-threaded SIMD build Node gets anyway.
+  const tfWasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+  g.__dirname ??= tfWasmDist;
+  const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
+  tfWasm.setWasmPaths(`${tfWasmDist}/`);
+  tfWasm.setThreadsCount(1);
   if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing when it was imported?)');
 
   const env: BenchEnv = {
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
     tf,
     now: () => performance.now(),
     log: (line) => console.log(line),
+    cores: (await import('node:os')).availableParallelism(),
   };
   const res = await runSuite(env, args);
   console.log(report(res));

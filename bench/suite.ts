@@ -17,6 +17,7 @@ import { elementwiseGroups } from './rows/elementwise.js';
 import { optimGroups } from './rows/optim.js';
 import { reductionGroups } from './rows/reductions.js';
 import { trainingGroups } from './rows/training.js';
+import { wasmGroups } from './rows/wasm.js';
 
 // ---------------------------------------------------------------------------------------------
 // Environment and options
@@ -32,6 +33,8 @@ export interface BenchEnv {
   tf: typeof TF;
   now(): number;
   log(line: string): void;
+  /** Logical cores, for the multi-threaded wasm rows. */
+  cores?: number;
 }
 
 export interface BenchOptions {
@@ -89,7 +92,7 @@ export interface Row {
   id: string;
   /** Which of our kernels / settings produced `ours` (`auto`, `register`, ...). */
   variant: string;
-  device: 'webgpu' | 'cpu';
+  device: 'webgpu' | 'cpu' | 'wasm';
   /** Unit of the medians: `ms` per op for matmuls, `us/op` for op chains. */
   unit: 'ms' | 'us/op';
   /** Ops timed per sample (one wait per sample); medians are per op. */
@@ -153,7 +156,7 @@ export interface GroupInstance {
 
 export interface Group {
   id: string;
-  device: 'webgpu' | 'cpu';
+  device: 'webgpu' | 'cpu' | 'wasm';
   unit: 'ms' | 'us/op';
   /** Ops in one `run(1)` (1000 for a chain of 1000 ops). */
   opsPerSample: number;
@@ -417,6 +420,8 @@ export function defineGroups(env: BenchEnv, opts: BenchOptions, hardware = false
     ...convGroups(env, opts),
     ...optimGroups(env, opts),
     ...trainingGroups(env, opts),
+    // tfjs-backend-wasm is the peer; entries without it (the browser's) skip the wasm rows.
+    ...(env.tf.findBackendFactory('wasm') ? wasmGroups(env, opts, env.cores ?? 1) : []),
   ];
 }
 
@@ -594,8 +599,7 @@ export async function runSuite(env: BenchEnv, opts: BenchOptions): Promise<Suite
     const live0 = G.memory().liveTensors;
     const tg = env.now();
     env.log(`- ${g.id} ...`);
-    if (g.device === 'cpu') await tf.setBackend('cpu');
-    else await tf.setBackend('webgpu');
+    await tf.setBackend(g.device);
     let got: Row[];
     try {
       got = await runGroup(env, opts, g);

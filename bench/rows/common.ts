@@ -108,7 +108,7 @@ export async function toTf(tf: typeof TF, t: G.Tensor, order?: number[]): Promis
 }
 
 /** Host copies of several outputs, concatenated (one relative error for all gradients). */
-function concat(parts: ArrayLike<number>[]): Float32Array {
+export function concat(parts: ArrayLike<number>[]): Float32Array {
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -46,7 +46,7 @@ interface PeerStep {
 }
 
 /** Our side: the bench DCGAN as nn modules, trained by the same step the models use. */
-function oursStep(device: G.DeviceName, batch: number): OursStep {
+export function oursStep(device: G.DeviceName, batch: number): OursStep {
   G.manualSeed(1);
   const generator = new nn.Sequential(
     new nn.Linear(Z, 64 * 7 * 7, { device }), new nn.ReLU(), new nn.Unflatten(1, [64, 7, 7]),
