@@ -107,3 +107,22 @@ describe('losses match the CPU', () => {
     await parity('tripletMargin', [[2, 4], [2, 4], [2, 4]], (a, b, c) => T.tripletMarginLoss(a, b, c, { margin: 3 }), TOL.f32Reduce);
   });
 });
+
+describe('spatial composites match the CPU', () => {
+  it('gridSample, affineGrid, unfold/fold, 1-D conv and pools, rmsNorm, bicubic, circular padding', async () => {
+    const grid = (t: Tensor) => T.mul(T.tanh(t), 1.1);
+    for (const paddingMode of ['zeros', 'border', 'reflection'] as const) {
+      await parity(`gridSample ${paddingMode}`, [[1, 2, 4, 5], [1, 3, 2, 2]], (x, g) => T.gridSample(x, g, { paddingMode }), TOL.f32Reduce, (t, i) => (i === 1 ? grid(t) : t));
+    }
+    await parity('gridSample nearest', [[1, 2, 4, 5], [1, 3, 2, 2]], (x, g) => T.gridSample(x, g, { mode: 'nearest', alignCorners: true }), TOL.f32Reduce, (t, i) => (i === 1 ? grid(t) : t));
+    await parity('affineGrid', [[2, 2, 3]], (th) => T.affineGrid(th, [2, 1, 3, 4]), TOL.f32Matmul);
+    await parity('unfold', [[1, 2, 4, 5]], (x) => T.unfold(x, [2, 3], { padding: 1, stride: [2, 1] }), TOL.f32Matmul);
+    await parity('fold', [[1, 8, 12]], (c) => T.fold(c, [4, 5], 2), TOL.f32Matmul);
+    await parity('conv1d', [[2, 3, 9], [4, 3, 3]], (x, w) => T.conv1d(x, w, null, { stride: 2, padding: 1 }), TOL.f32Matmul);
+    await parity('convTranspose1d', [[1, 2, 5], [2, 3, 3]], (x, w) => T.convTranspose1d(x, w, null, { stride: 2 }), TOL.f32Matmul);
+    await parity('maxPool1d', [[2, 3, 7]], (x) => T.maxPool1d(x, 3, { stride: 2, padding: 1 }), TOL.exact);
+    await parity('rmsNorm', [[3, 7], [7]], (x, w) => T.rmsNorm(x, [7], w), TOL.f32Reduce);
+    await parity('bicubic', [[1, 2, 3, 5]], (x) => T.interpolate(x, { size: [5, 7], mode: 'bicubic' }), TOL.f32Matmul);
+    await parity('circular pad', [[1, 2, 3, 4]], (x) => T.pad(x, [2, 1, 1, 2], { mode: 'circular' }), TOL.f32Matmul);
+  });
+});

@@ -30,3 +30,5 @@ export * from './einsum.js';
 export * from './reduce-extra.js';
 export * from './scan.js';
 export * from './losses-extra.js';
+export * from './spatial-extra.js';
+export * from './grid.js';

@@ -77,13 +77,41 @@ function linearMap(size: number, out: number, scale: number, alignCorners: boole
   });
 }
 
-export type PadMode = 'reflect' | 'replicate';
+/** PyTorch's 'nearest-exact': source floor((o + 0.5) * scale), the pixel whose centre is nearest. */
+function nearestExactMap(size: number, out: number, scale: number): AxisMap {
+  return axisMap(out, size, (o, w, base) => {
+    w[base + Math.min(Math.floor((o + 0.5) * scale), size - 1)] = 1;
+  });
+}
 
-/** Output j reads input j - before, mirrored (without repeating the edge) or clamped at the borders. */
+const CUBIC_A = -0.75;
+
+/** Keys' cubic convolution weights of the four taps around a fractional offset t in [0, 1). */
+function cubicWeights(t: number): [number, number, number, number] {
+  const near = (d: number) => ((CUBIC_A + 2) * d - (CUBIC_A + 3)) * d * d + 1;
+  const far = (d: number) => ((CUBIC_A * d - 5 * CUBIC_A) * d + 8 * CUBIC_A) * d - 4 * CUBIC_A;
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+/** Bicubic along one axis, as PyTorch: unclamped half-pixel source, taps outside repeat the edge. */
+function cubicMap(size: number, out: number, scale: number, alignCorners: boolean): AxisMap {
+  return axisMap(out, size, (o, w, base) => {
+    const source = alignCorners ? (out > 1 ? (o * (size - 1)) / (out - 1) : 0) : (o + 0.5) * scale - 0.5;
+    const i0 = Math.floor(source);
+    cubicWeights(source - i0).forEach((weight, k) => {
+      w[base + Math.min(Math.max(i0 - 1 + k, 0), size - 1)]! += weight;
+    });
+  });
+}
+
+export type PadMode = 'reflect' | 'replicate' | 'circular';
+
+/** Output j reads input j - before, mirrored (without repeating the edge), clamped, or wrapped around at the borders. */
 export function padMap(size: number, before: number, after: number, mode: PadMode): AxisMap {
   return axisMap(size + before + after, size, (j, w, base) => {
     let i = j - before;
     if (mode === 'replicate') i = Math.min(Math.max(i, 0), size - 1);
+    else if (mode === 'circular') i = ((i % size) + size) % size;
     else i = i < 0 ? -i : i >= size ? 2 * (size - 1) - i : i;
     w[base + i] = 1;
   });
@@ -91,13 +119,22 @@ export function padMap(size: number, before: number, after: number, mode: PadMod
 
 // ---- ops ----
 
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'area';
+const MODES: readonly string[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area'];
+const ALIGNABLE: readonly string[] = ['linear', 'bilinear', 'bicubic'];
+
 export interface InterpolateOptions {
   /** Output spatial size (a number for every spatial axis, or one per axis). */
   size?: number | readonly number[];
   /** Multiplier of every spatial size (output = floor(input * scaleFactor)). */
   scaleFactor?: number | readonly number[];
-  mode?: 'nearest' | 'bilinear';
-  /** bilinear only: map the corner pixels' centres onto each other (PyTorch's align_corners). */
+  /**
+   * 'nearest' (PyTorch's legacy floor rule), 'nearest-exact' (pixel centres), 'linear' /
+   * 'bilinear', 'bicubic' (Keys' cubic convolution, a = -0.75, edge pixels repeated) or 'area'
+   * (adaptive average pooling).
+   */
+  mode?: InterpolateMode;
+  /** linear and bicubic only: map the corner pixels' centres onto each other (PyTorch's align_corners). */
   alignCorners?: boolean;
 }
 
@@ -122,8 +159,9 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) {
     throw new ArgumentError(`${op}: give exactly one of size and scaleFactor`);
   }
-  if (opts.alignCorners !== undefined && mode === 'nearest') {
-    throw new ArgumentError(`${op}: alignCorners only applies to mode 'bilinear'`);
+  if (!MODES.includes(mode)) throw new ArgumentError(`${op}: mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)} (input ${fmtShape(x.shape)})`);
+  if (opts.alignCorners !== undefined && !ALIGNABLE.includes(mode)) {
+    throw new ArgumentError(`${op}: alignCorners only applies to modes ${ALIGNABLE.join(', ')}, not '${mode}'`);
   }
   const spatial = x.shape.slice(2);
   const factors = opts.scaleFactor === undefined ? null : perAxis(op, 'scaleFactor', opts.scaleFactor, spatial.length);
@@ -134,7 +172,14 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const maps = spatial.map((size, i) => {
     const out = sizes[i]!;
     const scale = factors ? 1 / factors[i]! : size / out;
-    return mode === 'nearest' ? nearestMap(size, out, scale) : linearMap(size, out, scale, opts.alignCorners ?? false);
+    const align = opts.alignCorners ?? false;
+    switch (mode) {
+      case 'nearest': return nearestMap(size, out, scale);
+      case 'nearest-exact': return nearestExactMap(size, out, scale);
+      case 'bicubic': return cubicMap(size, out, scale, align);
+      case 'area': return adaptiveAverageMap(size, out);
+      default: return linearMap(size, out, scale, align);
+    }
   });
   return composite([x], () => maps.reduce((y, map, i) => applyAxisMap(y, 2 + i, map), x));
 }
@@ -171,8 +216,8 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
  * axis size, as in PyTorch.
  */
 export function padSeparable(x: Tensor, pads: readonly number[], mode: PadMode): Tensor {
-  if (mode !== 'reflect' && mode !== 'replicate') {
-    throw new ArgumentError(`pad: mode must be 'constant', 'reflect' or 'replicate', got ${JSON.stringify(mode)}`);
+  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') {
+    throw new ArgumentError(`pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(mode)}`);
   }
   requireFloat('pad', x);
   const maps: [number, AxisMap][] = [];
@@ -181,8 +226,11 @@ export function padSeparable(x: Tensor, pads: readonly number[], mode: PadMode):
     const [before, after] = [pads[2 * i]!, pads[2 * i + 1]!];
     if (before === 0 && after === 0) continue;
     const size = x.shape[axis]!;
-    if (mode === 'reflect' ? before >= size || after >= size : size === 0) {
-      throw new ShapeError(`pad: ${mode} padding [${before}, ${after}] of axis ${axis} needs ${mode === 'reflect' ? 'each pad below' : 'a non-empty'} axis (size ${size}, input ${fmtShape(x.shape)})`);
+    // Reflection needs each pad below the axis size, wrapping each pad at most the size (as PyTorch).
+    const bad = mode === 'reflect' ? before >= size || after >= size : mode === 'circular' ? before > size || after > size || size === 0 : size === 0;
+    if (bad) {
+      const need = mode === 'reflect' ? 'each pad below the' : mode === 'circular' ? 'each pad at most the' : 'a non-empty';
+      throw new ShapeError(`pad: ${mode} padding [${before}, ${after}] of axis ${axis} needs ${need} axis (size ${size}, input ${fmtShape(x.shape)})`);
     }
     maps.push([axis, padMap(size, before, after, mode)]);
   }
