@@ -1,6 +1,7 @@
 // Primitive-level parity: every wasm kernel against the float64 CPU reference on fresh random inputs
 // with odd, tile-unaligned shapes, on a threaded backend (shared memory, two threads) and on a
 // single-threaded one (plain memory, as in a page without SharedArrayBuffer).
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../src/backend/cpu/index.js';
 import type { BinaryOp, DType, MatmulArgs, UnaryOp } from '../src/backend/backend.js';
@@ -126,5 +127,30 @@ describe('wasm backend: memory and errors', () => {
     const cpu = cpuBackend.upload(new Float32Array(3), 'float32');
     expect(() => b.unary('neg', { storage: cpu, shape: [3], dtype: 'float32' })).toThrow(DeviceError);
     expect(() => b.alloc(2 ** 31, 'float32')).toThrow(DeviceError);
+  });
+});
+
+describe('wasm backend: relaxed SIMD', () => {
+  // Node 20 validates relaxed SIMD only behind a flag, so the FMA micro-kernel runs in a child process.
+  const script = `
+    import { WasmBackend } from './src/backend/wasm/index.ts';
+    import { cpuBackend } from './src/backend/cpu/index.ts';
+    const b = new WasmBackend({ shared: false });
+    let err = 0;
+    for (const [m, k, n] of [[7, 300, 13], [130, 257, 70], [1, 1, 1], [5, 3, 9]]) {
+      const A = Float32Array.from({ length: m * k }, () => Math.random() - 0.5);
+      const B = Float32Array.from({ length: k * n }, () => Math.random() - 0.5);
+      const args = { batch: 1, m, k, n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+      const run = (be) => be.readSync({ storage: be.matmul({ storage: be.upload(A, 'float32'), shape: [m, k], dtype: 'float32' }, { storage: be.upload(B, 'float32'), shape: [k, n], dtype: 'float32' }, args), shape: [m, n], dtype: 'float32' });
+      const [w, c] = [run(b), run(cpuBackend)];
+      for (let i = 0; i < c.length; i++) err = Math.max(err, Math.abs(w[i] - c[i]));
+    }
+    console.log(JSON.stringify({ describe: b.describe(), err }));`;
+
+  it('the fused multiply-add micro-kernel matches the reference where the engine has it', () => {
+    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const { describe: text, err } = JSON.parse(out.trim().split('\n').at(-1)!) as { describe: string; err: number };
+    expect(text).toContain('relaxed-SIMD FMA');
+    expect(err).toBeLessThan(1e-4);
   });
 });
