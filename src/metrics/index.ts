@@ -11,3 +11,4 @@ export { kid, mmd2Unbiased, type Kid, type KidOptions } from './kid.js';
 export { precisionRecall, kthNeighbourRadii2, type PrecisionRecall } from './precision-recall.js';
 export { perceptualPathLength, slerp, trimmedMean, type LatentPath, type Ppl, type PplOptions } from './ppl.js';
 export { eigh, meanCov, sqrtPsd } from './linalg.js';
+export { evaluate, type EvaluableModel, type EvaluationReport, type EvaluateOptions, type Scored } from './evaluate.js';

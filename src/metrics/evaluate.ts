@@ -1,0 +1,145 @@
+/**
+ * A generative model's scores beside their floor: every metric of N generated images against the
+ * held-out images, and the same metric of N real training images against the same held-out
+ * images. The floor is what a model that samples the data distribution itself would score with
+ * the same N and the same reference set, so the two numbers compare directly.
+ *
+ * N is matched: N = min(requested, training set size) on both the generated and the real side,
+ * against the whole held-out set (1,000 digits for the embedded MNIST, 10,000 test images for
+ * Fashion-MNIST). The N training images are a stratified seeded draw.
+ */
+import type { ImageDataset } from '../io/dataset.js';
+import { stratifiedSplitIndices, subset } from '../io/split.js';
+import { slice } from '../ops/index.js';
+import type { Tensor } from '../tensor.js';
+import type { Extracted, FeatureExtractor } from './extractor.js';
+import { fid } from './fid.js';
+import { accuracyOf, inceptionScore } from './inception.js';
+import { kid } from './kid.js';
+import { perceptualPathLength, type LatentPath } from './ppl.js';
+import { precisionRecall } from './precision-recall.js';
+
+/** What the evaluation needs of a model: images in [0, 1], and optionally more. */
+export interface EvaluableModel {
+  /** `n` images [n, C, H, W] in [0, 1], of the classes `labels` for conditional models. */
+  generate(n: number, labels?: Int32Array): Promise<Tensor>;
+  /** Number of classes a conditional model takes (then class accuracy is measured). */
+  classes?: number;
+  latentPath?: LatentPath;
+  /** log p(x) in nats for each image of a batch in [0, 1] (a bound where the model has only one). */
+  logLikelihood?(images: Tensor): Promise<Float64Array>;
+  /** What `logLikelihood` computes, for the report (e.g. "ELBO"). */
+  likelihoodKind?: string;
+}
+
+export interface Scored {
+  value: number;
+  /** Standard deviation over splits (IS) or subsets (KID). */
+  std?: number;
+  n: number;
+  /** Size of the other set (the held-out reference). */
+  nReference?: number;
+  floor?: { value: number; std?: number; n: number };
+}
+
+export interface EvaluationReport {
+  n: number;
+  nHeldOut: number;
+  featureNet: string;
+  is?: Scored;
+  fid: Scored;
+  kid: Scored;
+  precision: Scored;
+  recall: Scored;
+  classAccuracy?: Scored;
+  ppl?: Scored & { epsilon: number; space: 'z' | 'w' };
+  likelihood?: { kind: string; natsPerImage: number; bitsPerDim: number; n: number };
+  seconds: number;
+}
+
+export interface EvaluateOptions {
+  n: number;
+  train: ImageDataset;
+  heldOut: ImageDataset;
+  extractor: FeatureExtractor;
+  batch?: number;
+  seed?: number;
+  pplPairs?: number;
+  log?: (line: string) => void;
+}
+
+/** Features of `n` images produced `batch` at a time (generation and extraction interleaved to bound memory). */
+async function extractAll(n: number, batch: number, extractor: FeatureExtractor, produce: (start: number, m: number) => Promise<Tensor>): Promise<Extracted> {
+  const features = new Float64Array(n * extractor.featureDim);
+  const probs = extractor.classes ? new Float64Array(n * extractor.classes) : undefined;
+  for (let start = 0; start < n; start += batch) {
+    const m = Math.min(batch, n - start);
+    const images = await produce(start, m);
+    const part = await extractor.extract(images);
+    images.dispose();
+    features.set(part.features, start * extractor.featureDim);
+    if (probs && part.probs) probs.set(part.probs, start * extractor.classes!);
+  }
+  return { features, probs, n };
+}
+
+export async function evaluate(model: EvaluableModel, opts: EvaluateOptions): Promise<EvaluationReport> {
+  const started = Date.now();
+  const log = opts.log ?? (() => undefined);
+  const { extractor } = opts;
+  const batch = opts.batch ?? 250;
+  const trainSize = opts.train.images.shape[0]!;
+  const n = Math.min(opts.n, trainSize);
+  const d = extractor.featureDim;
+
+  const real = n === trainSize ? opts.train : subset(opts.train, stratifiedSplitIndices(opts.train.labels?.dataSync() ?? new Int32Array(trainSize), { heldOut: n, seed: opts.seed ?? 0, allocation: 'proportional' }).heldOut);
+  log(`features of ${n} training and ${opts.heldOut.images.shape[0]} held-out images (${extractor.name})`);
+  const realF = await extractor.extract(real.images);
+  if (real !== opts.train) for (const t of [real.images, real.labels]) t?.dispose();
+  const heldF = await extractor.extract(opts.heldOut.images);
+  const nHeld = heldF.n;
+
+  const labels = model.classes ? Int32Array.from({ length: n }, (_, i) => i % model.classes!) : undefined;
+  log(`generating ${n} images${labels ? ` (${n / model.classes!} of each of ${model.classes} classes)` : ''}`);
+  const genF = await extractAll(n, batch, extractor, (start, m) => model.generate(m, labels?.subarray(start, start + m)));
+
+  const report: Partial<EvaluationReport> = { n, nHeldOut: nHeld, featureNet: extractor.name };
+  if (extractor.classes && genF.probs && realF.probs) {
+    const [g, r] = [inceptionScore(genF.probs, extractor.classes), inceptionScore(realF.probs, extractor.classes)];
+    report.is = { value: g.mean, std: g.std, n: g.n, floor: { value: r.mean, std: r.std, n: r.n } };
+  }
+  log('FID');
+  const [fg, fr] = [fid(genF.features, heldF.features, d), fid(realF.features, heldF.features, d)];
+  report.fid = { value: fg.value, n, nReference: nHeld, floor: { value: fr.value, n } };
+  log('KID');
+  const [kg, kr] = [kid(genF.features, heldF.features, d, { seed: opts.seed }), kid(realF.features, heldF.features, d, { seed: opts.seed })];
+  report.kid = { value: kg.mean, std: kg.std, n, nReference: nHeld, floor: { value: kr.mean, std: kr.std, n } };
+  log('precision and recall');
+  const [pg, pr] = [precisionRecall(heldF.features, genF.features, d), precisionRecall(heldF.features, realF.features, d)];
+  report.precision = { value: pg.precision, n, nReference: nHeld, floor: { value: pr.precision, n } };
+  report.recall = { value: pg.recall, n, nReference: nHeld, floor: { value: pr.recall, n } };
+  if (labels && extractor.classes && genF.probs) {
+    const heldLabels = opts.heldOut.labels?.dataSync();
+    const floor = heldLabels && heldF.probs ? { value: accuracyOf(heldF.probs, extractor.classes, heldLabels), n: nHeld } : undefined;
+    report.classAccuracy = { value: accuracyOf(genF.probs, extractor.classes, labels), n, floor };
+  }
+  if (model.latentPath) {
+    log('perceptual path length');
+    const ppl = await perceptualPathLength(model.latentPath, extractor, { n: opts.pplPairs ?? Math.min(n, 2000), seed: opts.seed });
+    report.ppl = { value: ppl.mean, n: ppl.n, epsilon: ppl.epsilon, space: ppl.space };
+  }
+  if (model.logLikelihood) {
+    log('likelihood of the held-out images');
+    let sum = 0;
+    for (let start = 0; start < nHeld; start += batch) {
+      const part = slice(opts.heldOut.images, [{ start, stop: Math.min(nHeld, start + batch) }]);
+      for (const v of await model.logLikelihood(part)) sum += v;
+      part.dispose();
+    }
+    const dims = opts.heldOut.images.shape.slice(1).reduce((a, b) => a * b, 1);
+    const nats = -sum / nHeld;
+    report.likelihood = { kind: model.likelihoodKind ?? 'log-likelihood', natsPerImage: nats, bitsPerDim: nats / (dims * Math.LN2), n: nHeld };
+  }
+  report.seconds = (Date.now() - started) / 1000;
+  return report as EvaluationReport;
+}
