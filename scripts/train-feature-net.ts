@@ -4,13 +4,14 @@
  *
  *   node --import tsx scripts/train-feature-net.ts mnist          -> assets/feature-net-mnist.safetensors
  *   node --import tsx scripts/train-feature-net.ts fashion-mnist  -> assets/feature-net-fashion-mnist.safetensors
- *   options: --epochs N --batch N --lr X --seed N --shift PX --out FILE
+ *   options: --epochs N --batch N --lr X --seed N --shift PX --out FILE --device wasm|cpu --threads N
  *
  * MNIST trains on the 9,000 embedded digits outside the stratified held-out split (MNIST_HELD_OUT)
  * and reports accuracy on the 1,000 held out; Fashion-MNIST trains on its 60,000 training images
  * and reports accuracy on its 10,000 test images. Augmentation: each training image is shifted by
  * a random whole number of pixels in [-shift, shift] on both axes (zeros fill in). Adam with a
- * cosine-decayed learning rate; every random choice follows the seed.
+ * cosine-decayed learning rate; every random choice follows the seed. The wasm backend (one
+ * thread by default, to share the machine) runs a step about 2.5x faster than the CPU backend.
  */
 import { parseArgs } from 'node:util';
 import * as T from '../src/index.js';
@@ -26,7 +27,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-    shift: { type: 'string' }, out: { type: 'string' },
+    shift: { type: 'string' }, out: { type: 'string' }, device: { type: 'string' }, threads: { type: 'string' },
   },
 });
 const data = positionals[0] ?? 'mnist';
@@ -36,6 +37,7 @@ const lr = Number(values.lr ?? 2e-3);
 const seed = Number(values.seed ?? 0);
 const shift = Number(values.shift ?? 2);
 const out = values.out ?? `assets/feature-net-${data}.safetensors`;
+const device = (values.device ?? 'wasm') as T.DeviceName;
 
 /** A Philox stream of uniforms in [0, 1) for shuffling and shifts. */
 function uniforms(key: [number, number], stream: number) {
@@ -66,8 +68,9 @@ async function main(): Promise<void> {
   const n = labels.length;
   console.log(`${description}; ${epochs} epochs of batch ${batch}, lr ${lr}, shifts up to ${shift} px, seed ${seed}`);
 
+  if (device === 'wasm') await T.initWasm({ threads: Number(values.threads ?? 1) });
   T.manualSeed(seed);
-  const net = new FeatureNet(10, 'cpu');
+  const net = new FeatureNet(10, device);
   const adam = new optim.Adam(net.parameters(), { lr });
   const stepsPerEpoch = Math.floor(n / batch);
   const schedule = new optim.CosineAnnealingLR(adam, epochs * stepsPerEpoch, lr / 50);
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
       }
       const loss = T.tidy(() => {
         adam.zeroGrad();
-        const l = T.crossEntropy(net.forward(T.tensor(x, { shape: [batch, 1, 28, 28], device: 'cpu' })), T.tensor(y, { shape: [batch], dtype: 'int32', device: 'cpu' }));
+        const l = T.crossEntropy(net.forward(T.tensor(x, { shape: [batch, 1, 28, 28], device })), T.tensor(y, { shape: [batch], dtype: 'int32', device }));
         l.backward();
         adam.step();
         return l;
@@ -109,14 +112,18 @@ async function main(): Promise<void> {
     console.log(`epoch ${epoch + 1}/${epochs}: loss ${(lossSum / stepsPerEpoch).toFixed(4)}, held-out accuracy ${(accuracy * 100).toFixed(2)}% (${minutes} min)`);
   }
   const { accuracy, n: heldN } = await classAccuracy(featureNetExtractor(net, 'final'), heldOut.images, heldOut.labels!.dataSync());
-  await saveSafetensors(out, net.stateDict(), {
+  const weights: Record<string, T.Tensor> = {};
+  for (const [name, t] of Object.entries(net.stateDict())) weights[name] = await t.to('cpu');
+  await saveSafetensors(out, weights, {
     'genlab.feature_net': 'FeatureNet',
     'genlab.data': data,
     'genlab.held_out': description,
     'genlab.held_out_accuracy': accuracy.toFixed(4),
-    'genlab.training': JSON.stringify({ epochs, batch, lr, seed, shift, schedule: 'cosine to lr/50', optimizer: 'Adam' }),
+    'genlab.training': JSON.stringify({ epochs, batch, lr, seed, shift, schedule: 'cosine to lr/50', optimizer: 'Adam', device }),
   });
   console.log(`wrote ${out}: held-out accuracy ${(accuracy * 100).toFixed(2)}% on ${heldN} images`);
 }
 
 await main();
+// The wasm backend's worker threads keep the event loop alive.
+process.exit(0);

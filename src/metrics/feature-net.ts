@@ -5,15 +5,15 @@
  * and precision/recall; its softmax gives IS and the class accuracy of conditional models.
  *
  *   [N, 1, 28, 28] in [0, 1]
- *   conv 3x3 stride 2 pad 1, 16, ReLU   -> 16 x 14 x 14
- *   conv 3x3 stride 2 pad 1, 32, ReLU   -> 32 x 7 x 7
- *   conv 3x3 stride 2, 64, ReLU         -> 64 x 3 x 3
+ *   conv 3x3 stride 2 pad 1, 16, BN, ReLU   -> 16 x 14 x 14
+ *   conv 3x3 stride 2 pad 1, 32, BN, ReLU   -> 32 x 7 x 7
+ *   conv 3x3 stride 2, 64, BN, ReLU         -> 64 x 3 x 3
  *   linear 576 -> 128, ReLU             (features)
  *   dropout 0.3, linear 128 -> 10       (logits)
  *
- * Strided convolutions and no batch norm: on two shared CPU cores the element-wise work of
- * pooling and normalisation layers cost more than the convolutions, and this net trains to
- * its accuracy in minutes. 98,442 parameters (394 kB in float32).
+ * Strided convolutions rather than pooling: on two shared CPU cores the element-wise work on
+ * full-resolution maps costs more than the convolutions. Batch norm makes the few thousand
+ * steps there is time for enough. 98,666 parameters (+ 224 running statistics), 396 kB in float32.
  */
 import { nn } from '../index.js';
 import { dropout, flatten, relu } from '../ops/index.js';
@@ -26,6 +26,9 @@ export class FeatureNet extends nn.Module {
   conv1: nn.Conv2d;
   conv2: nn.Conv2d;
   conv3: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  bn2: nn.BatchNorm2d;
+  bn3: nn.BatchNorm2d;
   fc1: nn.Linear;
   fc2: nn.Linear;
 
@@ -34,13 +37,18 @@ export class FeatureNet extends nn.Module {
     this.conv1 = new nn.Conv2d(1, 16, 3, { stride: 2, padding: 1, device });
     this.conv2 = new nn.Conv2d(16, 32, 3, { stride: 2, padding: 1, device });
     this.conv3 = new nn.Conv2d(32, 64, 3, { stride: 2, device });
+    this.bn1 = new nn.BatchNorm2d(16, { device });
+    this.bn2 = new nn.BatchNorm2d(32, { device });
+    this.bn3 = new nn.BatchNorm2d(64, { device });
     this.fc1 = new nn.Linear(64 * 3 * 3, FEATURE_DIM, { device });
     this.fc2 = new nn.Linear(FEATURE_DIM, classes, { device });
   }
 
   /** Penultimate features [N, 128] of images [N, 1, 28, 28] in [0, 1]. */
   features(x: Tensor): Tensor {
-    const h = relu(this.conv3.forward(relu(this.conv2.forward(relu(this.conv1.forward(x))))));
+    let h = relu(this.bn1.forward(this.conv1.forward(x)));
+    h = relu(this.bn2.forward(this.conv2.forward(h)));
+    h = relu(this.bn3.forward(this.conv3.forward(h)));
     return relu(this.fc1.forward(flatten(h, 1)));
   }
   /** Class logits [N, classes] from features. */
