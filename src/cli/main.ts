@@ -5,6 +5,7 @@
  *                        [--lr X] [--seed N] [--device webgpu|wasm|cpu] [--out DIR] [--resume DIR]
  *                        [--config key=value ...]
  *   genlab sample <checkpoint> [--n N] [--out FILE] [--device webgpu|wasm|cpu] [--preview]
+ *   genlab eval <checkpoint> [--n N] [--data D] [--feature-net mnist|fashion-mnist] [--json FILE] [--seed N] [--device webgpu|wasm|cpu]
  *   genlab info
  * From the sources: node --import tsx --import ./scripts/wgsl-register.mjs src/cli/main.ts ...
  */
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GenlabError } from '../errors.js';
 import { info } from './info.js';
+import { evalCommand } from './eval.js';
 import { sample } from './sample.js';
 import { train } from './train.js';
 
@@ -31,6 +33,12 @@ const USAGE = `usage:
   genlab sample <checkpoint|run dir> [--n N] [--nrow N] [--out FILE] [--seed N] [--device webgpu|wasm|cpu]
       --preview                         the model's picture of real test images (reconstructions,
                                         denoising) instead of sample(n)
+  genlab eval <checkpoint> [options]  IS, FID, KID, precision, recall (with their floor), class accuracy, PPL
+      --n N                             generated images (default 10000; at most the training set's size)
+      --data mnist|fashion-mnist|PATH   the real images (default: the checkpoint's dataset)
+      --feature-net mnist|fashion-mnist the shipped feature network (default: matches --data)
+      --json FILE                       also write the report as JSON
+      --seed N  --device webgpu|wasm|cpu
   genlab info                        adapter, limits, backends and models`;
 
 function int(name: string, v: string | undefined): number | undefined {
@@ -113,6 +121,15 @@ async function main(argv: string[]): Promise<number> {
       });
       if (positionals.length !== 1) throw new UsageError('sample takes one checkpoint directory');
       return sample({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 64, nrow: int('nrow', values.nrow), out: values.out ?? 'samples.png', seed: int('seed', values.seed), device: values.device, preview: values.preview });
+    }
+    case 'eval': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { n: { type: 'string' }, data: { type: 'string' }, 'feature-net': { type: 'string' }, json: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' } },
+      });
+      if (positionals.length !== 1) throw new UsageError('eval takes one checkpoint directory');
+      return evalCommand({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 10000, data: values.data, featureNet: values['feature-net'], json: values.json, seed: int('seed', values.seed), device: values.device });
     }
     case 'info':
       return info();

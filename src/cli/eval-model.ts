@@ -1,0 +1,90 @@
+/**
+ * A model built from a checkpoint as an EvaluableModel: `sample(n, { labels })` mapped from the
+ * entry's `dataRange` to [0, 1], the requested labels for models that train on labels,
+ * `logLikelihood` on held-out images in the model's range, and the latent path (for PPL) of the
+ * models whose samples are a network of a Gaussian code.
+ */
+import * as T from '../index.js';
+import type { DeviceName, Tensor } from '../index.js';
+import type { EvaluableModel } from '../metrics/evaluate.js';
+import type { LatentPath } from '../metrics/ppl.js';
+import type { GenerativeModel, ModelEntry } from '../../models/index.js';
+import { rangeTransform } from './shared.js';
+
+/** [lo, hi] -> [0, 1], clamped (a tanh output can round past its range). */
+function toUnit(images: Tensor, range: readonly [number, number]): Tensor {
+  return T.tidy(() => T.clamp(T.div(T.sub(images, range[0]), range[1] - range[0]), 0, 1));
+}
+
+async function onCpu(t: Tensor): Promise<Tensor> {
+  if (t.device === 'cpu') return t;
+  const moved = await t.to('cpu');
+  t.dispose();
+  return moved;
+}
+
+/**
+ * The models whose `sample` is one network applied to z ~ N(0, I), and that network (images in
+ * the entry's range). The conditional GANs also take a label and the autoencoders sample codes
+ * from a fitted prior, so PPL along an N(0, I) slerp would not follow their sampling path.
+ */
+const LATENT_PATHS: Record<string, (model: GenerativeModel) => { dim: number; decode(z: Tensor): Tensor }> = {
+  gan: (m) => generatorPath(m),
+  dcgan: (m) => generatorPath(m),
+  vae: (m) => {
+    const vae = m as unknown as { config: { latent: number }; decode(z: Tensor): Tensor };
+    return { dim: vae.config.latent, decode: (z) => T.sigmoid(vae.decode(z)) };
+  },
+};
+
+function generatorPath(m: GenerativeModel) {
+  const gan = m as unknown as { config: { zDim: number }; generator: { forward(z: Tensor): Tensor } };
+  return { dim: gan.config.zDim, decode: (z: Tensor) => gan.generator.forward(z) };
+}
+
+function latentPathOf(entry: ModelEntry, model: GenerativeModel, device: DeviceName): LatentPath | undefined {
+  const path = LATENT_PATHS[entry.name]?.(model);
+  if (!path) return undefined;
+  const range = entry.name === 'vae' ? ([0, 1] as const) : entry.dataRange;
+  return {
+    dim: path.dim,
+    space: 'z',
+    async decode(codes, n) {
+      const z = T.tensor(Float32Array.from(codes), { shape: [n, path.dim], device });
+      const images = T.noGrad(() => T.tidy(() => toUnit(path.decode(z), range)));
+      z.dispose();
+      return onCpu(images);
+    },
+  };
+}
+
+export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName): EvaluableModel {
+  // Batch norm's running statistics, no dropout: as `sample` draws.
+  model.eval();
+  const range = entry.dataRange;
+  const conditional = entry.fields.includes('labels');
+  const classes = conditional ? ((config as { classes?: number }).classes ?? 10) : undefined;
+  const out: EvaluableModel = {
+    classes,
+    latentPath: latentPathOf(entry, model, device),
+    async generate(n, labels) {
+      const y = labels && conditional ? T.tensor(labels, { shape: [n], dtype: 'int32', device }) : undefined;
+      const images = T.noGrad(() => T.tidy(() => toUnit(model.sample(n, y ? { labels: y } : {}), range)));
+      y?.dispose();
+      return onCpu(images);
+    },
+  };
+  if (model.logLikelihood) {
+    const toRange = rangeTransform(range);
+    out.likelihoodKind = entry.name === 'vae' ? 'importance-weighted bound on -log p(x)' : '-log p(x) (or the bound the model reports)';
+    out.logLikelihood = async (images) => {
+      const scaled = T.tidy(() => toRange(images));
+      const x = await scaled.to(device);
+      const ll = T.noGrad(() => model.logLikelihood!({ images: x }));
+      const values = Float64Array.from(await ll.data());
+      for (const t of new Set([scaled, x, ll])) t.dispose();
+      return values;
+    };
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * `genlab eval <checkpoint>`: rebuild the model a checkpoint names, generate N images and print
+ * IS, FID, KID, precision and recall beside their floor (the same metric of N real training
+ * images against the same held-out images), class accuracy for conditional models, PPL where the
+ * model has a latent path and nats / bits per dim where it has a likelihood; `--json` writes it all.
+ */
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import * as T from '../index.js';
+import { writeFileAtomic } from '../io/files.js';
+import { loadTrainAndHeldOut } from '../io/held-out.js';
+import { evaluate, type EvaluationReport, type Scored } from '../metrics/evaluate.js';
+import { loadFeatureNet } from '../metrics/shipped.js';
+import { ArgumentError } from '../errors.js';
+import { preferredDevice } from './device.js';
+import { evaluableModel } from './eval-model.js';
+import { loadModel, readModelFile } from './load-model.js';
+import { DATA_KEY } from './shared.js';
+
+export interface EvalArgs {
+  checkpoint: string;
+  n: number;
+  /** The dataset of the real side (default: the one the checkpoint was trained on). */
+  data?: string;
+  /** The shipped feature network (default: fashion-mnist for Fashion-MNIST data, else mnist). */
+  featureNet?: string;
+  json?: string;
+  seed?: number;
+  device?: string;
+  quiet?: boolean;
+}
+
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2));
+const pm = (s: { value: number; std?: number }) => (s.std === undefined ? fmt(s.value) : `${fmt(s.value)} ± ${fmt(s.std)}`);
+
+/** The report as a table: metric, model, floor, N. */
+export function formatReport(r: EvaluationReport): string {
+  const rows: [string, Scored | undefined][] = [
+    ['IS (10 splits)', r.is], ['FID', r.fid], ['KID (100 subsets)', r.kid], ['precision (k=3)', r.precision], ['recall (k=3)', r.recall],
+    ['class accuracy', r.classAccuracy],
+  ];
+  const lines = [['metric', 'model', 'floor', 'N'].map((h, i) => h.padEnd([20, 20, 20, 0][i]!)).join('')];
+  for (const [name, s] of rows) {
+    if (!s) continue;
+    const n = s.nReference ? `${s.n} vs ${s.nReference} held out` : `${s.n}`;
+    const floorN = s === r.classAccuracy && s.floor ? ` (floor: the feature net on ${s.floor.n} held-out images)` : '';
+    lines.push(`${name.padEnd(20)}${pm(s).padEnd(20)}${(s.floor ? pm(s.floor) : '-').padEnd(20)}${n}${floorN}`);
+  }
+  if (r.ppl) lines.push(`${'PPL'.padEnd(20)}${fmt(r.ppl.value).padEnd(20)}${'-'.padEnd(20)}${r.ppl.n} pairs, ε ${r.ppl.epsilon}, ${r.ppl.space === 'z' ? 'slerp in z' : 'lerp in w'}`);
+  if (r.likelihood) {
+    const l = r.likelihood;
+    lines.push(`${`${l.kind} (nats)`.padEnd(20)}${fmt(l.natsPerImage).padEnd(20)}${'-'.padEnd(20)}${l.n} held-out images (${fmt(l.bitsPerDim)} bits/dim)`);
+  }
+  return lines.join('\n');
+}
+
+export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: EvaluationReport; json: Record<string, unknown> }> {
+  if (!Number.isInteger(args.n) || args.n < 2) throw new ArgumentError(`--n must be an integer >= 2, got ${args.n}`);
+  const say = args.quiet ? () => undefined : (line: string) => console.log(line);
+  const dir = args.checkpoint;
+  // The entry decides the device (host models need the CPU) before the model is built on one.
+  const file = readModelFile(dir);
+  const device = await preferredDevice(args.device, file.entry);
+  T.manualSeed(args.seed ?? 0);
+  const { entry, model, config, metadata, step, notes } = loadModel(file, device);
+  const name = entry.name;
+  for (const note of notes) say(note);
+  const data = args.data ?? metadata[DATA_KEY] ?? 'mnist';
+  const featureNet = args.featureNet ?? (data === 'fashion-mnist' ? 'fashion-mnist' : 'mnist');
+  const extractor = loadFeatureNet(featureNet);
+  const { train, heldOut, description } = loadTrainAndHeldOut(data);
+  const evaluable = evaluableModel(entry, model, config, device);
+  say(`genlab eval ${dir}: ${name} (step ${step}) on ${device}; ${description}; feature network ${extractor.name}`);
+  const report = await evaluate(evaluable, { n: args.n, train, heldOut, extractor, seed: args.seed, log: (l) => say(`  ${l} ...`) });
+  for (const t of [train.images, train.labels, heldOut.images, heldOut.labels]) t?.dispose();
+  model.dispose();
+  say(`N = ${report.n} generated images against the ${report.nHeldOut} held-out; the floor is ${report.n} training images against the same held-out set`);
+  say(`(N matched: min(--n ${args.n}, ${train.images.shape[0]} training images)). ${report.seconds.toFixed(0)} s.`);
+  say(formatReport(report));
+  const json = {
+    model: name, checkpoint: dir, step, config, data, heldOut: description,
+    featureNetAccuracy: extractor.metadata['genlab.held_out_accuracy'], device, seed: args.seed ?? 0,
+    date: new Date().toISOString(), machine: { cpus: cpus().length, loadAverage: loadavg() }, ...report,
+  };
+  if (args.json) {
+    writeFileAtomic(args.json, new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
+    say(`wrote ${args.json}`);
+  }
+  return { report, json };
+}
+
+export async function evalCommand(args: EvalArgs): Promise<number> {
+  await evaluateCheckpoint(args);
+  return 0;
+}
