@@ -126,3 +126,13 @@ describe('spatial composites match the CPU', () => {
     await parity('circular pad', [[1, 2, 3, 4]], (x) => T.pad(x, [2, 1, 1, 2], { mode: 'circular' }), TOL.f32Matmul);
   });
 });
+
+describe('host-path linear algebra on WebGPU', () => {
+  it('says to move the input to the CPU instead of reading back inside a step', async () => {
+    const a = await T.eye(3).to('webgpu');
+    for (const fn of [T.inv, T.det, (x: Tensor) => T.cholesky(x), (x: Tensor) => T.slogdet(x).logabsdet]) {
+      expect(() => fn(a)).toThrow(T.DeviceError);
+    }
+    expect(() => T.solve(a, a)).toThrow(/solve: runs on the host in float64; move the input \[3, 3\] to the CPU first/);
+  });
+});

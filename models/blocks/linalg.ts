@@ -5,22 +5,12 @@
  * these are small (at most 784 x 784), so plain loops are clear and fast enough.
  */
 import { ArgumentError } from '../../src/index.js';
+import { choleskyFactor, symmetricEigen } from '../../src/ops/linalg-host.js';
 
 /** Lower-triangular L with A = L Lᵀ, for symmetric positive-definite A. */
 export function cholesky(a: Float64Array, n: number): Float64Array {
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! ** 2;
-    if (!(d > 0)) throw new ArgumentError(`cholesky: the matrix is not positive definite (pivot ${j} is ${d}); add a larger ridge`);
-    const ljj = Math.sqrt(d);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = s / ljj;
-    }
-  }
+  const l = choleskyFactor(a, n);
+  if (!l) throw new ArgumentError(`cholesky: the ${n}x${n} matrix is not positive definite; add a larger ridge`);
   return l;
 }
 
@@ -88,54 +78,7 @@ export function meanAndCovariance(x: ArrayLike<number>, n: number, d: number): {
   return { mean, covariance };
 }
 
-/**
- * All eigenpairs of a small symmetric matrix by cyclic Jacobi rotations: eigenvalues descending,
- * eigenvectors as the columns of `vectors` (row-major n x n).
- */
-export function symmetricEigen(a: Float64Array, n: number, sweeps = 50): { values: Float64Array; vectors: Float64Array } {
-  const m = Float64Array.from(a);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < sweeps; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q]!;
-        if (apq === 0) continue;
-        // The rotation angle that zeroes m[p][q] (Golub & Van Loan, the symmetric Schur decomposition).
-        const theta = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const mkp = m[k * n + p]!;
-          const mkq = m[k * n + q]!;
-          m[k * n + p] = c * mkp - s * mkq;
-          m[k * n + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < n; k++) {
-          const mpk = m[p * n + k]!;
-          const mqk = m[q * n + k]!;
-          m[p * n + k] = c * mpk - s * mqk;
-          m[q * n + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p]!;
-          const vkq = v[k * n + q]!;
-          v[k * n + p] = c * vkp - s * vkq;
-          v[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => m[j * n + j]! - m[i * n + i]!);
-  const values = Float64Array.from(order, (i) => m[i * n + i]!);
-  const vectors = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) order.forEach((src, c) => (vectors[r * n + c] = v[r * n + src]!));
-  return { values, vectors };
-}
+export { symmetricEigen };
 
 /**
  * The k leading eigenpairs of a large symmetric positive semi-definite matrix (a covariance) by

@@ -32,3 +32,4 @@ export * from './scan.js';
 export * from './losses-extra.js';
 export * from './spatial-extra.js';
 export * from './grid.js';
+export * from './linalg.js';
