@@ -1,6 +1,7 @@
 /**
- * Elementwise wasm SIMD kernels over one row of contiguous or broadcast operands (the backend walks
- * the outer loop nest in TypeScript and calls one of these per innermost row).
+ * Elementwise wasm kernels over one row of contiguous or broadcast operands (the backend walks the
+ * outer loop nest in TypeScript and calls one of these per innermost row): SIMD for arithmetic and
+ * the simple unary ops, scalar wasm loops for comparisons and where.
  *
  *   bin_<dtype>_<op>(a, aStep, b, bStep, out, n)   out[i] = a[i * aStep] op b[i * bStep], steps 0 or 1
  *   un_f32_<op>(x, out, n, param)                  out[i] = f(x[i])
@@ -15,6 +16,12 @@ export const WASM_BINARY = {
   float32: { add: [SIMD.f32x4Add, OP.f32Add], sub: [SIMD.f32x4Sub, OP.f32Sub], mul: [SIMD.f32x4Mul, OP.f32Mul], div: [SIMD.f32x4Div, OP.f32Div], maximum: [SIMD.f32x4Max, OP.f32Max], minimum: [SIMD.f32x4Min, OP.f32Min] },
   int32: { add: [SIMD.i32x4Add, OP.i32Add], sub: [SIMD.i32x4Sub, OP.i32Sub], mul: [SIMD.i32x4Mul, OP.i32Mul] },
 } as const satisfies Record<string, Record<string, readonly [number, number]>>;
+
+/** Comparisons with a wasm kernel (scalar loops writing one bool byte per element), per dtype: opcodes. */
+export const WASM_COMPARE = {
+  float32: { eq: OP.f32Eq, ne: OP.f32Ne, lt: OP.f32Lt, le: OP.f32Le, gt: OP.f32Gt, ge: OP.f32Ge },
+  int32: { eq: OP.i32Eq, ne: OP.i32Ne, lt: OP.i32LtS, le: OP.i32LeS, gt: OP.i32GtS, ge: OP.i32GeS },
+} as const satisfies Record<string, Record<string, number>>;
 
 /** float32 unary ops with a wasm kernel (exact or one correctly rounded float32 operation each). */
 export const WASM_UNARY = ['neg', 'abs', 'square', 'sqrt', 'reciprocal', 'relu', 'leakyRelu', 'floor', 'ceil'] as const;
@@ -104,7 +111,41 @@ function emitFill(): Fn {
   return f;
 }
 
+/**
+ * cmp_<dtype>_<op>(a, aStep, b, bStep, out, n): out[i] = a[i*aStep] op b[i*bStep] as a 0/1 byte;
+ * where32(cond, cStep, a, aStep, b, bStep, out, n): out[i] = cond[i*cStep] ? a[..] : b[..] for any
+ * 4-byte dtype (a bit-for-bit select). Steps are 0 or 1 element; scalar loops.
+ */
+function emitCompare(dtype: 'float32' | 'int32', opName: string, opcode: number): Fn {
+  const f = new Fn(`cmp_${dtype}_${opName}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [a, aStep, b, bStep, out, n] = [0, 1, 2, 3, 4, 5];
+  const i = f.local('i32');
+  const load = dtype === 'float32' ? OP.f32Load : OP.i32Load;
+  f.get(aStep).i32(2).op(OP.i32Shl).set(aStep).get(bStep).i32(2).op(OP.i32Shl).set(bStep);
+  f.for(i, () => f.i32(0), () => f.get(n), 1, () => {
+    f.get(out).get(i).op(OP.i32Add).get(a).mem(load, 2).get(b).mem(load, 2).op(opcode).mem(OP.i32Store8, 0);
+    f.inc(a, () => f.get(aStep)).inc(b, () => f.get(bStep));
+  });
+  return f;
+}
+
+function emitWhere(): Fn {
+  const f = new Fn('where32', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [cond, cStep, a, aStep, b, bStep, out, n] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i = f.local('i32');
+  f.get(aStep).i32(2).op(OP.i32Shl).set(aStep).get(bStep).i32(2).op(OP.i32Shl).set(bStep);
+  f.for(i, () => f.i32(0), () => f.get(n), 1, () => {
+    f.get(out).get(a).mem(OP.i32Load, 2).get(b).mem(OP.i32Load, 2).get(cond).mem(OP.i32Load8u, 0).op(OP.select).mem(OP.i32Store, 2);
+    f.inc(out, 4).inc(cond, () => f.get(cStep)).inc(a, () => f.get(aStep)).inc(b, () => f.get(bStep));
+  });
+  return f;
+}
+
 export function addElementwise(mod: ModuleBuilder): void {
+  for (const [dtype, ops] of Object.entries(WASM_COMPARE) as ['float32' | 'int32', Record<string, number>][]) {
+    for (const [opName, opcode] of Object.entries(ops)) mod.add(emitCompare(dtype, opName, opcode));
+  }
+  mod.add(emitWhere());
   for (const [dtype, ops] of Object.entries(WASM_BINARY) as [keyof typeof WASM_BINARY, Record<string, readonly [number, number]>][]) {
     for (const [opName, [vectorOp, scalarOp]] of Object.entries(ops)) mod.add(emitBinary(dtype, opName, vectorOp, scalarOp));
   }

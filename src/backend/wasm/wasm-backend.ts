@@ -4,15 +4,17 @@
  *
  * Which primitives run which code (honestly):
  * - wasm SIMD: matmul (float32; the packed GEMM of gemm.ts, threaded), conv2d / conv2dGradInput /
- *   conv2dGradWeight (im2col in TypeScript over the wasm memory + that GEMM), binary add / sub /
- *   mul / div / maximum / minimum (float32) and add / sub / mul (int32) over contiguous or broadcast
- *   rows, the float32 unary ops of WASM_UNARY (relu, leakyRelu, neg, abs, square, sqrt, ...), fill.
+ *   conv2dGradWeight (im2col / col2im wasm kernels + that GEMM), binary add / sub / mul / div /
+ *   maximum / minimum (float32) and add / sub / mul (int32) over contiguous or broadcast rows, the
+ *   float32 unary ops of WASM_UNARY (relu, leakyRelu, neg, abs, square, sqrt, ...), fill.
+ * - scalar wasm loops: comparisons (float32, int32) and where (4-byte dtypes) over such rows.
  * - TypeScript loops over typed-array views of the wasm memory, reusing the CPU reference's kernel
  *   functions (float64 arithmetic, rounded once into the float32 output; no copy, no JS-side
- *   tensor memory): the other unary and binary ops (exp, tanh, sigmoid, pow, comparisons, ...),
- *   where, cast, reduce, argReduce, int32 matmul, stridedCopy, random, moments, softmax, pool2d and
- *   its gradient, gather, scatterAdd, cumsum, sort, attention and its backward, lstmCell and the
- *   optimizer updates (reference.ts).
+ *   tensor memory): the other unary and binary ops (exp, tanh, sigmoid, pow, mod, bool logic,
+ *   any op whose innermost operand strides are not 0 or 1), bool where, cast, reduce, argReduce,
+ *   int32 matmul, stridedCopy, random, moments, softmax, pool2d and its gradient, gather,
+ *   scatterAdd, cumsum, sort, attention and its backward, lstmCell and the optimizer updates
+ *   (reference.ts).
  */
 import type {
   Backend, BackendMemory, BinaryOp, Conv2dArgs, DType, Epilogue, HostArray, MatmulArgs, Storage, TensorRef, UnaryOp,
@@ -23,7 +25,7 @@ import { binary as referenceBinary, binaryOutputDType } from '../cpu/binary';
 import { scalarFor } from '../cpu/cast';
 import { broadcastStrides, contiguousStrides, forEachRow, numel, simplifyLoop } from '../cpu/iterate';
 import { unary as referenceUnary, unaryOutputDType } from '../cpu/unary';
-import { WASM_BINARY, WASM_UNARY, type WasmUnaryOp } from './elementwise';
+import { WASM_UNARY, type WasmUnaryOp } from './elementwise';
 import { WasmConv } from './conv';
 import { ReferenceKernels, type WasmStorage } from './reference';
 import { createRuntime, defaultThreads, startThreads, type WasmRuntime } from './runtime';
@@ -169,20 +171,41 @@ export class WasmBackend extends ReferenceKernels implements Backend {
 
   binary(op: BinaryOp, a: TensorRef, b: TensorRef, outShape: readonly number[]): WasmStorage {
     const out = this.alloc(numel(outShape), binaryOutputDType(op, a.dtype));
-    const table = WASM_BINARY[a.dtype as keyof typeof WASM_BINARY] as Record<string, unknown> | undefined;
-    const kernel = table && op in table ? this.rt.kernels[`bin_${a.dtype}_${op}`] : undefined;
+    const kernel = this.rt.kernels[`bin_${a.dtype}_${op}`] ?? this.rt.kernels[`cmp_${a.dtype}_${op}`];
     const [sa, sb] = [this.own(a.storage, op), this.own(b.storage, op)];
-    if (kernel) {
-      const nest = simplifyLoop(outShape, [contiguousStrides(outShape), broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
-      const [os, as, bs] = nest.strides.map((s) => s.at(-1)!) as [number, number, number];
-      if (os === 1 && as <= 1 && bs <= 1) {
-        const inner = nest.shape.at(-1)!;
-        forEachRow(nest, [out.ptr / 4, sa.ptr / 4, sb.ptr / 4], ([po, pa, pb]) => kernel(pa! * 4, as, pb! * 4, bs, po! * 4, inner));
-        return out;
-      }
-    }
-    referenceBinary(op, a.dtype, { data: this.view(sa), shape: a.shape }, { data: this.view(sb), shape: b.shape }, this.view(out), outShape);
+    const fast = kernel && this.rows(outShape, out, [a, b], ([po, pa, pb], [as, bs], n) => kernel(pa!, as!, pb!, bs!, po!, n));
+    if (!fast) referenceBinary(op, a.dtype, { data: this.view(sa), shape: a.shape }, { data: this.view(sb), shape: b.shape }, this.view(out), outShape);
     return out;
+  }
+
+  override where(cond: TensorRef, a: TensorRef, b: TensorRef, outShape: readonly number[]): WasmStorage {
+    if (DTYPE_BYTES[a.dtype] !== 4) return super.where(cond, a, b, outShape);
+    const out = this.alloc(numel(outShape), a.dtype);
+    const where32 = this.rt.kernels.where32!;
+    const fast = this.rows(outShape, out, [cond, a, b], ([po, pc, pa, pb], [cs, as, bs], n) => where32(pc!, cs!, pa!, as!, pb!, bs!, po!, n));
+    if (fast) return out;
+    this.release(out);
+    return super.where(cond, a, b, outShape);
+  }
+
+  /**
+   * Calls `row(pointers, steps, n)` once per innermost row of `out = f(inputs)` broadcast to
+   * `outShape` (byte pointers: output first; input steps 0 or 1 element), when the simplified loop
+   * nest has a contiguous output and such steps; returns false, having done nothing, otherwise.
+   */
+  private rows(outShape: readonly number[], out: WasmStorage, inputs: TensorRef[], row: (pointers: number[], steps: number[], n: number) => void): boolean {
+    const nest = simplifyLoop(outShape, [contiguousStrides(outShape), ...inputs.map((x) => broadcastStrides(x.shape, outShape))]);
+    const steps = nest.strides.map((st) => st.at(-1)!);
+    if (steps[0] !== 1 || steps.slice(1).some((st) => st > 1)) return false;
+    const storages = [out, ...inputs.map((x) => this.own(x.storage, 'elementwise'))];
+    const sizes = storages.map((st) => DTYPE_BYTES[st.dtype]);
+    const inner = nest.shape.at(-1)!;
+    const pointers = storages.map(() => 0);
+    forEachRow(nest, storages.map(() => 0), (offsets) => {
+      for (let t = 0; t < offsets.length; t++) pointers[t] = storages[t]!.ptr + offsets[t]! * sizes[t]!;
+      row(pointers, steps.slice(1), inner);
+    });
+    return true;
   }
 
   // ---- matmul and convolution ----
