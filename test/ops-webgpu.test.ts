@@ -136,3 +136,19 @@ describe('host-path linear algebra on WebGPU', () => {
     expect(() => T.solve(a, a)).toThrow(/solve: runs on the host in float64; move the input \[3, 3\] to the CPU first/);
   });
 });
+
+describe('random ops draw the same numbers on WebGPU', () => {
+  it('bernoulli, normal, randperm, dropout2d', async () => {
+    const same = async (what: string, make: (device: T.DeviceName) => Promise<Tensor>, tol = TOL.exact) => {
+      T.manualSeed(21);
+      const gpu = await make('webgpu');
+      T.manualSeed(21);
+      const cpu = await make('cpu');
+      await expectClose(gpu, cpu, tol, what);
+    };
+    await same('bernoulli', async (d) => T.bernoulli(await T.full([7, 5], 0.4).to(d)));
+    await same('normal', async (d) => T.normal(await T.tensor([[1], [-2]]).to(d), await T.tensor([0.5, 3]).to(d)), TOL.f32Transcendental);
+    await same('randperm', async (d) => T.randperm(37, { device: d }));
+    await same('dropout2d', async (d) => T.dropout2d(await T.ones([2, 9, 2, 3]).to(d), 0.3));
+  });
+});

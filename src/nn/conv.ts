@@ -16,7 +16,7 @@ export interface Conv2dOptions extends LayerOptions {
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
-  /** How the padding is filled (PyTorch's padding_mode; 'circular' is not supported). */
+  /** How the padding is filled (PyTorch's padding_mode). */
   paddingMode?: 'zeros' | PadMode;
 }
 

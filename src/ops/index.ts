@@ -33,3 +33,4 @@ export * from './losses-extra.js';
 export * from './spatial-extra.js';
 export * from './grid.js';
 export * from './linalg.js';
+export * from './random-extra.js';
