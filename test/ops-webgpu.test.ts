@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { TOL } from './setup/tolerance.js';
+import { TOL, type Tolerance } from './setup/tolerance.js';
 import { expectClose, parity } from './setup/parity.js';
 
 beforeAll(async () => {
@@ -139,7 +139,7 @@ describe('host-path linear algebra on WebGPU', () => {
 
 describe('random ops draw the same numbers on WebGPU', () => {
   it('bernoulli, normal, randperm, dropout2d', async () => {
-    const same = async (what: string, make: (device: T.DeviceName) => Promise<Tensor>, tol = TOL.exact) => {
+    const same = async (what: string, make: (device: T.DeviceName) => Promise<Tensor>, tol: Tolerance = TOL.exact) => {
       T.manualSeed(21);
       const gpu = await make('webgpu');
       T.manualSeed(21);
