@@ -58,7 +58,11 @@ function latentPathOf(entry: ModelEntry, model: GenerativeModel, device: DeviceN
   };
 }
 
-export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName): EvaluableModel {
+/**
+ * `importanceSamples`: k for models whose `logLikelihood` takes `{ samples }` (the VAE's
+ * importance-weighted bound; k = 1 is the ELBO).
+ */
+export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName, importanceSamples?: number): EvaluableModel {
   // Batch norm's running statistics, no dropout: as `sample` draws.
   model.eval();
   const range = entry.dataRange;
@@ -76,11 +80,13 @@ export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config
   };
   if (model.logLikelihood) {
     const toRange = rangeTransform(range);
-    out.likelihoodKind = entry.name === 'vae' ? 'importance-weighted bound on -log p(x)' : '-log p(x) (or the bound the model reports)';
+    const k = importanceSamples;
+    out.likelihoodKind = entry.name === 'vae' ? (k && k > 1 ? `-IW bound (k=${k})` : '-ELBO') : '-log p(x)';
+    const withSamples = model.logLikelihood.bind(model) as (batch: { images: Tensor }, options?: { samples?: number }) => Tensor;
     out.logLikelihood = async (images) => {
       const scaled = T.tidy(() => toRange(images));
       const x = await scaled.to(device);
-      const ll = T.noGrad(() => model.logLikelihood!({ images: x }));
+      const ll = T.noGrad(() => withSamples({ images: x }, k ? { samples: k } : undefined));
       const values = Float64Array.from(await ll.data());
       for (const t of new Set([scaled, x, ll])) t.dispose();
       return values;

@@ -28,6 +28,8 @@ export interface EvalArgs {
   seed?: number;
   device?: string;
   quiet?: boolean;
+  /** Importance samples for the likelihood bound of models that take them (the VAE; default 1, the ELBO). */
+  iwSamples?: number;
 }
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2));
@@ -49,7 +51,7 @@ export function formatReport(r: EvaluationReport): string {
   if (r.ppl) lines.push(`${'PPL'.padEnd(20)}${fmt(r.ppl.value).padEnd(20)}${'-'.padEnd(20)}${r.ppl.n} pairs, ε ${r.ppl.epsilon}, ${r.ppl.space === 'z' ? 'slerp in z' : 'lerp in w'}`);
   if (r.likelihood) {
     const l = r.likelihood;
-    lines.push(`${`${l.kind} (nats)`.padEnd(20)}${fmt(l.natsPerImage).padEnd(20)}${'-'.padEnd(20)}${l.n} held-out images (${fmt(l.bitsPerDim)} bits/dim)`);
+    lines.push(`${`${l.kind}, nats`.padEnd(20)}${fmt(l.natsPerImage).padEnd(20)}${'-'.padEnd(20)}${l.n} held-out images (${fmt(l.bitsPerDim)} bits/dim)`);
   }
   return lines.join('\n');
 }
@@ -69,7 +71,7 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: Eval
   const featureNet = args.featureNet ?? (data === 'fashion-mnist' ? 'fashion-mnist' : 'mnist');
   const extractor = loadFeatureNet(featureNet);
   const { train, heldOut, description } = loadTrainAndHeldOut(data);
-  const evaluable = evaluableModel(entry, model, config, device);
+  const evaluable = evaluableModel(entry, model, config, device, args.iwSamples);
   say(`genlab eval ${dir}: ${name} (step ${step}) on ${device}; ${description}; feature network ${extractor.name}`);
   const report = await evaluate(evaluable, { n: args.n, train, heldOut, extractor, seed: args.seed, log: (l) => say(`  ${l} ...`) });
   for (const t of [train.images, train.labels, heldOut.images, heldOut.labels]) t?.dispose();

@@ -38,6 +38,7 @@ const USAGE = `usage:
       --data mnist|fashion-mnist|PATH   the real images (default: the checkpoint's dataset)
       --feature-net mnist|fashion-mnist the shipped feature network (default: matches --data)
       --json FILE                       also write the report as JSON
+      --iw K                            the VAE's likelihood as the importance-weighted bound with K samples (default: the ELBO)
       --seed N  --device webgpu|wasm|cpu
   genlab info                        adapter, limits, backends and models`;
 
@@ -126,10 +127,10 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { n: { type: 'string' }, data: { type: 'string' }, 'feature-net': { type: 'string' }, json: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' } },
+        options: { n: { type: 'string' }, data: { type: 'string' }, 'feature-net': { type: 'string' }, json: { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, iw: { type: 'string' } },
       });
       if (positionals.length !== 1) throw new UsageError('eval takes one checkpoint directory');
-      return evalCommand({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 10000, data: values.data, featureNet: values['feature-net'], json: values.json, seed: int('seed', values.seed), device: values.device });
+      return evalCommand({ checkpoint: positionals[0]!, n: int('n', values.n) ?? 10000, data: values.data, featureNet: values['feature-net'], json: values.json, seed: int('seed', values.seed), device: values.device, iwSamples: int('iw', values.iw) });
     }
     case 'info':
       return info();
