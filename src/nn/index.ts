@@ -5,6 +5,7 @@ export * as init from './init.js';
 export { dcganInit_ } from './gan-init.js';
 export { Linear, type LayerOptions } from './linear.js';
 export { Conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './conv.js';
+export { Conv1d, PReLU, Unfold, Fold, PixelShuffle, PixelUnshuffle, type Conv1dOptions } from './layers-extra.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d, type BatchNormOptions } from './normalization.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Dropout } from './dropout.js';
