@@ -5,7 +5,9 @@
 export { Tensor } from './tensor.js';
 export type { DType, DeviceName, HostArray, MatmulVariant, MomentsVariant, RowVariant } from './backend/backend.js';
 export * from './errors.js';
-export { tidy, scope, keep, memory, type MemoryInfo } from './memory.js';
+export { tidy, scope, keep, memory, type MemoryInfo, type Disposable } from './memory.js';
+export type { NestedArray } from './format.js';
+export type { SoftmaxOptions } from './ops/softmax.js';
 export { noGrad, enableGrad, isGradEnabled, grad, valueAndGrad, gradients, type GradNode } from './autograd.js';
 export { getDefaultDevice, setDefaultDevice, getBackend } from './backend/registry.js';
 export { initWebGPU, initWasm, sync, flush, deviceInfo, type DeviceInfo, type InitWebGPUOptions, type GpuProvider } from './device.js';

@@ -110,8 +110,9 @@ describe('bundle size (esbuild, minified, browser)', () => {
 
   it('the whole library stays under its bound', async () => {
     const bytes = await bundleBytes(project, "import * as T from '@genlab/tensor'; console.log(T);");
-    // The target is 300 kB; wgsl_reflect (222 kB of the bundle) still parses the kernels at run
-    // time, until their layouts are reflected at build time.
-    expect(bytes).toBeLessThanOrEqual(620_000);
+    // The target is 300 kB. 433 kB measured: the kernels' WGSL text is 188 kB of it (comments,
+    // indentation, and kernels/lib appended to every kernel that uses it), then the WebGPU, wasm
+    // and CPU backends (44, 28 and 27 kB).
+    expect(bytes).toBeLessThanOrEqual(450_000);
   });
 });

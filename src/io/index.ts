@@ -4,7 +4,7 @@
  * (`@genlab/tensor/node`).
  */
 export { FormatError, MissingFileError } from './format-error.js';
-export { encodeSafetensors, serializeSafetensors, parseSafetensors, type SafetensorsContents, type SafetensorsEntry } from './safetensors.js';
+export { encodeSafetensors, serializeSafetensors, parseSafetensors, type SafetensorsContents, type SafetensorsEntry, type EncodeOptions } from './safetensors.js';
 export { parseIdx, type IdxArray } from './idx.js';
 export { imageDatasetFromIdx, type ImageDataset } from './dataset.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './dataloader.js';
