@@ -125,7 +125,7 @@ describe('genlab train', () => {
     expect(unknown.out).toContain("genlab: unknown model 'no-such-model'; available: mlp-autoencoder");
     const usage = await genlab(['train', 'mlp-autoencoder', '--steps', 'many']);
     expect(usage.code).toBe(2);
-    expect(usage.out).toContain("--steps must be a non-negative integer, got 'many'");
+    expect(usage.out).toContain("genlab train: --steps must be a positive integer, got 'many' (see genlab train --help)");
     const data = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--data', '/nonexistent/data']);
     expect(data.code).toBe(1);
     expect(data.out).toContain("dataset '/nonexistent/data'");

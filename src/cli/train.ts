@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import * as T from '../index.js';
-import type { Tensor } from '../index.js';
+import type { DeviceName, Tensor } from '../index.js';
 import { DataLoader } from '../io/dataloader.js';
 import { loadCheckpoint, readCheckpointInfo, saveCheckpoint } from '../io/checkpoint.js';
 import { loadDataset } from '../io/datasets.js';
@@ -48,6 +48,8 @@ interface RunState extends Record<string, unknown> {
   data: string;
   limit: number | null;
   classes?: number[] | null;
+  /** The device the run trained on: a resumed run keeps it instead of timing the devices again. */
+  device?: string;
 }
 
 const SAMPLE_COUNT = 64;
@@ -89,7 +91,8 @@ export async function train(args: TrainArgs): Promise<number> {
   const transform = rangeTransform(entry.dataRange);
   // One batch to time a training step on, as the record the model reads.
   const probe = T.tidy(() => batchRecord(entry, transform(T.slice(dataset.images, [{ stop: run.batch }])), dataset.labels && T.slice(dataset.labels, [{ stop: run.batch }])));
-  const device = await chooseDevice(args.device, entry, config, lr, probe, console.log);
+  const device = await resumedOrChosenDevice(args.device, resumed?.state.device, entry, config, lr, probe);
+  run.device = device;
   disposeRecord(probe);
 
   T.manualSeed(run.seed);
@@ -221,6 +224,21 @@ export function applyConfig(entry: ModelEntry, overrides: Record<string, string>
   }
   return config;
 }
+
+/** The device asked for; else the one a resumed run trained on, if it is here; else the fastest found. */
+async function resumedOrChosenDevice(requested: string | undefined, previous: string | undefined, ...rest: ChooseArgs): Promise<DeviceName> {
+  if (requested !== undefined || previous === undefined) return chooseDevice(requested, ...rest, console.log);
+  try {
+    const device = await chooseDevice(previous, ...rest, () => undefined);
+    console.log(`Resuming on ${device}, the run's device (--device changes it).`);
+    return device;
+  } catch (e) {
+    console.log(`The run's device ${previous} is not available here (${(e as Error).message.split('\n')[0]}); choosing again.`);
+    return chooseDevice(undefined, ...rest, console.log);
+  }
+}
+
+type ChooseArgs = [entry: ModelEntry, config: object, lr: number, probe: Batch];
 
 function loadRunState(dir: string, entry: ModelEntry): { state: RunState; config: object; metadata: Record<string, string> } {
   const { metadata, trainingState } = readCheckpointInfo(dir);

@@ -78,6 +78,22 @@ async function softwareFallbackGPU(): Promise<GPU | null> {
   return (await loadDawn())([]);
 }
 
+/**
+ * On Linux with no Vulkan driver chosen and no GPU device node (/dev/dri/renderD*, /dev/nvidia*,
+ * WSL's /dev/dxg), the only adapters are software ones: go straight to Chromium's SwiftShader ICD
+ * (if installed) before Dawn's first probe. Left to probe every installed ICD, Dawn tries Mesa's
+ * lavapipe, rejects it and prints "Vulkan shaderUniform*ArrayDynamicIndexing required" on every run.
+ */
+function chooseSoftwareIcdWithoutGpu(): void {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  if (!proc?.versions?.node || proc.platform !== 'linux' || proc.env.VK_ICD_FILENAMES || proc.env.VK_DRIVER_FILES) return;
+  const fs = proc.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  if (!fs?.existsSync(SWIFTSHADER_ICD)) return;
+  const renderNodes = fs.existsSync('/dev/dri') ? fs.readdirSync('/dev/dri').filter((name) => name.startsWith('renderD')) : [];
+  if (renderNodes.length > 0 || fs.existsSync('/dev/nvidiactl') || fs.existsSync('/dev/dxg')) return;
+  proc.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
 /** Vulkan's window-system probing wants a private XDG_RUNTIME_DIR; headless Node rarely has one. */
 function ensureRuntimeDir(): void {
   const proc = (globalThis as { process?: NodeJS.Process }).process;
@@ -98,6 +114,7 @@ async function findGPU(injected?: GPU): Promise<GPU> {
   if (!isNode) throw new DeviceError(`WebGPU is not available here (navigator.gpu is missing). ${HOW_TO_GET_AN_ADAPTER}`);
   try {
     ensureRuntimeDir();
+    chooseSoftwareIcdWithoutGpu();
     return (await loadDawn())([]);
   } catch (err) {
     if (err instanceof DeviceError) throw err;
