@@ -1,9 +1,9 @@
 import { defineConfig, type Options } from 'tsup';
-import { wgslEsbuildPlugin } from './scripts/wgsl-compose.mjs';
+import { wgslMinifiedPlugin } from './scripts/wgsl-minify.mjs';
 
 const shared: Options = {
-  // Kernels inlined as text with their kernels/lib functions appended.
-  esbuildPlugins: [wgslEsbuildPlugin],
+  // Kernels inlined as text with their kernels/lib functions appended, comments and indentation removed.
+  esbuildPlugins: [wgslMinifiedPlugin],
   external: ['webgpu'],
   sourcemap: true,
   target: 'es2022',
