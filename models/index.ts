@@ -1,4 +1,8 @@
-/** `@genlab/tensor/models`: the generative models of docs/models.md, the protocol they follow and the registry `genlab` trains them from. */
+/**
+ * `@genlab/tensor/models`: the generative models of docs/models.md, the protocol they follow and the registry `genlab` trains them from.
+ *
+ * @module @genlab/tensor/models
+ */
 export type {
   Batch, BatchField, ConfigChoices, GenerativeModel, ModelEntry, RunPreset, SampleOptions, StepContext, Training, TrainingDefaults,
 } from './protocol.js';

@@ -1,6 +1,8 @@
 /**
  * @genlab/tensor: tensors with reverse-mode autograd on a WebGPU backend of hand-written WGSL
  * kernels, with a float64-capable CPU reference backend.
+ *
+ * @module @genlab/tensor
  */
 export { Tensor } from './tensor.js';
 export type { DType, DeviceName, HostArray, MatmulVariant, MomentsVariant, RowVariant } from './backend/backend.js';

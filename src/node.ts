@@ -1,6 +1,8 @@
 /**
  * The Node entry, `@genlab/tensor/node`: everything that touches the file system (checkpoints,
  * datasets on disk, the embedded MNIST digits, PNG files). The main entry stays browser-safe.
+ *
+ * @module @genlab/tensor/node
  */
 export { saveSafetensors, loadSafetensors } from './io/safetensors-file.js';
 export { saveCheckpoint, loadCheckpoint, readCheckpointInfo, hasCheckpoint, resolveCheckpoint, parseJsonMetadata, MODEL_FILE, OPTIMIZER_FILE, type CheckpointInfo, type CheckpointParts, type SaveOptions } from './io/checkpoint.js';

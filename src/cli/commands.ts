@@ -95,7 +95,7 @@ const sampleCommand: Command = {
 const evaluateCommand: Command = {
   spec: {
     name: 'eval',
-    operands: '<checkpoint|run dir>',
+    operands: '<checkpoint>',
     count: { min: 1, max: 1 },
     brief: 'IS, FID, KID, precision, recall (with their floor), class accuracy, PPL',
     summary: 'Evaluate a trained model: IS, FID, KID, precision and recall beside their floor (real training images against the same held-out set), class accuracy of conditional models, PPL, likelihood where the model has one.',
@@ -104,6 +104,7 @@ const evaluateCommand: Command = {
       data: { kind: 'text', value: 'mnist|fashion-mnist|PATH', help: "the real images (default: the checkpoint's dataset)" },
       'feature-net': { kind: 'choice', choices: ['mnist', 'fashion-mnist'], help: 'the shipped feature network (default: matches --data)' },
       json: { kind: 'text', value: 'FILE', help: 'also write the report as JSON' },
+      iw: { kind: 'count', value: 'K', help: "the VAE's likelihood as the importance-weighted bound with K samples (default: the ELBO)" },
       seed: { kind: 'index', value: 'N', help: 'seed of the generated images (default 0)' },
       device: DEVICE_FLAG,
     },
@@ -117,6 +118,7 @@ const evaluateCommand: Command = {
       json: f.json as string | undefined,
       seed: f.seed as number | undefined,
       device: f.device as string | undefined,
+      iwSamples: f.iw as number | undefined,
     });
   },
 };
