@@ -10,7 +10,8 @@
  */
 import type { DeviceName } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
-import { resolveCheckpoint } from '../io/checkpoint.js';
+import { join } from 'node:path';
+import { hasCheckpoint, resolveCheckpoint } from '../io/checkpoint.js';
 import { FormatError } from '../io/format-error.js';
 import { loadSafetensors } from '../io/safetensors-file.js';
 import { getModel, type GenerativeModel, type ModelEntry } from '../../models/index.js';
@@ -55,9 +56,15 @@ export interface ModelFile {
   tensors: Record<string, Tensor>;
 }
 
-/** Read the model file of checkpoint directory `dir` (or the file itself) without building anything. */
+/** A checkpoint directory, its model file, or a run directory holding `checkpoint/`. */
+export function checkpointPath(path: string): string {
+  if (path.endsWith('.safetensors') || hasCheckpoint(path) || !hasCheckpoint(join(path, 'checkpoint'))) return path;
+  return join(path, 'checkpoint');
+}
+
+/** Read the model file of a checkpoint (see `checkpointPath`) without building anything. */
 export function readModelFile(dir: string): ModelFile {
-  const path = resolveCheckpoint(dir).model;
+  const path = resolveCheckpoint(checkpointPath(dir)).model;
   const { tensors, metadata } = loadSafetensors(path);
   try {
     return { path, ...describedModel(metadata, path), metadata, tensors };

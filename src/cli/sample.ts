@@ -3,9 +3,7 @@
  * optimizer) and write a grid of `sample(n)`; with `--preview`, the model's picture of real data
  * instead (reconstructions, denoising, chains started at data), on test images of its dataset.
  */
-import { join } from 'node:path';
 import * as T from '../index.js';
-import { hasCheckpoint } from '../io/checkpoint.js';
 import { loadDataset } from '../io/datasets.js';
 import { saveImageGrid } from '../io/png.js';
 import { preferredDevice } from './device.js';
@@ -28,9 +26,8 @@ export interface SampleArgs {
 
 export async function sample(args: SampleArgs): Promise<number> {
   if (!Number.isInteger(args.n) || args.n <= 0) throw new ArgumentError(`--n must be a positive integer, got ${args.n}`);
-  const dir = checkpointDir(args.checkpoint);
   // The entry decides the device (host models need the CPU) before the model is built on one.
-  const file = readModelFile(dir);
+  const file = readModelFile(args.checkpoint);
   const device = await preferredDevice(args.device, file.entry);
   T.manualSeed(args.seed ?? 0);
   const { entry, model, metadata, step, notes } = loadModel(file, device);
@@ -51,9 +48,3 @@ export async function sample(args: SampleArgs): Promise<number> {
   return 0;
 }
 
-/** A checkpoint directory, its model file, or a run directory holding `checkpoint/`. */
-function checkpointDir(path: string): string {
-  if (path.endsWith('.safetensors') || hasCheckpoint(path)) return path;
-  if (hasCheckpoint(join(path, 'checkpoint'))) return join(path, 'checkpoint');
-  throw new ArgumentError(`${path}: no checkpoint here or in ${join(path, 'checkpoint')}; pass a checkpoint directory`);
-}
