@@ -23,3 +23,6 @@ export { ConvAutoencoder, autoencoder, type AutoencoderConfig } from './autoenco
 export { DenoisingAutoencoder, denoisingAe, corrupt, type DenoisingAeConfig } from './denoising-ae.js';
 export { Vae, vae, binarize, SEED_ALPHAS, type VaeConfig, type ElboTerms } from './vae.js';
 export { Dvae, dvae, type DvaeConfig } from './dvae.js';
+export { Ddpm, ddpm, type DdpmConfig } from './ddpm.js';
+export { NoiseSchedule, epsilonLoss, pSample, ddimStep, denoise, type BetaSchedule, type EpsilonModel } from './blocks/diffusion.js';
+export { LatentDiffusion, latentDiffusion, type LatentDiffusionConfig } from './latent-diffusion.js';

@@ -34,6 +34,8 @@ export interface StepContext {
 export interface SampleOptions {
   /** Class labels (int32 [n]) for class-conditional models; by default row r of 8 is class r. */
   labels?: Tensor;
+  /** Denoising steps for iterative samplers (DDIM's step count in the diffusion models). */
+  steps?: number;
 }
 
 /**

@@ -34,6 +34,8 @@ const SMALL: Record<string, object> = {
   hmm: { states: 3 },
   rbm: { hidden: 16, sampleSteps: 3 },
   gsn: { hidden: 16, sampleSteps: 2 },
+  ddpm: { width: 4, mults: [1, 2], groups: 2, heads: 1, steps: 2 },
+  'latent-diffusion': { autoencoderWidth: 4, autoencoderSteps: 1, width: 8, groups: 4, heads: 1, steps: 2 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */
