@@ -8,13 +8,13 @@ import { firstMismatch, type Tolerance } from './tolerance.js';
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 /** Same shape and dtype, every element within `tol` (or the same NaN / infinity). */
-export async function expectClose(gpu: Tensor, cpu: Tensor, tol: Tolerance, what: string): Promise<void> {
+export async function expectClose(gpu: Tensor, cpu: Tensor, tol: Tolerance, what: string, device = 'webgpu'): Promise<void> {
   expect(gpu.shape, what).toEqual(cpu.shape);
   expect(gpu.dtype, what).toBe(cpu.dtype);
   const g = await gpu.data();
   const c = await cpu.data();
   const i = firstMismatch(g, c, tol);
-  if (i >= 0) expect.fail(`${what}: element ${i} of ${fmt(cpu.shape)}: webgpu ${g[i]} vs cpu ${c[i]} (atol ${tol.atol}, rtol ${tol.rtol})`);
+  if (i >= 0) expect.fail(`${what}: element ${i} of ${fmt(cpu.shape)}: ${device} ${g[i]} vs cpu ${c[i]} (atol ${tol.atol}, rtol ${tol.rtol})`);
 }
 
 /** An input: a shape of standard normals, scaled normals, or a given tensor (any dtype). */
@@ -23,11 +23,12 @@ export type ParityInput = number[] | { shape: number[]; scale?: number } | Tenso
 /**
  * Runs `fn` on both devices on the same inputs (drawn from `seed`, mapped through `prepare` when
  * given, e.g. into an op's domain), compares the outputs, then backpropagates a random output
- * gradient (from `seed + 1`) and compares the float inputs' gradients.
+ * gradient (from `seed + 1`) and compares the float inputs' gradients. `device` is WebGPU unless
+ * another backend (wasm) is checked.
  */
 export async function parity(
   what: string, inputs: ParityInput[], fn: (...xs: Tensor[]) => Tensor, tol: Tolerance,
-  prepare?: (x: Tensor, i: number) => Tensor, seed = 5,
+  prepare?: (x: Tensor, i: number) => Tensor, seed = 5, device: T.DeviceName = 'webgpu',
 ): Promise<void> {
   T.manualSeed(seed);
   const drawn = inputs.map((s) => {
@@ -48,10 +49,10 @@ export async function parity(
     }
     return { out, grads: xs.map((x) => x.grad) };
   };
-  const gpu = await run('webgpu');
+  const gpu = await run(device);
   const cpu = await run('cpu');
-  await expectClose(gpu.out, cpu.out, tol, `${what} (forward)`);
+  await expectClose(gpu.out, cpu.out, tol, `${what} (forward)`, device);
   for (let i = 0; i < inputs.length; i++) {
-    if (cpu.grads[i]) await expectClose(gpu.grads[i]!, cpu.grads[i]!, tol, `${what} (grad of input ${i})`);
+    if (cpu.grads[i]) await expectClose(gpu.grads[i]!, cpu.grads[i]!, tol, `${what} (grad of input ${i})`, device);
   }
 }
