@@ -152,14 +152,24 @@ function propagate(root: Tensor, gradient: Tensor | undefined, wanted: Set<Tenso
   return createGraph ? run() : tidy(() => noGrad(run));
 }
 
+/** Nodes a backward pass without retainGraph went through: a second pass through them is an error. */
+const consumed = new WeakSet<GradNode>();
+
 /** `tensor.backward()`: accumulate d(root)/d(leaf) into the `.grad` of every leaf that requires it. */
-export function backward(root: Tensor, gradient: Tensor | undefined, opts: { createGraph?: boolean } = {}): void {
+export function backward(root: Tensor, gradient: Tensor | undefined, opts: { createGraph?: boolean; retainGraph?: boolean } = {}): void {
+  ops.checkInputs('backward', root, ...(gradient === undefined ? [] : [gradient]));
   const createGraph = opts.createGraph ?? false;
   const wanted = new Set<Tensor>();
-  for (const t of topologicalOrder(root)) {
+  const order = topologicalOrder(root);
+  for (const t of order) {
+    if (t.gradFn && consumed.has(t.gradFn)) {
+      throw new ArgumentError(`backward: the graph through '${t.gradFn.name}' (output shape ${fmtShape(t.shape)}) was already used by a backward pass; a second one would add its gradients again. Pass { retainGraph: true } to the first backward if that is meant, or recompute the forward pass`);
+    }
     if (t.requiresGrad && (t.isLeaf || t.retainsGrad)) wanted.add(t);
   }
   const grads = propagate(root, gradient, wanted, createGraph, 'backward');
+  // As PyTorch frees the graph after backward (unless retain_graph, which create_graph implies).
+  if (!(opts.retainGraph ?? createGraph)) for (const t of order) if (t.gradFn) consumed.add(t.gradFn);
   // One gradient tensor may reach several leaves (sum(a + b) hands the same g to a and b): a leaf
   // adopts it only if no other leaf did; the others get copies, so each .grad is owned once.
   const adopted = new Set<Tensor>();
@@ -185,6 +195,9 @@ export function backward(root: Tensor, gradient: Tensor | undefined, opts: { cre
  * `.grad`. With `createGraph` the results are differentiable (for higher-order derivatives).
  */
 export function gradients(output: Tensor, inputs: readonly Tensor[], opts: { gradOutput?: Tensor; createGraph?: boolean; allowUnused?: boolean } = {}): Tensor[] {
+  ops.checkInputs('gradients', output);
+  if (!Array.isArray(inputs)) throw new ArgumentError(`gradients: inputs must be an array of tensors, got ${ops.describeValue(inputs)}`);
+  inputs.forEach((t) => ops.requireTensor('gradients', t, 'input'));
   inputs.forEach((t, i) => {
     if (!t.requiresGrad) throw new ArgumentError(`gradients: input ${i} (shape ${fmtShape(t.shape)}) does not require grad`);
   });

@@ -138,6 +138,28 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
+ * Run `fn`; if it throws, dispose every tensor it created before the error (an op's error path
+ * leaves nothing behind). On success nothing is disposed: what it made stays in the enclosing scope.
+ */
+export function disposeOnError<T>(fn: () => T): T {
+  const s = new TensorScope();
+  scopeStack.push(s);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(s, undefined);
+    throw e;
+  }
+  const idx = scopeStack.lastIndexOf(s);
+  if (idx >= 0) scopeStack.splice(idx, 1);
+  // Tensors a nested keep() removed are not in s; the rest belong to the enclosing scope now.
+  const parent = scopeStack[scopeStack.length - 1];
+  if (parent) for (const t of s.tensors) parent.add(t);
+  return result;
+}
+
+/**
  * A scope for async code: `using s = scope();` disposes, when `s` leaves its block, every tensor
  * created since, except those passed to `s.keep(...)`. Tensors created meanwhile by other
  * concurrent tasks land in it too, so keep one scope per training step, not per request.

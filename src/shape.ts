@@ -66,15 +66,25 @@ export function normAxis(op: string, axis: number, rank: number, shape?: Shape):
 }
 
 /** Sorted unique axes; `undefined` means all axes. */
+/** A list argument (a shape, axes, pads) must be an array of numbers; anything else is an ArgumentError naming it. */
+export function requireNumberList(op: string, arg: string, list: unknown): asserts list is readonly number[] {
+  if (!Array.isArray(list) || !list.every((v) => typeof v === 'number')) {
+    const got = list === null ? 'null' : Array.isArray(list) ? JSON.stringify(list).slice(0, 60) : typeof list === 'string' ? JSON.stringify(list) : typeof list === 'object' ? 'an object' : String(list);
+    throw new ArgumentError(`${op}: ${arg} must be an array of numbers, got ${got}`);
+  }
+}
+
 export function normAxes(op: string, axes: number | readonly number[] | undefined, shape: Shape): number[] {
-  if (axes === undefined) return shape.map((_, i) => i);
+  if (axes === undefined || axes === null) return shape.map((_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
+  requireNumberList(op, 'axes', list);
   const out = [...new Set(list.map((a) => normAxis(op, a, shape.length, shape)))].sort((x, y) => x - y);
   if (out.length !== list.length) throw new ShapeError(`${op}: repeated axis in ${JSON.stringify(list)} for shape ${fmtShape(shape)}`);
   return out;
 }
 
 export function checkShape(op: string, arg: string, shape: Shape): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: ${arg} must be a list of non-negative integers, got ${shape === null ? 'null' : typeof shape === 'object' ? 'an object' : JSON.stringify(shape) ?? String(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${op}: ${arg} must be a list of non-negative integers, got ${fmtShape(shape)}`);
@@ -84,6 +94,7 @@ export function checkShape(op: string, arg: string, shape: Shape): void {
 
 /** Resolve a reshape target with at most one -1. */
 export function inferReshape(op: string, from: Shape, to: readonly number[]): number[] {
+  requireNumberList(op, 'shape', to);
   const total = numel(from);
   const free = to.filter((d) => d === -1).length;
   if (free > 1) throw new ShapeError(`${op}: only one dimension can be -1, got ${fmtShape(to)}`);

@@ -26,6 +26,16 @@ function flatArgs(args: number[] | [readonly number[]]): readonly number[] {
 
 let nextId = 0;
 
+/**
+ * Every Tensor carries this brand (a registered symbol, the same in every copy of the package),
+ * valued with its copy's token. A program that loads the package twice (`require` and `import`)
+ * gets two Tensor classes; `instanceof` fails across them, and the brand lets ops tell a tensor of
+ * the other copy (refused with a clear error) from a value that is not a tensor at all.
+ */
+export const TENSOR_BRAND: unique symbol = Symbol.for('@genlab/tensor.Tensor') as never;
+/** This copy's token. */
+export const TENSOR_COPY = Object.freeze({ copy: 'genlab' });
+
 export class Tensor implements TensorRef {
   readonly id = nextId++;
   readonly shape: readonly number[];
@@ -42,6 +52,7 @@ export class Tensor implements TensorRef {
 
   private handle: StorageHandle | null;
   private readonly token = {};
+  declare readonly [TENSOR_BRAND]: object;
 
   /** Internal: ops construct tensors; users call the creation functions (`tensor`, `zeros`, ...). */
   constructor(handle: StorageHandle, shape: readonly number[], dtype: DType, device: DeviceName) {
@@ -226,3 +237,4 @@ export class Tensor implements TensorRef {
     return this.toString();
   }
 }
+Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: TENSOR_COPY });

@@ -45,7 +45,7 @@ describe('typed errors (WebGPU)', () => {
   });
   it('a shape over the device binding limit fails before any work', () => {
     expect(() => T.zeros([1 << 16, 1 << 16], { device: 'webgpu' })).toThrow(T.DeviceError);
-    expect(() => T.zeros([1 << 16, 1 << 16], { device: 'webgpu' })).toThrow(/full: the result of shape \[65536, 65536\].*exceeds the webgpu device's largest buffer/);
+    expect(() => T.zeros([1 << 16, 1 << 16], { device: 'webgpu' })).toThrow(/zeros: the result of shape \[65536, 65536\].*exceeds the webgpu device's largest buffer/);
   });
   it('sync reads are refused on WebGPU with a hint', async () => {
     const g = await T.ones([2]).to('webgpu');

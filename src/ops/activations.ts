@@ -5,7 +5,7 @@
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, composite, requireFloat } from './core.js';
+import { checkInputs, composite, named, requireFloat } from './core.js';
 import { floatArg } from './define.js';
 import { abs, add, clamp, div, elu, gt, mul, neg, sigmoid, softplus, tanh, where } from './elementwise.js';
 import { reshape, split } from './shapeops.js';
@@ -36,7 +36,7 @@ export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
 }
 
 /** min(max(0, x), 6). @torch torch.nn.functional.relu6 */
-export const relu6 = (x: Tensor): Tensor => hardtanh(x, 0, 6);
+export const relu6 = (x: Tensor): Tensor => named('relu6', () => hardtanh(x, 0, 6));
 
 /** clamp(x / 6 + 1/2, 0, 1). @torch torch.nn.functional.hardsigmoid */
 export const hardsigmoid = (x: Tensor): Tensor => composite([x], () => clamp(add(div(floatArg('hardsigmoid', x), 6), 0.5), 0, 1));
@@ -87,4 +87,4 @@ export function glu(x: Tensor, dim = -1): Tensor {
 }
 
 /** softmax(-x) along `dim`. @torch torch.nn.functional.softmin */
-export const softmin = (x: Tensor, dim = -1): Tensor => composite([x], () => softmax(neg(x), dim));
+export const softmin = (x: Tensor, dim = -1): Tensor => named('softmin', () => composite([x], () => softmax(neg(x), dim)));

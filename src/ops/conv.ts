@@ -10,7 +10,7 @@ import type { Conv2dArgs, Epilogue } from '../backend/backend.js';
 import { isGradEnabled, record } from '../autograd.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, composite, requireFloat, wrap } from './core.js';
+import { checkFits, checkInputs, composite, describeValue, requireFloat, wrap } from './core.js';
 import { add, cast, gt, leakyRelu, mul, relu, sigmoid, silu, square, sub, tanh, where } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './shapeops.js';
@@ -146,8 +146,23 @@ function checkOperands(op: string, x: Tensor, w: Tensor, bias: Tensor | null, bi
  * 2-D convolution (cross-correlation, as every framework) of x [N, C, H, W] with
  * weight [O, C / groups, kh, kw], plus bias [O] and an optional fused activation.
  */
+const ACTIVATIONS: readonly Activation[] = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'silu'];
+
+/** The tensors and the options, checked before anything reads their shapes. */
+function checkArgs(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions | ConvTranspose2dOptions): void {
+  checkInputs(op, x, weight, ...(bias === null || bias === undefined ? [] : [bias]));
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${op}: options must be an object, got ${describeValue(opts)}`);
+  const activation = (opts as Conv2dOptions).activation;
+  if (activation !== undefined && !ACTIVATIONS.includes(activation)) {
+    throw new ArgumentError(`${op}: unsupported activation ${JSON.stringify(activation)}; supported: ${ACTIVATIONS.join(', ')} (apply others after the convolution)`);
+  }
+  const slope = (opts as Conv2dOptions).negativeSlope;
+  if (slope !== undefined && !Number.isFinite(slope)) throw new ArgumentError(`${op}: negativeSlope must be a finite number, got ${slope}`);
+}
+
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
+  checkArgs(op, x, weight, bias, opts);
   const groups = opts.groups ?? 1;
   checkGroups(op, groups);
   checkOperands(op, x, weight, bias, weight.shape[0] ?? 0);
@@ -182,6 +197,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
+  checkArgs(op, x, weight, bias, opts);
   const groups = opts.groups ?? 1;
   checkGroups(op, groups);
   const coutPerGroup = weight.shape[1] ?? 0;

@@ -5,11 +5,11 @@
 import type { Backend, DType, DeviceName, HostArray, Storage } from '../backend/backend.js';
 import { DTYPE_BYTES, isFloat } from '../backend/backend.js';
 import { getBackend, getDefaultDevice } from '../backend/registry.js';
-import { ArgumentError, DTypeError, DeviceError, ShapeError, fmtShape } from '../errors.js';
-import { StorageHandle, keep, tidy } from '../memory.js';
+import { ArgumentError, DTypeError, DeviceError, GenlabError, ShapeError, fmtShape } from '../errors.js';
+import { StorageHandle, disposeOnError, keep, tidy } from '../memory.js';
 import { isGradEnabled } from '../autograd.js';
 import { numel, shapesEqual } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { TENSOR_BRAND, TENSOR_COPY, Tensor } from '../tensor.js';
 
 export type Scalar = number | boolean;
 export type TensorLike = Tensor | Scalar;
@@ -20,13 +20,38 @@ export interface CreateOptions {
   requiresGrad?: boolean;
 }
 
+/** What a value is, for an error message about it. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) {
+    const shape: number[] = [];
+    for (let a: unknown = v; Array.isArray(a); a = a[0]) shape.push(a.length);
+    return `a JS array (shape ${fmtShape(shape)}; make it a tensor with T.tensor(...))`;
+  }
+  if (typeof v === 'object') return `${(v as object).constructor?.name ?? 'an object'} object`.replace(/^Object object$/, 'a plain object');
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}...` : v)}`;
+  return typeof v === 'number' || typeof v === 'boolean' ? `the ${typeof v} ${v}` : String(v);
+}
+
+/** Throw a typed error unless `v` is a Tensor of this copy of the library. */
+export function requireTensor(op: string, v: unknown, what = 'argument'): asserts v is Tensor {
+  if (v instanceof Tensor) return;
+  const brand = (v as { [TENSOR_BRAND]?: unknown } | null | undefined)?.[TENSOR_BRAND];
+  if (brand !== undefined && brand !== TENSOR_COPY) {
+    throw new ArgumentError(`${op}: the ${what} is a Tensor of another copy of @genlab/tensor (the package was loaded twice, e.g. by both require and import); use one copy, or move values across with tensor(await t.data(), { shape: t.shape })`);
+  }
+  throw new ArgumentError(`${op}: the ${what} must be a Tensor, got ${describeValue(v)}`);
+}
+
 export function backendOf(t: Tensor, op: string): Backend {
+  requireTensor(op, t);
   t.liveHandle(op);
   return getBackend(t.device, op);
 }
 
-/** Throw before any work if a tensor is disposed or the tensors live on different devices. */
+/** Throw before any work if an argument is not a tensor, is disposed, or the tensors live on different devices. */
 export function checkInputs(op: string, ...tensors: Tensor[]): Backend {
+  for (const t of tensors) requireTensor(op, t, tensors.length > 1 ? 'tensor argument' : 'argument');
   for (const t of tensors) t.liveHandle(op);
   const device = tensors[0]!.device;
   for (const t of tensors) {
@@ -108,8 +133,21 @@ const MAX_CONSTANTS = 1024;
 const constants = new Map<string, Tensor>();
 const constantTensors = new WeakSet<Tensor>();
 
+/** Throw a typed error unless `v` is a Tensor, a number or a boolean (never coerced with Number()). */
+export function requireTensorLike(op: string, v: unknown, what: string): asserts v is TensorLike {
+  if (typeof v === 'number' || typeof v === 'boolean') return;
+  if (v instanceof Tensor) return;
+  try {
+    requireTensor(op, v, what);
+  } catch (e) {
+    throw new ArgumentError((e as Error).message.replace(' must be a Tensor,', ' must be a Tensor or a number,'));
+  }
+}
+
 /** Lift scalars to tensors on the device of the tensor operand(s) (or `device` when both are scalars). */
 export function lift(op: string, a: TensorLike, b: TensorLike, device?: DeviceName): [Tensor, Tensor] {
+  requireTensorLike(op, a, 'first operand');
+  requireTensorLike(op, b, 'second operand');
   device = a instanceof Tensor ? a.device : b instanceof Tensor ? b.device : device ?? getDefaultDevice();
   const dtype = resultDType(a, b);
   const ta = a instanceof Tensor ? a : scalarTensor(Number(a), dtype, device);
@@ -124,7 +162,26 @@ export function lift(op: string, a: TensorLike, b: TensorLike, device?: DeviceNa
  * instead of waiting for a scope or the garbage collector; when one is, the graph holds them.
  */
 export function composite<T>(inputs: readonly Tensor[], fn: () => T): T {
-  return isGradEnabled() && inputs.some((t) => t.requiresGrad) ? fn() : tidy(fn);
+  // Non-tensors pass here unchecked: the first op inside names them in its error.
+  return isGradEnabled() && inputs.some((t) => t instanceof Tensor && t.requiresGrad) ? fn() : tidy(fn);
+}
+
+/**
+ * Run an op built on other public ops under its own name: a typed error raised inside names
+ * `op`, the op the user called (zeros, not full; clamp, not minimum), and then the inner op; and
+ * the tensors made before the error are disposed.
+ */
+export function named<T>(op: string, fn: () => T): T {
+  try {
+    return disposeOnError(fn);
+  } catch (e) {
+    if (e instanceof GenlabError && !e.message.startsWith(`${op}:`)) {
+      const inner = /^([A-Za-z_][\w.]*): /.exec(e.message);
+      e.message = inner ? `${op}: ${e.message.slice(inner[0].length)} (in ${inner[1]})` : `${op}: ${e.message}`;
+      if (e.stack) e.stack = `${e.name}: ${e.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
+    }
+    throw e;
+  }
 }
 
 /** Dispose the lifted or cast copies an op made of its arguments, once nothing records them. */

@@ -9,10 +9,18 @@ import { seedToKey } from '../random.js';
 import { tidy } from '../memory.js';
 import { checkShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkDTypeOnDevice, checkFits, checkInputs, hostArrayFromValues, wrap, type CreateOptions } from './core.js';
+import { checkDTypeOnDevice, checkFits, checkInputs, describeValue, hostArrayFromValues, wrap, type CreateOptions } from './core.js';
 import { add, cast, floor, minimum, mul } from './elementwise.js';
 
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+/** Options of the creation ops: an unknown dtype (float16) or a non-object is an error, not a silent default. */
+function checkOptions(op: string, opts: CreateOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${op}: options must be an object, got ${describeValue(opts)}`);
+  if (opts.dtype !== undefined && !DTYPES.includes(opts.dtype)) throw new DTypeError(`${op}: unsupported dtype ${JSON.stringify(opts.dtype)}; supported: ${DTYPES.join(', ')}`);
+}
 
 function place(op: string, opts: CreateOptions, fallback: DType) {
   const device = opts.device ?? getDefaultDevice();
@@ -40,6 +48,7 @@ function inferShape(values: NestedNumbers): number[] {
 function flattenChecked(values: NestedNumbers, shape: readonly number[], out: number[], depth = 0): void {
   if (depth === shape.length) {
     if (Array.isArray(values)) throw new ShapeError(`tensor: ragged nested array (expected a scalar at depth ${depth}, shape ${fmtShape(shape)})`);
+    if (typeof values !== 'number' && typeof values !== 'boolean') throw new ArgumentError(`tensor: values must be numbers or booleans, got ${describeValue(values)}`);
     out.push(Number(values));
     return;
   }
@@ -67,6 +76,7 @@ export function tensor(values: NestedNumbers | HostArray, opts: CreateOptions & 
     shape = opts.shape ? [...opts.shape] : [values.length];
     implied = values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : values instanceof Uint8Array ? 'bool' : 'float32';
   } else {
+    if (ArrayBuffer.isView(values)) throw new DTypeError(`tensor: a ${values.constructor.name} is not supported; use Float32Array, Float64Array, Int32Array or Uint8Array (bool)`);
     shape = inferShape(values);
     const list: number[] = [];
     flattenChecked(values, shape, list);
@@ -77,6 +87,7 @@ export function tensor(values: NestedNumbers | HostArray, opts: CreateOptions & 
     if (opts.shape) shape = [...opts.shape];
   }
   checkShape('tensor', 'shape', shape);
+  checkOptions('tensor', opts);
   if (numel(shape) !== flat.length) {
     throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(shape)} (${numel(shape)} elements)`);
   }
@@ -85,36 +96,48 @@ export function tensor(values: NestedNumbers | HostArray, opts: CreateOptions & 
   return finish(wrap(backend, backend.upload(hostArrayFromValues(flat, dtype), dtype), shape, dtype), opts);
 }
 
-export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
-  checkShape('full', 'shape', shape);
-  const { dtype, backend } = place('full', opts, typeof value === 'boolean' ? 'bool' : 'float32');
-  checkFits('full', backend, shape, dtype);
+/** A constant fill; `op` is the name the user called (zeros, onesLike, ...) for its errors. */
+function fill(op: string, shape: readonly number[], value: number | boolean, opts: CreateOptions): Tensor {
+  checkShape(op, 'shape', shape);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new ArgumentError(`${op}: the fill value must be a number or a boolean, got ${describeValue(value)}`);
+  checkOptions(op, opts);
+  const { dtype, backend } = place(op, opts, typeof value === 'boolean' ? 'bool' : 'float32');
+  checkFits(op, backend, shape, dtype);
   return finish(wrap(backend, backend.fill(numel(shape), dtype, Number(value)), shape, dtype), opts);
 }
 
-export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
+export const full = (shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor => fill('full', shape, value, opts);
+export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => fill('zeros', shape, 0, opts);
+export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => fill('ones', shape, 1, opts);
 
-function likeOpts(t: Tensor, opts: CreateOptions): CreateOptions {
-  checkInputs('like', t);
+function likeOpts(op: string, t: Tensor, opts: CreateOptions): CreateOptions {
+  checkInputs(op, t);
   return { dtype: t.dtype, device: t.device, ...opts };
 }
 
-export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 0, likeOpts(t, opts));
-export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => full(t.shape, 1, likeOpts(t, opts));
-export const fullLike = (t: Tensor, value: number, opts: CreateOptions = {}): Tensor => full(t.shape, value, likeOpts(t, opts));
+export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => fill('zerosLike', t?.shape, 0, likeOpts('zerosLike', t, opts));
+export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => fill('onesLike', t?.shape, 1, likeOpts('onesLike', t, opts));
+export const fullLike = (t: Tensor, value: number, opts: CreateOptions = {}): Tensor => fill('fullLike', t?.shape, value, likeOpts('fullLike', t, opts));
 
 /**
  * Values from `start` to `end` (exclusive) by `step`, as torch.arange: `arange(5)` or
  * `arange(2, 10, 2)`. The dtype is int32 when all arguments are integers, float32 otherwise.
  */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
-  if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
+  if (end === undefined || end === null) [start, end] = [0, start];
+  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`arange: ${name} must be a finite number, got ${describeValue(v)}`);
+  }
+  if (step === 0) throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
+  checkOptions('arange', opts);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const ints = [start, end, step].every(Number.isInteger);
-  const values = Array.from({ length: n }, (_, i) => start + i * step);
-  return tensor(values, { dtype: ints ? 'int32' : 'float32', ...opts, shape: [n] });
+  const { dtype, backend } = place('arange', opts, ints ? 'int32' : 'float32');
+  // The size check comes before the values are made on the host: arange(3e8) is an error, not an out-of-memory abort.
+  checkFits('arange', backend, [n], dtype);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = start + i * step;
+  return tensor(values, { ...opts, dtype, shape: [n] });
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
@@ -146,6 +169,7 @@ export function manualSeed(seed: number): void {
 
 function random(op: string, kind: 'uniform' | 'normal', shape: readonly number[], opts: CreateOptions): Tensor {
   checkShape(op, 'shape', shape);
+  checkOptions(op, opts);
   const { dtype, backend } = place(op, opts, 'float32');
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
   checkFits(op, backend, shape, dtype);
@@ -157,8 +181,8 @@ function random(op: string, kind: 'uniform' | 'normal', shape: readonly number[]
 export const rand = (shape: readonly number[], opts: CreateOptions = {}): Tensor => random('rand', 'uniform', shape, opts);
 /** Standard normal samples. */
 export const randn = (shape: readonly number[], opts: CreateOptions = {}): Tensor => random('randn', 'normal', shape, opts);
-export const randLike = (t: Tensor, opts: CreateOptions = {}): Tensor => rand(t.shape, likeOpts(t, opts));
-export const randnLike = (t: Tensor, opts: CreateOptions = {}): Tensor => randn(t.shape, likeOpts(t, opts));
+export const randLike = (t: Tensor, opts: CreateOptions = {}): Tensor => random('randLike', 'uniform', t?.shape, likeOpts('randLike', t, opts));
+export const randnLike = (t: Tensor, opts: CreateOptions = {}): Tensor => random('randnLike', 'normal', t?.shape, likeOpts('randnLike', t, opts));
 
 /** Integers uniform in [low, high), int32 by default. */
 export function randint(low: number, high: number, shape: readonly number[], opts: CreateOptions = {}): Tensor {

@@ -6,7 +6,7 @@ import { isFloat } from '../backend/backend.js';
 import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, composite, lift, resultDType, type TensorLike } from './core.js';
+import { checkInputs, composite, lift, requireTensorLike, resultDType, type TensorLike } from './core.js';
 import { customOp, floatArg } from './define.js';
 import {
   abs, add, cast, ceil, div, eq, exp, floor, gt, le, log, log1p, logicalAnd, logicalNot, logicalOr, lt, maximum, mod, mul, ne, sigmoid,
@@ -47,6 +47,8 @@ export function frac(x: Tensor): Tensor {
 /** start + weight (end - start), broadcasting all three; differentiable in each. @torch torch.lerp */
 export function lerp(start: Tensor, end: TensorLike, weight: TensorLike): Tensor {
   checkInputs('lerp', start);
+  requireTensorLike('lerp', end, 'end');
+  requireTensorLike('lerp', weight, 'weight');
   broadcastShapes('lerp', start.shape, ...[end, weight].map((t) => (typeof t === 'object' ? t.shape : [])));
   return composite([start, ...[end, weight].filter((t): t is Tensor => typeof t === 'object')], () => add(start, mul(weight, sub(end, start))));
 }

@@ -9,13 +9,16 @@ import { noGrad, record } from '../autograd.js';
 import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, composite, lift, releaseTemporaries, resultDType, wrap, type TensorLike } from './core.js';
+import { checkFits, checkInputs, composite, lift, releaseTemporaries, requireTensorLike, resultDType, wrap, type TensorLike } from './core.js';
 import { sumToShape } from './reduce.js';
 
 // ---- casts ----
 
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
 export function cast(x: Tensor, dtype: DType): Tensor {
   const backend = checkInputs('cast', x);
+  if (!DTYPES.includes(dtype)) throw new DTypeError(`cast: unsupported dtype ${JSON.stringify(dtype)}; supported: ${DTYPES.join(', ')}`);
   if (x.dtype === dtype) return x;
   if (dtype === 'float64' && !backend.supportsFloat64) {
     throw new DTypeError(`cast: float64 is not supported on ${backend.name} (tensor of shape ${fmtShape(x.shape)})`);
@@ -113,6 +116,7 @@ export const floor = (x: Tensor): Tensor => unary('floor', x, null, undefined, t
 export const ceil = (x: Tensor): Tensor => unary('ceil', x, null, undefined, true);
 export const round = (x: Tensor): Tensor => unary('round', x, null, undefined, true);
 export function logicalNot(x: Tensor): Tensor {
+  checkInputs('logicalNot', x);
   return unary('logicalNot', x.dtype === 'bool' ? x : cast(x, 'bool'), null, undefined, true);
 }
 
@@ -171,8 +175,18 @@ export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b, n
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b, null);
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b, null);
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b, null);
-export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', toBool(a), toBool(b), null);
-export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', toBool(a), toBool(b), null);
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logical('logicalAnd', a, b);
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => logical('logicalOr', a, b);
+
+function logical(op: 'logicalAnd' | 'logicalOr', a: TensorLike, b: TensorLike): Tensor {
+  // Both checked before either is cast, so an error leaves no cast copy behind.
+  requireTensorLike(op, a, 'first operand');
+  requireTensorLike(op, b, 'second operand');
+  const [ta, tb] = [toBool(a), toBool(b)];
+  const out = binary(op, ta, tb, null);
+  releaseTemporaries(out, [a, b], [ta, tb].filter((t): t is Tensor => t instanceof Tensor));
+  return out;
+}
 
 function toBool(v: TensorLike): TensorLike {
   return v instanceof Tensor ? (v.dtype === 'bool' ? v : cast(v, 'bool')) : Boolean(v);
@@ -211,6 +225,8 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
  */
 export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   checkInputs('clamp', x);
+  if (min !== undefined && min !== null) requireTensorLike('clamp', min, 'min');
+  if (max !== undefined && max !== null) requireTensorLike('clamp', max, 'max');
   const hasMin = min !== undefined && min !== null;
   const hasMax = max !== undefined && max !== null;
   if (!hasMin && !hasMax) return x;

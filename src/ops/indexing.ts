@@ -19,7 +19,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, normAxis, numel, shapesEqual } from '../shape.js';
 import type { DType } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, readSync, wrap } from './core.js';
+import { checkFits, checkInputs, named, readSync, wrap } from './core.js';
 import { arange } from './creation.js';
 import { add, cast, eq } from './elementwise.js';
 import { expand, reshape } from './shapeops.js';
@@ -85,7 +85,7 @@ export function takeAlongAxis(x: Tensor, index: Tensor, axis: number): Tensor {
 }
 
 /** PyTorch's argument order for `takeAlongAxis` (torch.gather), with broadcasting of the other dims. */
-export const gather = (x: Tensor, axis: number, index: Tensor): Tensor => takeAlongAxis(x, index, axis);
+export const gather = (x: Tensor, axis: number, index: Tensor): Tensor => named('gather', () => takeAlongAxis(x, index, axis));
 
 /**
  * torch.scatter_add, out of place: x with src[..., i, ...] added at x[..., index[..., i, ...], ...]
@@ -143,6 +143,8 @@ export function oneHot(indices: Tensor, numClasses: number, opts: { dtype?: DTyp
   if (!Number.isInteger(numClasses) || numClasses <= 0) {
     throw new ArgumentError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }
+  // The result's size before anything is made: oneHot(x, 1e9) is an error, not an out-of-memory abort.
+  checkFits('oneHot', checkInputs('oneHot', indices), [...indices.shape, numClasses], opts.dtype ?? 'int32');
   checkIndexRange('oneHot', indices, numClasses, 'class index');
   const classes = arange(numClasses, undefined, 1, { device: indices.device });
   return cast(eq(reshape(indices, [...indices.shape, 1]), classes), opts.dtype ?? 'int32');

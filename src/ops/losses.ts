@@ -6,7 +6,7 @@
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, requireFloat } from './core.js';
+import { checkInputs, named, requireFloat } from './core.js';
 import { abs, add, cast, div, exp, gt, log, maximum, mul, ne, neg, softplus, square, sub, where } from './elementwise.js';
 import { checkIndexRange, indexSelect, takeAlongAxis } from './indexing.js';
 import { mean, sum } from './reduce.js';
@@ -110,10 +110,7 @@ function classesLast(op: string, scores: Tensor): { rows: Tensor; batchShape: nu
 /** The loss per row from log-probabilities [M, C] and class indices [M], with weights and ignoreIndex applied. */
 function pickNll(op: string, logProbs: Tensor, target: Tensor, batchShape: number[], classes: number, opts: ClassLossOptions) {
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (!shapesEqual(target.shape, batchShape)) {
-    throw new ShapeError(`${op}: class-index target ${fmtShape(target.shape)} must have the input's shape without the class axis, ${fmtShape(batchShape)}`);
-  }
-  checkIndexRange(op, target, classes, 'class index', ignoreIndex);
+  checkTargets(op, target, batchShape, classes, opts);
   const flat = reshape(target, [-1]);
   const valid = ne(flat, ignoreIndex);
   const safeTarget = where(valid, flat, 0);
@@ -121,6 +118,13 @@ function pickNll(op: string, logProbs: Tensor, target: Tensor, batchShape: numbe
   let weight = cast(valid, logProbs.dtype);
   if (opts.weight) weight = mul(weight, indexSelect(opts.weight, 0, safeTarget));
   return { nll: mul(neg(picked), weight), weight, valid };
+}
+
+function checkTargets(op: string, target: Tensor, batchShape: number[], classes: number, opts: ClassLossOptions): void {
+  if (!shapesEqual(target.shape, batchShape)) {
+    throw new ShapeError(`${op}: class-index target ${fmtShape(target.shape)} must have the input's shape without the class axis, ${fmtShape(batchShape)}`);
+  }
+  checkIndexRange(op, target, classes, 'class index', opts.ignoreIndex ?? -100);
 }
 
 function checkClassWeight(op: string, weight: Tensor | undefined, classes: number): void {
@@ -164,12 +168,21 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: ClassLossOptions
  * Stable for logits of any magnitude (fused log-softmax).
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: ClassLossOptions & { labelSmoothing?: number } = {}): Tensor {
+  return named('crossEntropy', () => crossEntropyChecked(logits, target, opts));
+}
+
+function crossEntropyChecked(logits: Tensor, target: Tensor, opts: ClassLossOptions & { labelSmoothing?: number }): Tensor {
   checkInputs('crossEntropy', logits, target);
   requireFloat('crossEntropy', logits);
   const smoothing = opts.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1)) throw new ArgumentError(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
   const { rows, batchShape, classes } = classesLast('crossEntropy', logits);
   checkClassWeight('crossEntropy', opts.weight, classes);
+  if (target.dtype !== 'float32' && target.dtype !== 'float64') {
+    // Every check of the targets before any kernel is enqueued.
+    requireClassIndices('crossEntropy', target);
+    checkTargets('crossEntropy', target, batchShape, classes, opts);
+  }
   const logProbs = logSoftmax(rows, -1);
   const classWeight = opts.weight && reshape(opts.weight, [1, classes]);
   const weighted = (t: Tensor) => (classWeight ? mul(t, classWeight) : t);

@@ -1,8 +1,8 @@
 /** Masks: `maskedFill`, triangular parts (`triu`, `tril`) and the triangular mask behind them. */
 import type { DeviceName } from '../backend/backend.js';
 import { getDefaultDevice } from '../backend/registry.js';
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { broadcastShapes, checkShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs } from './core.js';
 import { arange, full } from './creation.js';
@@ -21,6 +21,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 
 /** A bool [rows, cols] mask, true where col - row <= diagonal (torch.tril of ones). */
 export function trilMask(rows: number, cols: number, diagonal = 0, device: DeviceName = getDefaultDevice()): Tensor {
+  checkShape('trilMask', 'size', [rows, cols]);
+  if (!Number.isInteger(diagonal)) throw new ArgumentError(`trilMask: diagonal must be an integer, got ${diagonal}`);
   const r = reshape(arange(rows, undefined, 1, { device }), [rows, 1]);
   const c = reshape(arange(cols, undefined, 1, { device }), [1, cols]);
   return le(sub(c, r), diagonal);

@@ -26,6 +26,7 @@ export interface MatmulOptions {
  * A is [ba, m, k] (or [ba, k, m] when transA); B is [bb, k, n] (or [bb, n, k] when transB).
  */
 export function batchedMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean, opts: MatmulOptions = {}): Tensor {
+  checkInputs('batchedMatmul', a, b);
   const backend = checkInputs('matmul', a, b);
   const [ba, a1, a2] = a.shape as [number, number, number];
   const [bb, b1, b2] = b.shape as [number, number, number];

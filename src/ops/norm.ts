@@ -10,7 +10,7 @@
 import { noGrad, record } from '../autograd.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
-import { normAxes, numel, reducedShape, shapesEqual } from '../shape.js';
+import { normAxes, numel, reducedShape, requireNumberList, shapesEqual } from '../shape.js';
 import type { MomentsVariant } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, composite, requireFloat, wrap } from './core.js';
@@ -143,6 +143,7 @@ export function batchNorm(
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   const op = 'layerNorm';
   checkInputs(op, x, ...[weight, bias].filter((t): t is Tensor => t !== null));
+  requireNumberList(op, 'normalizedShape', normalizedShape);
   checkEps(op, eps);
   const k = normalizedShape.length;
   if (k === 0 || k > x.shape.length || !shapesEqual(x.shape.slice(-k), normalizedShape)) {
@@ -170,6 +171,7 @@ export function groupNorm(x: Tensor, groups: number, weight: Tensor | null = nul
 
 /** Instance normalisation of x [N, C, ...]: statistics per sample and channel (group norm with C groups). */
 export function instanceNorm(x: Tensor, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  checkInputs('instanceNorm', x);
   return groupNormNamed('instanceNorm', x, x.shape[1] ?? 0, weight, bias, eps);
 }
 

@@ -6,9 +6,9 @@ import type { ArgReduceOp, ReduceOp } from '../backend/backend.js';
 import { isFloat } from '../backend/backend.js';
 import { noGrad, record } from '../autograd.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { normAxes, normAxis, reducedShape, shapesEqual } from '../shape.js';
+import { normAxes, normAxis, reducedShape, requireNumberList, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, composite, wrap } from './core.js';
+import { checkInputs, composite, named, wrap } from './core.js';
 import { add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, pad, permute, reshape, slice } from './shapeops.js';
 
@@ -49,7 +49,8 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
 
 /** Variance with Bessel's correction by default (`correction: 1`), as torch.var. */
 export function variance(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-  const ax = normAxes('var', axes, x.shape);
+  checkInputs('variance', x);
+  const ax = normAxes('variance', axes, x.shape);
   const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
   return composite([x], () => {
     const centred = sub(x, mean(x, ax, true));
@@ -58,7 +59,8 @@ export function variance(x: Tensor, axes?: Axes, opts: { correction?: number; ke
 }
 
 export function std(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-  return composite([x], () => sqrt(variance(x, axes, opts)));
+  checkInputs('std', x);
+  return named('std', () => composite([x], () => sqrt(variance(x, axes, opts))));
 }
 
 /** Max/min: ties share the gradient evenly (as torch.amax). */
@@ -162,6 +164,8 @@ export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor => arg
 
 /** Sum a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  checkInputs('sumToShape', g);
+  requireNumberList('sumToShape', 'shape', shape);
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   const axes: number[] = [];

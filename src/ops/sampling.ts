@@ -11,7 +11,7 @@
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, requireFloat } from './core.js';
+import { checkInputs, readSync, requireFloat } from './core.js';
 import { arange, rand } from './creation.js';
 import { add, cast, div, eq, le, log, maximum, minimum, mul, neg, sub } from './elementwise.js';
 import { argmax, sum } from './reduce.js';
@@ -33,6 +33,7 @@ export function multinomial(probs: Tensor, numSamples: number, opts: { replaceme
   if (!Number.isInteger(numSamples) || numSamples <= 0) {
     throw new ArgumentError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
   }
+  checkRows(probs);
   const replacement = opts.replacement ?? false;
   if (!replacement && numSamples > classes) {
     throw new ArgumentError(`multinomial: cannot draw ${numSamples} samples without replacement from ${classes} categories (probs ${fmtShape(probs.shape)})`);
@@ -52,6 +53,28 @@ export function multinomial(probs: Tensor, numSamples: number, opts: { replaceme
   const t = mul(u, total);
   const below = le(unsqueeze(cdf, -2), unsqueeze(t, -1));
   return minimum(sum(below, -1), classes - 1);
+}
+
+/**
+ * Every row of the weights must be finite, non-negative and not all zero (torch.multinomial's
+ * rule). Checked on the host for CPU tensors; on WebGPU the check would need a readback in the
+ * middle of a step, so it is not made there: a NaN row samples category 0 or the last one.
+ */
+function checkRows(probs: Tensor): void {
+  if (probs.device !== 'cpu') return;
+  const values = readSync(probs, 'multinomial');
+  const classes = probs.shape.at(-1)!;
+  for (let row = 0; row * classes < values.length; row++) {
+    let total = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = values[row * classes + c]!;
+      if (!(v >= 0) || v === Infinity) {
+        throw new ArgumentError(`multinomial: probs must be finite and non-negative, got ${v} in row ${row} of ${fmtShape(probs.shape)}`);
+      }
+      total += v;
+    }
+    if (total === 0) throw new ArgumentError(`multinomial: row ${row} of probs ${fmtShape(probs.shape)} sums to 0`);
+  }
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import { record } from '../autograd.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { checkShape, contiguousStrides, inferReshape, normAxis, numel, shapesEqual } from '../shape.js';
+import { checkShape, contiguousStrides, inferReshape, normAxis, numel, requireNumberList, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, promoteTypes, shareStorage, wrap } from './core.js';
+import { checkFits, checkInputs, describeValue, named, promoteTypes, shareStorage, wrap } from './core.js';
 import { cast } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 import { padSeparable, type PadMode } from './resample.js';
@@ -23,28 +23,32 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /** Same as reshape: storage is always contiguous here, so every view is valid. */
-export const view = reshape;
+export const view = (x: Tensor, shape: readonly number[]): Tensor => named('view', () => reshape(x, shape));
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  checkInputs('flatten', x);
   if (x.shape.length === 0) return reshape(x, [1]);
   const s = normAxis('flatten', startDim, x.shape.length, x.shape);
   const e = normAxis('flatten', endDim, x.shape.length, x.shape);
   if (s > e) throw new ShapeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmtShape(x.shape)}`);
   const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
-  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+  return named('flatten', () => reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]));
 }
 
 /** Drop size-1 dims (all of them, or those in `axes`; a listed dim that is not size 1 is kept, as in PyTorch). */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
+  checkInputs('squeeze', x);
+  if (axes !== undefined && typeof axes !== 'number') requireNumberList('squeeze', 'axes', axes);
   const list = axes === undefined ? null : (typeof axes === 'number' ? [axes] : axes).map((a) => normAxis('squeeze', a, x.shape.length, x.shape));
-  return reshape(x, x.shape.filter((d, i) => !(d === 1 && (list === null || list.includes(i)))));
+  return named('squeeze', () => reshape(x, x.shape.filter((d, i) => !(d === 1 && (list === null || list.includes(i))))));
 }
 
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  checkInputs('unsqueeze', x);
   const a = normAxis('unsqueeze', axis, x.shape.length + 1, x.shape);
   const shape = [...x.shape];
   shape.splice(a, 0, 1);
-  return reshape(x, shape);
+  return named('unsqueeze', () => reshape(x, shape));
 }
 
 /** Same storage, cut from the autograd graph. */
@@ -84,6 +88,7 @@ export function scatterWindow(op: string, g: Tensor, shape: readonly number[], w
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkInputs('permute', x);
+  requireNumberList('permute', 'dims', dims);
   const axes = dims.map((d) => normAxis('permute', d, x.shape.length, x.shape));
   if (axes.length !== x.shape.length || new Set(axes).size !== axes.length) {
     throw new ShapeError(`permute: dims ${JSON.stringify(dims)} are not a permutation of the ${x.shape.length} dims of shape ${fmtShape(x.shape)}`);
@@ -101,18 +106,20 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  checkInputs('transpose', x);
   const r = x.shape.length;
   const a = normAxis('transpose', dim0, r, x.shape);
   const b = normAxis('transpose', dim1, r, x.shape);
   const dims = [...Array(r).keys()];
   dims[a] = b;
   dims[b] = a;
-  return permute(x, dims);
+  return named('transpose', () => permute(x, dims));
 }
 
 /** Broadcast to `shape` (-1 keeps a dim), materialised. The gradient sums back down. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkInputs('expand', x);
+  requireNumberList('expand', 'shape', shape);
   const lead = shape.length - x.shape.length;
   if (lead < 0) throw new ShapeError(`expand: target ${fmtShape(shape)} has fewer dims than the input ${fmtShape(x.shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
@@ -135,6 +142,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function clone(x: Tensor): Tensor {
+  checkInputs('clone', x);
   return gatherWindow('clone', x, { shape: [...x.shape], strides: contiguousStrides(x.shape), offset: 0 });
 }
 
@@ -149,6 +157,7 @@ export type SliceSpec = number | null | undefined | { start?: number; stop?: num
  */
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   checkInputs('slice', x);
+  if (!Array.isArray(specs)) throw new ArgumentError(`slice: specs must be an array (one entry per axis), got ${describeValue(specs)}`);
   if (specs.length > x.shape.length) {
     throw new ShapeError(`slice: ${specs.length} indices given for a tensor of shape ${fmtShape(x.shape)}`);
   }
@@ -163,6 +172,11 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
       }
       w.offset += i * strides[d]!;
       return;
+    }
+    if (spec !== null && spec !== undefined && (typeof spec !== 'object' || Array.isArray(spec))) throw new ArgumentError(`slice: axis ${d}'s spec must be an index, a {start, stop, step} range or null, got ${describeValue(spec)}`);
+    for (const key of ['start', 'stop'] as const) {
+      const v = spec?.[key];
+      if (v !== undefined && !Number.isInteger(v)) throw new ArgumentError(`slice: ${key} must be an integer, got ${v} on axis ${d} (shape ${fmtShape(x.shape)})`);
     }
     const step = spec?.step ?? 1;
     if (!Number.isInteger(step) || step <= 0) throw new ArgumentError(`slice: step must be a positive integer, got ${step} on axis ${d}`);
@@ -200,8 +214,13 @@ export interface PadOptions {
  * constant `value` (the default, 0) or a mode.
  */
 export function pad(x: Tensor, pads: readonly number[], valueOrOptions: number | PadOptions = 0): Tensor {
-  const { mode = 'constant', value = 0 } = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
   checkInputs('pad', x);
+  requireNumberList('pad', 'pads', pads);
+  if (typeof valueOrOptions !== 'number' && (valueOrOptions === null || typeof valueOrOptions !== 'object')) {
+    throw new ArgumentError(`pad: the third argument must be a fill value or { mode, value }, got ${describeValue(valueOrOptions)}`);
+  }
+  const { mode = 'constant', value = 0 } = typeof valueOrOptions === 'number' ? { value: valueOrOptions } : valueOrOptions;
+  if (typeof value !== 'number') throw new ArgumentError(`pad: the fill value must be a number, got ${describeValue(value)}`);
   if (pads.length % 2 !== 0 || pads.length / 2 > x.shape.length) {
     throw new ShapeError(`pad: expected an even number of pads covering at most ${x.shape.length} dims, got ${JSON.stringify(pads)} for shape ${fmtShape(x.shape)}`);
   }
@@ -223,8 +242,14 @@ export function pad(x: Tensor, pads: readonly number[], valueOrOptions: number |
 
 // ---- joining and splitting ----
 
+function requireTensorList(op: string, tensors: unknown): asserts tensors is readonly Tensor[] {
+  if (!Array.isArray(tensors)) throw new ArgumentError(`${op}: expected an array of tensors, got ${describeValue(tensors)}`);
+  if (tensors.length === 0) throw new ArgumentError(`${op}: expected a non-empty list of tensors`);
+  checkInputs(op, ...tensors);
+}
+
 export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new ArgumentError('cat: expected a non-empty list of tensors');
+  requireTensorList('cat', tensors);
   const first = tensors[0]!;
   const backend = checkInputs('cat', ...tensors);
   const a = normAxis('cat', axis, first.shape.length, first.shape);
@@ -253,7 +278,7 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
 }
 
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of tensors');
+  requireTensorList('stack', tensors);
   const first = tensors[0]!;
   for (const t of tensors) {
     if (!shapesEqual(t.shape, first.shape)) {
@@ -261,7 +286,7 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     }
   }
   const a = normAxis('stack', axis, first.shape.length + 1, first.shape);
-  return cat(tensors.map((t) => unsqueeze(t, a)), a);
+  return named('stack', () => cat(tensors.map((t) => unsqueeze(t, a)), a));
 }
 
 /** Split into pieces of `sizes` (a list) or of `size` each (the last may be smaller), as torch.split. */
@@ -275,6 +300,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     list = [];
     for (let s = 0; s < total; s += sizes) list.push(Math.min(sizes, total - s));
   } else {
+    requireNumberList('split', 'sizes', sizes);
     list = [...sizes];
     if (list.reduce((s, v) => s + v, 0) !== total || list.some((v) => v < 0)) {
       throw new ShapeError(`split: sizes ${JSON.stringify(sizes)} do not add up to ${total} (axis ${axis} of shape ${fmtShape(x.shape)})`);
@@ -290,7 +316,8 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
 
 /** Split into `chunks` nearly equal pieces (the last may be smaller), as torch.chunk. */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
+  checkInputs('chunk', x);
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const a = normAxis('chunk', axis, x.shape.length, x.shape);
-  return split(x, Math.max(1, Math.ceil(x.shape[a]! / chunks)), a);
+  return named('chunk', () => split(x, Math.max(1, Math.ceil(x.shape[a]! / chunks)), a));
 }

@@ -8,7 +8,7 @@ import { record } from '../autograd.js';
 import { ArgumentError, fmtShape } from '../errors.js';
 import { normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, wrap } from './core.js';
+import { checkFits, checkInputs, named, wrap } from './core.js';
 import { zerosLike } from './creation.js';
 import { scatterAdd } from './indexing.js';
 import { permute, reshape, slice } from './shapeops.js';
@@ -51,7 +51,11 @@ export function sort(x: Tensor, axis = -1, opts: { descending?: boolean } = {}):
 }
 
 /** The int32 indices that sort x along `axis`. */
-export const argsort = (x: Tensor, axis = -1, opts: { descending?: boolean } = {}): Tensor => sort(x, axis, opts).indices;
+export const argsort = (x: Tensor, axis = -1, opts: { descending?: boolean } = {}): Tensor => named('argsort', () => {
+  const { values, indices } = sort(x, axis, opts);
+  values.dispose();
+  return indices;
+});
 
 /** The k largest (or smallest, `largest: false`) values along `axis` and their indices, sorted. */
 export function topk(x: Tensor, k: number, axis = -1, opts: { largest?: boolean } = {}): SortResult {
