@@ -98,7 +98,7 @@ export function affineGrid(theta: Tensor, size: readonly [number, number, number
   const op = 'affineGrid';
   checkInputs(op, theta);
   requireFloat(op, theta, 'theta');
-  if (size.length !== 4 || size.some((d) => !Number.isInteger(d) || d <= 0)) throw new ArgumentError(`${op}: size must be [N, C, H, W] of positive integers, got ${JSON.stringify(size)}`);
+  if (!Array.isArray(size) || size.length !== 4 || size.some((d) => !Number.isInteger(d) || d <= 0)) throw new ArgumentError(`${op}: size must be [N, C, H, W] of positive integers, got ${JSON.stringify(size)}`);
   const [n, , h, w] = size;
   if (theta.shape.length !== 3 || theta.shape[0] !== n || theta.shape[1] !== 2 || theta.shape[2] !== 3) {
     throw new ShapeError(`${op}: theta must be [${n}, 2, 3] for size ${JSON.stringify(size)}, got ${fmtShape(theta.shape)}`);

@@ -7,7 +7,7 @@ import { isFloat } from '../backend/backend.js';
 import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
 import { normAxes, normAxis, reducedShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, composite, requireFloat } from './core.js';
+import { checkInputs, composite, named, requireFloat } from './core.js';
 import { customOp } from './define.js';
 import { abs, cast, div, eq, gt, mul, ne, pow, sign, sqrt, square, where } from './elementwise.js';
 import { max, mean, min, std, sum, variance, type Axes } from './reduce.js';
@@ -47,14 +47,14 @@ export interface StatOptions {
 export function varMean(x: Tensor, dim?: Axes, opts: StatOptions = {}): [Tensor, Tensor] {
   checkInputs('varMean', x);
   requireFloat('varMean', x);
-  return [variance(x, dim, opts), mean(x, dim, opts.keepdim ?? false)];
+  return named('varMean', () => [variance(x, dim, opts), mean(x, dim, opts.keepdim ?? false)]);
 }
 
 /** [standard deviation, mean] over `dim` (Bessel-corrected by default). @torch torch.std_mean */
 export function stdMean(x: Tensor, dim?: Axes, opts: StatOptions = {}): [Tensor, Tensor] {
   checkInputs('stdMean', x);
   requireFloat('stdMean', x);
-  return [std(x, dim, opts), mean(x, dim, opts.keepdim ?? false)];
+  return named('stdMean', () => [std(x, dim, opts), mean(x, dim, opts.keepdim ?? false)]);
 }
 
 /** The minimum and maximum over `dim` (all by default) at once. @torch torch.aminmax */
@@ -128,6 +128,7 @@ export function matrixNorm(x: Tensor, ord: MatrixOrd = 'fro', dim: readonly [num
  * vectorNorm; 'nuc' as matrixNorm. @torch torch.norm
  */
 export function norm(x: Tensor, p: MatrixOrd = 'fro', dim?: Axes, keepdim = false): Tensor {
+  checkInputs('norm', x);
   if (p === 'fro') return vectorNorm(x, 2, dim, keepdim);
   if (p === 'nuc') return matrixNorm(x, 'nuc', (dim ?? [-2, -1]) as [number, number], keepdim);
   return vectorNorm(x, p, dim, keepdim);

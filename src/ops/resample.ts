@@ -156,9 +156,6 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   requireFloat(op, x);
   if (x.shape.length !== 3 && x.shape.length !== 4) throw new ShapeError(`${op}: input must be [N, C, L] or [N, C, H, W], got ${fmtShape(x.shape)}`);
   const mode = opts.mode ?? 'nearest';
-  if (mode !== 'nearest' && mode !== 'bilinear' && mode !== 'linear') {
-    throw new ArgumentError(`${op}: mode must be 'nearest' or 'bilinear' ('linear' on a 3-D input), got ${JSON.stringify(mode)} (bicubic and area are not implemented)`);
-  }
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) {
     throw new ArgumentError(`${op}: give exactly one of size and scaleFactor`);
   }

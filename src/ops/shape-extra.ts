@@ -4,9 +4,9 @@
  * Reversing an axis is an index gather: the strided copy takes no negative strides.
  */
 import { DeviceError, ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { normAxis, numel } from '../shape.js';
+import { normAxis, numel, requireNumberList } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, composite, readSync, type CreateOptions } from './core.js';
+import { checkInputs, composite, describeValue, named, readSync, requireTensor, type CreateOptions } from './core.js';
 import { arange, tensor } from './creation.js';
 import { mul } from './elementwise.js';
 import { indexSelect } from './indexing.js';
@@ -15,6 +15,7 @@ import { cat, expand, permute, reshape, slice, stack, transpose, unsqueeze } fro
 const asList = (v: number | readonly number[]): number[] => (typeof v === 'number' ? [v] : [...v]);
 
 function distinctAxes(op: string, x: Tensor, dims: number | readonly number[], rank = x.shape.length): number[] {
+  if (typeof dims !== 'number') requireNumberList(op, 'dims', dims);
   const axes = asList(dims).map((d) => normAxis(op, d, rank, x.shape));
   if (new Set(axes).size !== axes.length) throw new ShapeError(`${op}: dims ${JSON.stringify(dims)} repeat an axis of shape ${fmtShape(x.shape)}`);
   return axes;
@@ -36,6 +37,8 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
  */
 export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
   checkInputs('roll', x);
+  if (typeof shifts !== 'number') requireNumberList('roll', 'shifts', shifts);
+  if (dims !== undefined && typeof dims !== 'number') requireNumberList('roll', 'dims', dims);
   const s = asList(shifts);
   if (s.some((v) => !Number.isInteger(v))) throw new ArgumentError(`roll: shifts must be integers, got ${JSON.stringify(shifts)}`);
   if (dims === undefined) {
@@ -71,6 +74,7 @@ export function rot90(x: Tensor, k = 1, dims: readonly [number, number] = [0, 1]
 /** x tiled `repeats[i]` times along each dim (repeats may add leading dims). @torch torch.Tensor.repeat */
 export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
   checkInputs('repeat', x);
+  requireNumberList('repeat', 'repeats', repeats);
   if (repeats.length < x.shape.length) {
     throw new ShapeError(`repeat: ${repeats.length} repeats for a tensor of shape ${fmtShape(x.shape)}; give at least one per dim`);
   }
@@ -87,7 +91,8 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
 /** repeat, with missing leading repeats taken as 1. @torch torch.tile */
 export function tile(x: Tensor, reps: readonly number[]): Tensor {
   checkInputs('tile', x);
-  return repeat(x, [...new Array<number>(Math.max(0, x.shape.length - reps.length)).fill(1), ...reps]);
+  requireNumberList('tile', 'reps', reps);
+  return named('tile', () => repeat(x, [...new Array<number>(Math.max(0, x.shape.length - reps.length)).fill(1), ...reps]));
 }
 
 /**
@@ -103,6 +108,7 @@ export function repeatInterleave(x: Tensor, repeats: number | readonly number[] 
   if (typeof repeats === 'number') counts = [repeats];
   else if (Array.isArray(repeats)) counts = [...(repeats as readonly number[])];
   else {
+    requireTensor('repeatInterleave', repeats, 'repeats');
     const t = repeats as Tensor;
     if (t.device !== 'cpu') throw new DeviceError(`repeatInterleave: repeats on ${t.device} decide the output shape; pass them as an array (await repeats.toArray())`);
     counts = Array.from(readSync(t, 'repeatInterleave'), Number);
@@ -126,7 +132,10 @@ export function repeatInterleave(x: Tensor, repeats: number | readonly number[] 
 }
 
 /** x broadcast to the shape of `other`. @torch torch.Tensor.expand_as */
-export const expandAs = (x: Tensor, other: Tensor): Tensor => expand(x, other.shape);
+export const expandAs = (x: Tensor, other: Tensor): Tensor => {
+  checkInputs('expandAs', x, other);
+  return named('expandAs', () => expand(x, other.shape));
+};
 
 /** Move dims `source` to positions `destination`, the others keeping their order. @torch torch.movedim */
 export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
@@ -178,6 +187,7 @@ export function kron(a: Tensor, b: Tensor): Tensor {
  * swaps the first two dims (Cartesian, as NumPy). @torch torch.meshgrid
  */
 export function meshgrid(tensors: readonly Tensor[], opts: { indexing?: 'ij' | 'xy' } = {}): Tensor[] {
+  if (!Array.isArray(tensors)) throw new ArgumentError(`meshgrid: expected an array of tensors, got ${describeValue(tensors)}`);
   if (tensors.length === 0) throw new ArgumentError('meshgrid: expected at least one tensor');
   checkInputs('meshgrid', ...tensors);
   const indexing = opts.indexing ?? 'ij';
@@ -195,6 +205,8 @@ export function meshgrid(tensors: readonly Tensor[], opts: { indexing?: 'ij' | '
 
 /** Every combination of the elements of 1-D tensors, as rows [N, k] (a 1-D input is returned as is). @torch torch.cartesian_prod */
 export function cartesianProd(tensors: readonly Tensor[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError(`cartesianProd: expected a non-empty array of tensors, got ${describeValue(tensors)}`);
+  checkInputs('cartesianProd', ...tensors);
   if (tensors.length === 1) {
     checkInputs('cartesianProd', tensors[0]!);
     if (tensors[0]!.shape.length !== 1) throw new ShapeError(`cartesianProd: inputs must be 1-D, got ${fmtShape(tensors[0]!.shape)}`);

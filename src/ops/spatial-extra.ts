@@ -6,7 +6,7 @@
  * kernels, so both run on every backend with their gradients.
  */
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { normAxes } from '../shape.js';
+import { normAxes, requireNumberList } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, composite, requireFloat } from './core.js';
 import { conv2d, convTranspose2d } from './conv.js';
@@ -167,6 +167,7 @@ export function rmsNorm(x: Tensor, normalizedShape: readonly number[], weight: T
   const op = 'rmsNorm';
   checkInputs(op, x, ...(weight ? [weight] : []));
   requireFloat(op, x);
+  requireNumberList(op, 'normalizedShape', normalizedShape);
   const k = normalizedShape.length;
   if (k === 0 || k > x.shape.length || normalizedShape.some((d, i) => d !== x.shape[x.shape.length - k + i])) {
     throw new ShapeError(`${op}: normalizedShape ${fmtShape(normalizedShape)} must be the trailing dims of the input ${fmtShape(x.shape)}`);
