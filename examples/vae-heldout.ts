@@ -1,6 +1,7 @@
 /**
- * The VAE's quality number: the negative ELBO, in nats, of the last 1,000 embedded MNIST digits,
- * held out by training on the first 9,000 (`genlab train vae --limit 9000`), binarised by
+ * The VAE's quality number: the negative ELBO, in nats, of the 1,000 embedded MNIST digits that
+ * `genlab train` leaves out and `genlab eval` measures against (a stratified split, 100 a class;
+ * see src/io/held-out.ts), binarised by
  * sampling each pixel from its intensity with a fixed seed (and, for comparison, by thresholding
  * at 0.5). Also writes the interpolation grid of notes 002 §2.3: 11 decodings, alpha 0.0 ... 1.0, between
  * pairs of held-out digits, one pair per row.
@@ -10,20 +11,19 @@
 import { join } from 'node:path';
 import * as T from '../src/index.js';
 import type { DeviceName } from '../src/index.js';
-import { loadCheckpoint, loadEmbeddedMnist, readCheckpointInfo, saveImageGrid } from '../src/node.js';
+import { loadCheckpoint, readCheckpointInfo, saveImageGrid } from '../src/node.js';
+import { loadTrainAndHeldOut } from '../src/io/held-out.js';
 import { SEED_ALPHAS, Vae, binarize, type VaeConfig } from '../models/index.js';
 
 const dir = process.argv[2] ?? 'out/vae/checkpoint';
 const device = (process.argv[3] ?? 'webgpu') as DeviceName;
 const info = readCheckpointInfo(dir);
-// The last 1,000 digits are held out only if training stopped short of them: the run's state
-// records its data and --limit (null: every digit).
-const run = info.trainingState as { data?: string; limit?: number | null };
+// The held-out digits are held out only if the run left them out: runs record it (`heldOut`).
+const run = info.trainingState as { data?: string; heldOut?: boolean };
 if (run.data === undefined) {
-  console.warn(`${dir} records no training run (imported weights?): the digits from 9,000 on may have been trained on.`);
-} else if (run.data !== 'mnist' || run.limit === null || run.limit === undefined || run.limit > 9000) {
-  const trainedOn = run.data !== 'mnist' ? `'${run.data}'` : run.limit == null ? 'all 10,000 embedded digits' : `the first ${run.limit} embedded digits`;
-  console.error(`${dir} was trained on ${trainedOn}, so the last 1,000 embedded digits are not held out; train with \`genlab train vae --limit 9000\` for a held-out ELBO.`);
+  console.warn(`${dir} records no training run (imported weights?): the held-out digits may have been trained on.`);
+} else if (run.data !== 'mnist' || run.heldOut !== true) {
+  console.error(`${dir} was trained on ${run.data !== 'mnist' ? `'${run.data}'` : 'every embedded digit, the held-out ones included'}; train with \`genlab train vae\` (which leaves them out) for a held-out ELBO.`);
   process.exit(1);
 }
 if (device === 'webgpu') await T.initWebGPU();
@@ -31,7 +31,7 @@ if (device === 'webgpu') await T.initWebGPU();
 const config = JSON.parse(info.metadata['genlab.config']!) as VaeConfig;
 const model = new Vae(config, device);
 loadCheckpoint(dir, { module: model });
-const heldOut = await T.slice(loadEmbeddedMnist().images, [{ start: 9000 }]).to(device);
+const heldOut = await loadTrainAndHeldOut('mnist').heldOut.images.to(device);
 
 /** Mean negative ELBO (and its two terms) over the held-out digits, one z sample per digit. */
 async function negativeElbo(binary: T.Tensor): Promise<string> {

@@ -158,6 +158,12 @@ describe('the lighter run without a hardware GPU', () => {
 });
 
 describe('genlab sample and info', () => {
+  it('trains on the training part: the held-out digits genlab eval measures against are left out', async () => {
+    const r = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--config', 'hidden=8', '--batch', '8', '--steps', '1', '--sample-every', '0', '--out', tmp()]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/9000 images from mnist, .*; its held-out part is left for genlab eval/);
+  });
+
   it('samples from a checkpoint', async () => {
     const out = tmp();
     expect((await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '2', '--sample-every', '0', '--out', out])).code).toBe(0);

@@ -11,7 +11,10 @@ import * as T from '../index.js';
 import type { DeviceName, Tensor } from '../index.js';
 import { DataLoader } from '../io/dataloader.js';
 import { loadCheckpoint, readCheckpointInfo, saveCheckpoint } from '../io/checkpoint.js';
-import { loadDataset } from '../io/datasets.js';
+import type { ImageDataset } from '../io/dataset.js';
+import { loadDataset, selectClasses } from '../io/datasets.js';
+import { loadTrainAndHeldOut } from '../io/held-out.js';
+import { subset } from '../io/split.js';
 import { saveImageGrid } from '../io/png.js';
 import { getModel, type Batch, type ModelEntry } from '../../models/index.js';
 import { describedModel, loadModel } from './load-model.js';
@@ -50,6 +53,8 @@ interface RunState extends Record<string, unknown> {
   classes?: number[] | null;
   /** The device the run trained on: a resumed run keeps it instead of timing the devices again. */
   device?: string;
+  /** Whether the run leaves out the held-out part `genlab eval` measures against (absent in older runs: they did not). */
+  heldOut?: boolean;
 }
 
 const SAMPLE_COUNT = 64;
@@ -70,6 +75,7 @@ export async function train(args: TrainArgs): Promise<number> {
     data: args.data ?? resumed?.state.data ?? 'mnist',
     limit: args.limit ?? resumed?.state.limit ?? null,
     classes: args.classes ?? resumed?.state.classes ?? null,
+    heldOut: resumed ? (resumed.state.heldOut ?? false) : true,
   };
   const overrides = args.config ?? {};
   if (resumed && Object.keys(overrides).length > 0) throw new ArgumentError('--config cannot change the configuration of a resumed run (it is in the checkpoint)');
@@ -83,7 +89,7 @@ export async function train(args: TrainArgs): Promise<number> {
     console.log(`No hardware GPU: the lighter default run (${flags(config as Record<string, unknown>, light.steps ?? entry.training.steps)}); the full run is ${flags(entry.config as Record<string, unknown>, entry.training.steps)}`);
   }
 
-  const dataset = loadDataset(run.data, { limit: run.limit ?? undefined, classes: run.classes ?? undefined });
+  const dataset = trainingData(run);
   const count = dataset.images.shape[0]!;
   if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
   const missing = entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && dataset.labels)));
@@ -119,7 +125,7 @@ export async function train(args: TrainArgs): Promise<number> {
   if (!Object.values(previewBatch).includes(shown)) shown.dispose();
 
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
-  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch`);
+  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch${run.heldOut ? '; its held-out part is left for genlab eval' : ''}`);
   if (run.step > 0) console.log(`resuming from step ${run.step} of ${args.resume}`);
   if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
 
@@ -245,6 +251,27 @@ function loadRunState(dir: string, entry: ModelEntry): { state: RunState; config
   const described = describedModel(metadata, dir);
   if (described.entry !== entry) throw new ArgumentError(`${dir} is a checkpoint of '${described.entry.name}', not '${entry.name}'`);
   return { state: trainingState as RunState, config: described.config, metadata };
+}
+
+/**
+ * The images a run trains on. A new run leaves out the held-out part that `genlab eval` measures
+ * against (io/held-out.ts: for the embedded digits a stratified 1,000, 100 a class; for
+ * Fashion-MNIST its test split), so that evaluation never sees training images. Runs saved
+ * before this (no `heldOut` in their state) resume on what they started with.
+ */
+function trainingData(run: RunState): ImageDataset {
+  const opts = { limit: run.limit ?? undefined, classes: run.classes ?? undefined };
+  if (!run.heldOut) return loadDataset(run.data, opts);
+  const { train, heldOut } = loadTrainAndHeldOut(run.data);
+  heldOut.images.dispose();
+  heldOut.labels?.dispose();
+  if (opts.classes) return selectClasses(train, opts.classes, { limit: opts.limit, source: run.data });
+  const n = train.images.shape[0]!;
+  if (opts.limit === undefined || opts.limit >= n) return train;
+  const first = subset(train, Int32Array.from({ length: opts.limit }, (_, i) => i));
+  train.images.dispose();
+  train.labels?.dispose();
+  return first;
 }
 
 /** The batch record a model reads: the fields it declares, from a dataset's images and labels. */
