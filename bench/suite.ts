@@ -10,6 +10,7 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import * as G from '../src/index.js';
+import type { WebGPUBackend } from '../src/backend/webgpu/index.js';
 import { attentionGroups } from './rows/attention.js';
 import { cpuOpCases } from './rows/common.js';
 import { convGroups } from './rows/conv.js';
@@ -355,22 +356,33 @@ function webgpuAddChain(env: BenchEnv, opts: BenchOptions, size: number): Group 
           ty.dispose();
         },
       };
-      const ours: Case = {
-        label: 'auto',
-        async run() {
+      // 'auto' runs with the elementwise fusion (src/backend/webgpu/fusion.ts), 'unfused' without:
+      // one dispatch per op, the cost the fusion removes.
+      const backend = G.getBackend('webgpu') as unknown as WebGPUBackend;
+      const withFusion = async <T>(enabled: boolean, body: () => Promise<T>): Promise<T> => {
+        backend.setFusion(enabled);
+        try {
+          return await body();
+        } finally {
+          backend.setFusion(true);
+        }
+      };
+      const ours = (['auto', 'unfused'] as const).map((label): Case => ({
+        label,
+        run: () => withFusion(label === 'auto', async () => {
           const x = oursChain();
           await G.sync('webgpu');
           x.dispose();
-        },
-        async output() {
+        }),
+        output: () => withFusion(label === 'auto', async () => {
           const x = oursChain();
           const d = await x.data();
           x.dispose();
           return d;
-        },
+        }),
         dispose() {},
-      };
-      return { peer, ours: [ours], dispose: () => { x0.dispose(); y.dispose(); } };
+      }));
+      return { peer, ours, dispose: () => { x0.dispose(); y.dispose(); } };
     },
   };
 }

@@ -30,6 +30,7 @@ import { nn, optim } from '../../src/index.js';
 import { Vae, binarize } from '../../models/vae.js';
 import { discriminatorLoss, ganAdam, generatorLoss } from '../../models/blocks/gan.js';
 import { adversarialRound } from '../../models/blocks/train.js';
+import type { WebGPUBackend } from '../../src/backend/webgpu/index.js';
 import { tfWebGPUWait, type BenchEnv, type BenchOptions, type Case, type Group } from '../suite.js';
 
 const Z = 100;
@@ -127,6 +128,24 @@ function peerStep(tf: typeof TF, batch: number): PeerStep {
 }
 
 /**
+ * Kernel dispatches of the step just run (from `before`) against one more step with the
+ * elementwise fusion off (untimed: it runs in the warm-up).
+ */
+async function unfusedComparison(backend: WebGPUBackend, before: { dispatches: number; fusedChains: number }, step: () => G.Tensor[]): Promise<string> {
+  const fused = backend.dispatchCounts();
+  backend.setFusion(false);
+  try {
+    const losses = step();
+    await G.sync('webgpu');
+    for (const t of losses) t.dispose();
+  } finally {
+    backend.setFusion(true);
+  }
+  const unfused = backend.dispatchCounts().dispatches - fused.dispatches;
+  return `${fused.dispatches - before.dispatches} with elementwise fusion (${fused.fusedChains - before.fusedChains} fused chains), ${unfused} without`;
+}
+
+/**
  * The two timed cases of a training-step row. The first run of each is the suite's warm-up (never
  * a sample): it logs that step's losses, through `describe`, as a sanity check of both sides.
  */
@@ -148,9 +167,12 @@ function stepCases(env: BenchEnv, device: 'webgpu' | 'cpu', ours: OursStep, peer
     label: 'auto',
     async run() {
       for (const t of oursLosses) t.dispose();
+      const counted = oursRuns === 0 && device === 'webgpu' ? (G.getBackend('webgpu') as unknown as WebGPUBackend) : null;
+      const before = counted?.dispatchCounts();
       oursLosses = ours.step();
       await G.sync(device);
       if (oursRuns++ === 0) env.log(`  ours first step: ${describe(await Promise.all(oursLosses.map((t) => t.item())))}`);
+      if (counted && before) env.log(`  ours dispatches per step: ${await unfusedComparison(counted, before, () => ours.step())}`);
     },
     dispose() {
       for (const t of oursLosses) t.dispose();

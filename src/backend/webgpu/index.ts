@@ -36,6 +36,8 @@ import { encodeLstmCell } from './lstm.js';
 import { encodeSort } from './sort.js';
 import { encodeSoftmax } from './softmax.js';
 import { encodeOptimizerUpdate } from './optimizer.js';
+import { ElementwiseFusion } from './fusion.js';
+import type { ChainInput, FusedStep } from './fusion.js';
 
 export type { AdapterDescription } from './device.js';
 
@@ -78,6 +80,7 @@ export class WebGPUBackend implements Backend {
   private readonly matmulContext: MatmulContext;
   private spatialContext: SpatialContext | undefined;
   private optimizerPlaceholders: [PooledBuffer, PooledBuffer, PooledBuffer] | undefined;
+  private readonly fusion: ElementwiseFusion;
   /** Bound in place of an optional input that a kernel variant never reads (no mask, no bias). */
   private unusedInput: PooledBuffer | undefined;
 
@@ -95,6 +98,15 @@ export class WebGPUBackend implements Backend {
     this.maxBindingBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.storagePool = new BufferPool(device, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, this.maxBindingBytes);
     this.stagingPool = new BufferPool(device, BufferUsage.MAP_READ | BufferUsage.COPY_DST, device.limits.maxBufferSize);
+    this.fusion = new ElementwiseFusion({
+      kernels: this.kernels,
+      queue: this.queue,
+      // Up to 16: enough for long chains with their intermediates saved for the backward pass.
+      maxBindings: Math.min(device.limits.maxStorageBuffersPerShaderStage, 16),
+      releaseBuffer: (entry) => this.storagePool.release(entry, this.queue.batch),
+      dispatchAlone: (step, inputs, n) => this.dispatchAlone(step, inputs, n),
+    });
+    this.queue.beforeCommand = () => this.fusion.flush();
     this.matmulContext = {
       kernels: this.kernels,
       queue: this.queue,
@@ -138,7 +150,9 @@ export class WebGPUBackend implements Backend {
     // A second release would put one buffer in the pool twice, and two storages would share it.
     if (gpuStorage.released) return;
     gpuStorage.released = true;
-    this.storagePool.release(gpuStorage.entry, this.queue.batch);
+    // A pending fused chain still reads it: back to the pool once the chain is recorded.
+    if (this.fusion.reads(gpuStorage)) this.fusion.deferRelease(gpuStorage.entry);
+    else this.storagePool.release(gpuStorage.entry, this.queue.batch);
   }
 
   async read(ref: TensorRef): Promise<HostArray> {
@@ -181,6 +195,7 @@ export class WebGPUBackend implements Backend {
   }
 
   memory(): BackendMemory {
+    this.fusion.flush();
     return {
       pooledBytes: this.storagePool.pooledBytes + this.stagingPool.pooledBytes,
       allocatedBytes: this.storagePool.allocatedBytes,
@@ -226,6 +241,10 @@ export class WebGPUBackend implements Backend {
     const constants = { OP: opCode(UNARY_OPS, op), DTYPE: dtypeCode(x.dtype) };
     // Defaults as in PyTorch (and the CPU backend) when the ops layer passes no parameter.
     const p = param ?? (op === 'elu' ? 1 : 0.01);
+    if (this.fusion.enabled && x.dtype === 'float32' && op !== 'logicalNot' && numel > 0) {
+      this.fusion.record(true, constants.OP, p, [{ storage: asGPU(x.storage), scalar: false }], out, numel);
+      return out;
+    }
     this.stream('unary', constants, [asGPU(x.storage).entry, out.entry], { n: numel, param: p }, numel);
     return out;
   }
@@ -235,6 +254,11 @@ export class WebGPUBackend implements Backend {
     const out = this.allocStorage(numel, COMPARISON_OPS.has(op) ? 'bool' : a.dtype);
     const buffers = [asGPU(a.storage).entry, asGPU(b.storage).entry, out.entry];
     const constants = { OP: opCode(BINARY_OPS, op), DTYPE: dtypeCode(a.dtype), MODE: 0, RANK: 1 };
+    const operands = this.fusableOperands([a, b], numel);
+    if (operands && !COMPARISON_OPS.has(op)) {
+      this.fusion.record(false, constants.OP, 0, operands, out, numel);
+      return out;
+    }
     if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
       this.stream('binary', constants, buffers, { n: numel }, numel);
       return out;
@@ -475,6 +499,45 @@ export class WebGPUBackend implements Backend {
   async compileKernelForTest(name: string, source: string, layout: KernelLayout, constants: Record<string, number> = {}): Promise<void> {
     this.kernels.compile(name, source, layout).pipeline(constants);
     await this.kernels.settle();
+  }
+
+  // ---- elementwise fusion (fusion.ts) ----
+
+  /** Turns the elementwise fusion on or off (on by default); a pending chain runs first. */
+  setFusion(enabled: boolean): void {
+    this.fusion.flush();
+    this.fusion.enabled = enabled;
+  }
+
+  /** Kernel dispatches recorded so far, and how many of them were fused chains. */
+  dispatchCounts(): { dispatches: number; fusedChains: number } {
+    this.fusion.flush();
+    return { dispatches: this.queue.totalDispatches, fusedChains: this.fusion.fusedDispatches };
+  }
+
+  /** float32 operands each `numel` long or a single element, as fusion inputs; else null. */
+  private fusableOperands(refs: readonly TensorRef[], numel: number): ChainInput[] | null {
+    if (!this.fusion.enabled || numel === 0) return null;
+    const operands: ChainInput[] = [];
+    for (const ref of refs) {
+      const count = numelOf(ref.shape);
+      if (ref.dtype !== 'float32' || (count !== numel && count !== 1)) return null;
+      operands.push({ storage: asGPU(ref.storage), scalar: count === 1 && numel > 1 });
+    }
+    return operands;
+  }
+
+  /** A chain of one op: the plain kernel, as without fusion. */
+  private dispatchAlone(step: FusedStep, inputs: { entry: PooledBuffer; scalar: boolean }[], n: number): void {
+    const out = step.out.entry;
+    const operand = (k: number) => inputs[(step.args[k] as { input: number }).input]!;
+    if (step.unary) {
+      this.stream('unary', { OP: step.op, DTYPE: 0 }, [operand(0).entry, out], { n, param: step.param }, n);
+      return;
+    }
+    const [a, b] = [operand(0), operand(1)];
+    const mode = a.scalar === b.scalar ? 0 : b.scalar ? 1 : 2;
+    this.stream('binary', { OP: step.op, DTYPE: 0, MODE: mode, RANK: 1 }, [a.entry, b.entry, out], { n }, n);
   }
 
   // ---- helpers ----

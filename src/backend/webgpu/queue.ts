@@ -36,6 +36,13 @@ export class CommandQueue {
   private readonly uniformBuffer: GPUBuffer;
   private readonly uniformAlign: number;
   private readonly maxWorkgroupsPerDim: number;
+  /** Dispatches recorded since creation (the bench reports them per training step). */
+  totalDispatches = 0;
+  /**
+   * Called before anything is recorded or submitted: the elementwise fusion runs its pending chain
+   * there, so every command stays in program order.
+   */
+  beforeCommand: (() => void) | null = null;
   /** Validation / out-of-memory results of submitted batches, awaited before a read resolves. */
   private submitChecks: Promise<GPUError | null>[] = [];
 
@@ -71,6 +78,7 @@ export class CommandQueue {
 
   /** `buffers` are the kernel's storage bindings in binding order. */
   dispatch(kernel: Kernel, constants: OverrideValues, buffers: readonly PooledBuffer[], params: ParamValues, grid: Workgroups): void {
+    this.beforeCommand?.();
     this.health.assertAlive();
     if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
     const slot = Math.ceil(kernel.paramsBytes / this.uniformAlign) * this.uniformAlign;
@@ -88,16 +96,19 @@ export class CommandQueue {
     pass.setBindGroup(0, bindGroup, [offset]);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
     this.dispatches++;
+    this.totalDispatches++;
   }
 
   /** Records a buffer copy in program order with the dispatches around it. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.beforeCommand?.();
     this.health.assertAlive();
     this.endPass();
     this.commandEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
   }
 
   flush(): void {
+    this.beforeCommand?.();
     this.health.raiseRecorded();
     if (!this.encoder) return;
     this.endPass();
