@@ -36,6 +36,12 @@ describe('named op codes match the TypeScript lists', () => {
     expectSameCodes('lib/dtype.wgsl', 'DTYPE', DTYPES, (d) => wgslDtype[d]!);
     DTYPES.forEach((d, code) => expect(dtypeCode(d)).toBe(code));
   });
+  it('every float op has the per-op function the fused chains call (unary_leaky_relu, binary_add, ...)', () => {
+    const fns = new Set([...read('lib/unary_ops.wgsl').matchAll(/^fn (\w+)\(/gm), ...read('lib/binary_ops.wgsl').matchAll(/^fn (\w+)\(/gm)].map((m) => m[1]));
+    const snake = (name: string) => screaming(name).toLowerCase();
+    for (const op of UNARY_OPS.filter((o) => o !== 'logicalNot')) expect(fns.has(`unary_${snake(op)}`), op).toBe(true);
+    for (const op of BINARY_OPS.slice(0, BINARY_OPS.indexOf('eq'))) expect(fns.has(`binary_${snake(op)}`), op).toBe(true);
+  });
   it('the check itself notices a code out of place', () => {
     const swapped = [...UNARY_OPS];
     [swapped[0], swapped[1]] = [swapped[1]!, swapped[0]!];

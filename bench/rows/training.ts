@@ -214,7 +214,7 @@ const VAE_LATENT = 32;
 const VAE_HIDDEN = [512, 256];
 
 /** Our side of the VAE step: `models/vae.ts`'s `Vae` and Adam, as `createVae` builds and steps them. */
-function oursVaeStep(device: G.DeviceName, images: G.Tensor): OursStep {
+export function oursVaeStep(device: G.DeviceName, images: G.Tensor): OursStep {
   G.manualSeed(2);
   const model = new Vae({ latent: VAE_LATENT, arch: 'mlp', channels: [], hidden: VAE_HIDDEN }, device);
   const adam = new optim.Adam(model.parameters(), { lr: 1e-3 });

@@ -47,17 +47,27 @@ fn mod_f32(x: f32, y: f32) -> f32 {
   return r;
 }
 
+// One function per float op (the fused chains call them by name, fusion.ts).
+fn binary_add(x: f32, y: f32) -> f32 { return x + y; }
+fn binary_sub(x: f32, y: f32) -> f32 { return x - y; }
+fn binary_mul(x: f32, y: f32) -> f32 { return x * y; }
+fn binary_div(x: f32, y: f32) -> f32 { return x / y; }
+fn binary_pow(x: f32, y: f32) -> f32 { return pow_f32(x, y); }
+// NaN propagates, as in torch.maximum / torch.minimum.
+fn binary_maximum(x: f32, y: f32) -> f32 { return select(max(x, y), x + y, is_nan(x) || is_nan(y)); }
+fn binary_minimum(x: f32, y: f32) -> f32 { return select(min(x, y), x + y, is_nan(x) || is_nan(y)); }
+fn binary_mod(x: f32, y: f32) -> f32 { return mod_f32(x, y); }
+
 fn binary_f32(op: u32, x: f32, y: f32) -> f32 {
   switch op {
-    case OP_ADD: { return x + y; }
-    case OP_SUB: { return x - y; }
-    case OP_MUL: { return x * y; }
-    case OP_DIV: { return x / y; }
-    case OP_POW: { return pow_f32(x, y); }
-    // NaN propagates, as in torch.maximum / torch.minimum.
-    case OP_MAXIMUM: { return select(max(x, y), x + y, is_nan(x) || is_nan(y)); }
-    case OP_MINIMUM: { return select(min(x, y), x + y, is_nan(x) || is_nan(y)); }
-    case OP_MOD: { return mod_f32(x, y); }
+    case OP_ADD: { return binary_add(x, y); }
+    case OP_SUB: { return binary_sub(x, y); }
+    case OP_MUL: { return binary_mul(x, y); }
+    case OP_DIV: { return binary_div(x, y); }
+    case OP_POW: { return binary_pow(x, y); }
+    case OP_MAXIMUM: { return binary_maximum(x, y); }
+    case OP_MINIMUM: { return binary_minimum(x, y); }
+    case OP_MOD: { return binary_mod(x, y); }
     default: { return 0.0; }
   }
 }

@@ -32,38 +32,65 @@ const OP_LOGICAL_NOT = 25u;
 
 const INV_SQRT2: f32 = 0.70710678118654752;
 
-// `param`: leakyRelu's negative slope, elu's alpha.
+// One function per op (the fused chains call them by name, fusion.ts); `param` is leakyRelu's
+// negative slope and elu's alpha, ignored by the others.
+fn unary_neg(v: f32, param: f32) -> f32 { return -v; }
+fn unary_abs(v: f32, param: f32) -> f32 { return abs(v); }
+// Zeros and NaN map to themselves (sign(-0) is -0).
+fn unary_sign(v: f32, param: f32) -> f32 { return select(select(-1.0, 1.0, v > 0.0), v, v == 0.0 || is_nan(v)); }
+fn unary_square(v: f32, param: f32) -> f32 { return v * v; }
+fn unary_reciprocal(v: f32, param: f32) -> f32 { return 1.0 / v; }
+fn unary_exp(v: f32, param: f32) -> f32 { return exp(v); }
+fn unary_log(v: f32, param: f32) -> f32 { return log_(v); }
+fn unary_log1p(v: f32, param: f32) -> f32 { return log1p_(v); }
+fn unary_expm1(v: f32, param: f32) -> f32 { return expm1_(v); }
+// Negative inputs give NaN explicitly: WGSL leaves them undefined.
+fn unary_sqrt(v: f32, param: f32) -> f32 { return select(sqrt(v), from_bits(0x7fc00000u), v < 0.0); }
+fn unary_rsqrt(v: f32, param: f32) -> f32 { return select(select(inverseSqrt(v), from_bits(0x7f800000u), v == 0.0), from_bits(0x7fc00000u), v < 0.0); }
+fn unary_sin(v: f32, param: f32) -> f32 { return sin_cos(v, false); }
+fn unary_cos(v: f32, param: f32) -> f32 { return sin_cos(v, true); }
+fn unary_tanh(v: f32, param: f32) -> f32 { return tanh_(v); }
+fn unary_sigmoid(v: f32, param: f32) -> f32 { return sigmoid_(v); }
+fn unary_erf(v: f32, param: f32) -> f32 { return erf_(v); }
+fn unary_relu(v: f32, param: f32) -> f32 { return select(0.0, v, v > 0.0 || is_nan(v)); }
+fn unary_leaky_relu(v: f32, param: f32) -> f32 { return select(v * param, v, v > 0.0); }
+fn unary_elu(v: f32, param: f32) -> f32 { return select(param * expm1_(v), v, v > 0.0); }
+fn unary_gelu(v: f32, param: f32) -> f32 { return 0.5 * v * erfc_(-v * INV_SQRT2); }
+fn unary_silu(v: f32, param: f32) -> f32 { return v * sigmoid_(v); }
+// max(v, 0) + log(1 + exp(-|v|)): exp never overflows.
+fn unary_softplus(v: f32, param: f32) -> f32 { return max(v, 0.0) + log1p_(exp(-abs(v))); }
+fn unary_floor(v: f32, param: f32) -> f32 { return floor(v); }
+fn unary_ceil(v: f32, param: f32) -> f32 { return ceil(v); }
+// WGSL round() rounds half to even, as NumPy and PyTorch do.
+fn unary_round(v: f32, param: f32) -> f32 { return round(v); }
+
 fn unary_f32(op: u32, v: f32, param: f32) -> f32 {
   switch op {
-    case OP_NEG: { return -v; }
-    case OP_ABS: { return abs(v); }
-    // Zeros and NaN map to themselves (sign(-0) is -0).
-    case OP_SIGN: { return select(select(-1.0, 1.0, v > 0.0), v, v == 0.0 || is_nan(v)); }
-    case OP_SQUARE: { return v * v; }
-    case OP_RECIPROCAL: { return 1.0 / v; }
-    case OP_EXP: { return exp(v); }
-    case OP_LOG: { return log_(v); }
-    case OP_LOG1P: { return log1p_(v); }
-    case OP_EXPM1: { return expm1_(v); }
-    // Negative inputs give NaN explicitly: WGSL leaves them undefined.
-    case OP_SQRT: { return select(sqrt(v), from_bits(0x7fc00000u), v < 0.0); }
-    case OP_RSQRT: { return select(select(inverseSqrt(v), from_bits(0x7f800000u), v == 0.0), from_bits(0x7fc00000u), v < 0.0); }
-    case OP_SIN: { return sin_cos(v, false); }
-    case OP_COS: { return sin_cos(v, true); }
-    case OP_TANH: { return tanh_(v); }
-    case OP_SIGMOID: { return sigmoid_(v); }
-    case OP_ERF: { return erf_(v); }
-    case OP_RELU: { return select(0.0, v, v > 0.0 || is_nan(v)); }
-    case OP_LEAKY_RELU: { return select(v * param, v, v > 0.0); }
-    case OP_ELU: { return select(param * expm1_(v), v, v > 0.0); }
-    case OP_GELU: { return 0.5 * v * erfc_(-v * INV_SQRT2); }
-    case OP_SILU: { return v * sigmoid_(v); }
-    // max(v, 0) + log(1 + exp(-|v|)): exp never overflows.
-    case OP_SOFTPLUS: { return max(v, 0.0) + log1p_(exp(-abs(v))); }
-    case OP_FLOOR: { return floor(v); }
-    case OP_CEIL: { return ceil(v); }
-    // WGSL round() rounds half to even, as NumPy and PyTorch do.
-    case OP_ROUND: { return round(v); }
+    case OP_NEG: { return unary_neg(v, param); }
+    case OP_ABS: { return unary_abs(v, param); }
+    case OP_SIGN: { return unary_sign(v, param); }
+    case OP_SQUARE: { return unary_square(v, param); }
+    case OP_RECIPROCAL: { return unary_reciprocal(v, param); }
+    case OP_EXP: { return unary_exp(v, param); }
+    case OP_LOG: { return unary_log(v, param); }
+    case OP_LOG1P: { return unary_log1p(v, param); }
+    case OP_EXPM1: { return unary_expm1(v, param); }
+    case OP_SQRT: { return unary_sqrt(v, param); }
+    case OP_RSQRT: { return unary_rsqrt(v, param); }
+    case OP_SIN: { return unary_sin(v, param); }
+    case OP_COS: { return unary_cos(v, param); }
+    case OP_TANH: { return unary_tanh(v, param); }
+    case OP_SIGMOID: { return unary_sigmoid(v, param); }
+    case OP_ERF: { return unary_erf(v, param); }
+    case OP_RELU: { return unary_relu(v, param); }
+    case OP_LEAKY_RELU: { return unary_leaky_relu(v, param); }
+    case OP_ELU: { return unary_elu(v, param); }
+    case OP_GELU: { return unary_gelu(v, param); }
+    case OP_SILU: { return unary_silu(v, param); }
+    case OP_SOFTPLUS: { return unary_softplus(v, param); }
+    case OP_FLOOR: { return unary_floor(v, param); }
+    case OP_CEIL: { return unary_ceil(v, param); }
+    case OP_ROUND: { return unary_round(v, param); }
     default: { return v; }
   }
 }

@@ -12,6 +12,10 @@
  * loop over a switch of every op, which CPU adapters (SwiftShader) execute slowly; training steps
  * repeat the same few chains, so per-signature kernels compile a handful of times per model.
  *
+ * A signature is compiled only once it has been seen HOT_AFTER times: before that its steps run as
+ * the plain kernels (released intermediates in scratch buffers), so one-off chains (tests, setup
+ * code) never wait for a compile, while a training loop's chains are fused from its third step.
+ *
  * The ops layer and autograd see nothing of this: each op still returns its own storage.
  */
 import elementwiseLib from '../../../kernels/lib/elementwise.wgsl';
@@ -26,6 +30,8 @@ export const MAX_STEPS = 32;
 /** Elements per workgroup of the streaming entry point (kernels/lib/stream.wgsl: 8 x 64). */
 const STREAM_BLOCK = 512;
 const MAX_CACHED_KERNELS = 256;
+/** Occurrences of a chain signature before it is compiled into one kernel. */
+export const HOT_AFTER = 3;
 
 /** The part of a backend storage the recorder needs. */
 export interface FusableStorage {
@@ -55,13 +61,16 @@ export interface FusionContext {
   queue: CommandQueue;
   /** Storage buffers one kernel may bind (the device's maxStorageBuffersPerShaderStage). */
   maxBindings: number;
+  /** A scratch buffer of `words` 32-bit words, for intermediates run unfused. */
+  acquire(words: number): PooledBuffer;
   /** Returns a buffer to the pool once the chain reading it has been recorded. */
   releaseBuffer(entry: PooledBuffer): void;
-  /** Runs a chain of one op as the plain unary / binary kernel (no compile needed). */
-  dispatchAlone(step: FusedStep, inputs: { entry: PooledBuffer; scalar: boolean }[], n: number): void;
+  /** Runs one step as the plain unary / binary kernel (nothing to compile). */
+  dispatchAlone(step: FusedStep, operands: { entry: PooledBuffer; scalar: boolean }[], out: PooledBuffer, n: number): void;
 }
 
-const wgslName = (name: string) => `OP_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+/** 'leakyRelu' -> 'leaky_relu': the library's per-op functions are unary_leaky_relu, binary_add, ... */
+const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 export class ElementwiseFusion {
   enabled = true;
@@ -73,6 +82,8 @@ export class ElementwiseFusion {
   private readonly stepOf = new Map<FusableStorage, number>();
   private deferred: PooledBuffer[] = [];
   private readonly cache = new Map<string, Kernel>();
+  /** Occurrences of signatures not compiled yet. */
+  private readonly seen = new Map<string, number>();
 
   constructor(private readonly ctx: FusionContext) {}
 
@@ -113,19 +124,48 @@ export class ElementwiseFusion {
     this.stepOf.clear();
     const written = steps.map((s, k) => k).filter((k) => !steps[k]!.out.released);
     if (written.length > 0) {
-      if (steps.length === 1) {
-        this.ctx.dispatchAlone(steps[0]!, inputs.map((i) => ({ entry: i.storage.entry, scalar: i.scalar })), n);
-      } else {
-        this.dispatchChain(n, inputs, steps, written);
-      }
+      const signature = `${inputs.map((i) => (i.scalar ? 's' : 'f')).join('')}|${steps.map(stepKey).join(';')}|${written.join(',')}`;
+      if (steps.length > 1 && this.isHot(signature)) this.dispatchChain(signature, n, inputs, steps, written);
+      else this.dispatchSteps(n, inputs, steps);
     }
     for (const entry of deferred) this.ctx.releaseBuffer(entry);
   }
 
-  private dispatchChain(n: number, inputs: ChainInput[], steps: FusedStep[], written: number[]): void {
-    const signature = `${inputs.map((i) => (i.scalar ? 's' : 'f')).join('')}|${steps.map(stepKey).join(';')}|${written.join(',')}`;
+  private isHot(signature: string): boolean {
+    if (this.cache.has(signature)) return true;
+    const count = (this.seen.get(signature) ?? 0) + 1;
+    if (this.seen.size >= MAX_CACHED_KERNELS * 4) this.seen.clear();
+    this.seen.set(signature, count);
+    return count >= HOT_AFTER;
+  }
+
+  /** The steps one kernel each; a released intermediate that a later step reads lives in scratch. */
+  private dispatchSteps(n: number, inputs: ChainInput[], steps: FusedStep[]): void {
+    // Steps whose value nobody needs (released, and read by no needed step) are skipped.
+    const needed = steps.map((s) => !s.out.released);
+    for (let k = steps.length - 1; k >= 0; k--) {
+      if (!needed[k]) continue;
+      for (const a of steps[k]!.args) if ('step' in a) needed[a.step] = true;
+    }
+    const values: PooledBuffer[] = [];
+    const scratch: PooledBuffer[] = [];
+    steps.forEach((s, k) => {
+      if (!needed[k]) return;
+      let out = s.out.entry;
+      if (s.out.released) scratch.push((out = this.ctx.acquire(n)));
+      const operands = s.args.map((a) => ('step' in a
+        ? { entry: values[a.step]!, scalar: false }
+        : { entry: inputs[a.input]!.storage.entry, scalar: inputs[a.input]!.scalar }));
+      this.ctx.dispatchAlone(s, operands, out, n);
+      values[k] = out;
+    });
+    for (const entry of scratch) this.ctx.releaseBuffer(entry);
+  }
+
+  private dispatchChain(signature: string, n: number, inputs: ChainInput[], steps: FusedStep[], written: number[]): void {
     let kernel = this.cache.get(signature);
     if (!kernel) {
+      this.seen.delete(signature);
       if (this.cache.size >= MAX_CACHED_KERNELS) this.cache.clear();
       kernel = this.ctx.kernels.compile(`fused[${signature}]`, chainSource(inputs, steps, written) + elementwiseLib, chainLayout(inputs.length, written.length));
       this.cache.set(signature, kernel);
@@ -166,9 +206,10 @@ function chainSource(inputs: ChainInput[], steps: FusedStep[], written: number[]
   const operand = (a: Operand) => ('step' in a ? `v${a.step}` : `a${a.input}`);
   steps.forEach((s, k) => {
     const args = s.args.map(operand).join(', ');
+    // The per-op functions, not unary_f32 / binary_f32: no switch over every op to compile.
     const call = s.unary
-      ? `unary_f32(${wgslName(UNARY_OPS[s.op]!)}, ${args}, params.param[${k >> 2}].${'xyzw'[k & 3]})`
-      : `binary_f32(${wgslName(BINARY_OPS[s.op]!)}, ${args})`;
+      ? `unary_${snake(UNARY_OPS[s.op]!)}(${args}, params.param[${k >> 2}].${'xyzw'[k & 3]})`
+      : `binary_${snake(BINARY_OPS[s.op]!)}(${args})`;
     lines.push(`  let v${k} = ${call};`);
   });
   written.forEach((k, j) => lines.push(`  out${j}[i] = v${k};`));

@@ -103,8 +103,9 @@ export class WebGPUBackend implements Backend {
       queue: this.queue,
       // Up to 16: enough for long chains with their intermediates saved for the backward pass.
       maxBindings: Math.min(device.limits.maxStorageBuffersPerShaderStage, 16),
+      acquire: (words) => this.acquire(words, 'float32'),
       releaseBuffer: (entry) => this.storagePool.release(entry, this.queue.batch),
-      dispatchAlone: (step, inputs, n) => this.dispatchAlone(step, inputs, n),
+      dispatchAlone: (step, operands, out, n) => this.dispatchAlone(step, operands, out, n),
     });
     this.queue.beforeCommand = () => this.fusion.flush();
     this.matmulContext = {
@@ -527,15 +528,13 @@ export class WebGPUBackend implements Backend {
     return operands;
   }
 
-  /** A chain of one op: the plain kernel, as without fusion. */
-  private dispatchAlone(step: FusedStep, inputs: { entry: PooledBuffer; scalar: boolean }[], n: number): void {
-    const out = step.out.entry;
-    const operand = (k: number) => inputs[(step.args[k] as { input: number }).input]!;
+  /** One recorded op as the plain kernel, as without fusion. */
+  private dispatchAlone(step: FusedStep, operands: { entry: PooledBuffer; scalar: boolean }[], out: PooledBuffer, n: number): void {
     if (step.unary) {
-      this.stream('unary', { OP: step.op, DTYPE: 0 }, [operand(0).entry, out], { n, param: step.param }, n);
+      this.stream('unary', { OP: step.op, DTYPE: 0 }, [operands[0]!.entry, out], { n, param: step.param }, n);
       return;
     }
-    const [a, b] = [operand(0), operand(1)];
+    const [a, b] = [operands[0]!, operands[1]!];
     const mode = a.scalar === b.scalar ? 0 : b.scalar ? 1 : 2;
     this.stream('binary', { OP: step.op, DTYPE: 0, MODE: mode, RANK: 1 }, [a.entry, b.entry, out], { n }, n);
   }
