@@ -414,12 +414,19 @@ describe('webgpu backend: device errors and memory', () => {
   });
 
   it('an upload into a recycled buffer does not overtake queued reads of it', async () => {
-    const x = gpu.upload(Float32Array.from([1, 2, 3, 4]), 'float32');
-    const y = gpu.unary('neg', { storage: x, shape: [4], dtype: 'float32' });
-    gpu.release(x);
-    const z = gpu.upload(Float32Array.from([9, 9, 9, 9]), 'float32');
-    expect((z as WebGPUStorage).entry).toBe((x as WebGPUStorage).entry);
-    expect(Array.from(await gpu.read({ storage: y, shape: [4], dtype: 'float32' }))).toEqual([-1, -2, -3, -4]);
+    // Without fusion the neg is queued at once and x's buffer goes straight back to the pool (with
+    // fusion its release waits for the chain: test/fusion-webgpu.test.ts).
+    gpu.setFusion(false);
+    try {
+      const x = gpu.upload(Float32Array.from([1, 2, 3, 4]), 'float32');
+      const y = gpu.unary('neg', { storage: x, shape: [4], dtype: 'float32' });
+      gpu.release(x);
+      const z = gpu.upload(Float32Array.from([9, 9, 9, 9]), 'float32');
+      expect((z as WebGPUStorage).entry).toBe((x as WebGPUStorage).entry);
+      expect(Array.from(await gpu.read({ storage: y, shape: [4], dtype: 'float32' }))).toEqual([-1, -2, -3, -4]);
+    } finally {
+      gpu.setFusion(true);
+    }
   });
 
   describe('a destroyed device', () => {
