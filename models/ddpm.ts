@@ -117,7 +117,7 @@ export const ddpm = registerModel({
   } as DdpmConfig,
   choices: { schedule: BETA_SCHEDULES, sampler: SAMPLERS },
   training: { batch: 32, lr: 5e-4, steps: 20000, sampleEvery: 2000 },
-  // Without a GPU a width-16 step takes ~10 s on two loaded cores; width 8 ~2 s, with 20 DDIM steps per grid.
+  // Without a GPU (wasm, two cores at load average 21-25) width 16 took ~10 s a step and width 8 ~2-6 s: 600 steps ran 59 min.
   withoutGpu: { config: { width: 8, groups: 4, heads: 2, steps: 20, emaDecay: 0.995 }, steps: 600, sampleEvery: 300 },
   build: (config, device) => new Ddpm(config, device),
   train: (model, { lr }) => ddpmTraining(model, lr),
