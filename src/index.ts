@@ -7,7 +7,7 @@
 export { Tensor } from './tensor.js';
 export type { DType, DeviceName, HostArray, MatmulVariant, MomentsVariant, RowVariant } from './backend/backend.js';
 export * from './errors.js';
-export { tidy, scope, keep, memory, type MemoryInfo, type Disposable } from './memory.js';
+export { tidy, scope, keep, memory, setMemoryBudget, type MemoryInfo, type Disposable } from './memory.js';
 export type { NestedArray } from './format.js';
 export type { SoftmaxOptions } from './ops/softmax.js';
 export { noGrad, enableGrad, isGradEnabled, grad, valueAndGrad, gradients, type GradNode } from './autograd.js';

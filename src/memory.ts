@@ -23,6 +23,7 @@ export class StorageHandle {
     readonly bytes: number,
   ) {
     liveBytes += bytes;
+    if (liveBytes > budget.bytes && !budget.warned) warnOverBudget();
   }
 
   retain(): void {
@@ -55,8 +56,66 @@ const finalizer = new FinalizationRegistry<StorageHandle>((handle) => {
   if (handle.release()) collectedBytes += handle.bytes;
 });
 
+// ---- the live-bytes budget ----
+
+/**
+ * The garbage collector frees forgotten tensors only when JS memory is short, never because a GPU
+ * buffer or the wasm heap is: a loop that never disposes can hold gigabytes. Past `bytes` live
+ * bytes, one warning names the count of live tensors (and, with `trackCreation`, where the most of
+ * them were created: a stack per tensor, so it is off by default).
+ */
+const budget = { bytes: 2 * 1024 ** 3, warned: false, trackCreation: false };
+const creationSites = new WeakMap<Disposable, string>();
+const liveSet = new Set<WeakRef<Disposable>>();
+
+/**
+ * Set the live-bytes budget (default 2 GiB) past which `memory` warns once about undisposed
+ * tensors, and whether to record where each tensor is created (slow; for finding the leak).
+ */
+export function setMemoryBudget(opts: { bytes?: number; trackCreation?: boolean }): void {
+  if (opts.bytes !== undefined) {
+    budget.bytes = opts.bytes;
+    budget.warned = false;
+  }
+  if (opts.trackCreation !== undefined) budget.trackCreation = opts.trackCreation;
+}
+
+function warnOverBudget(): void {
+  budget.warned = true;
+  let message = `@genlab/tensor: ${(liveBytes / 1024 ** 2).toFixed(0)} MB held by ${liveTensors} live tensors, over the ${(budget.bytes / 1024 ** 2).toFixed(0)} MB budget. `
+    + 'Tensors are freed by dispose(), a `using` declaration, or tidy()/scope(); the garbage collector does not see GPU or wasm memory.';
+  if (budget.trackCreation) {
+    const counts = new Map<string, number>();
+    for (const ref of liveSet) {
+      const t = ref.deref();
+      if (!t || t.isDisposed) continue;
+      const site = creationSites.get(t) ?? 'unknown';
+      counts.set(site, (counts.get(site) ?? 0) + 1);
+    }
+    const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    message += `\nMost live tensors were created at:\n${top.map(([site, n]) => `  ${n} x ${site}`).join('\n')}`;
+  } else {
+    message += ' setMemoryBudget({ trackCreation: true }) shows where they were created.';
+  }
+  console.warn(message);
+}
+
+/** The directory of the library's own files, from the frame of this module in a stack. */
+let libraryDir: string | undefined;
+
+function recordCreation(t: Disposable): void {
+  const frames = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim());
+  libraryDir ??= /\(?((?:file:\/\/)?\/.*)[/\\][^/\\]+:\d+:\d+\)?$/.exec(frames[0] ?? '')?.[1]?.replace(/[/\\](backend|ops|nn|optim|io)$/, '');
+  // The first frame outside the library: where the user's code made the tensor.
+  const site = frames.find((f) => !(libraryDir && f.includes(libraryDir)) && !f.includes('node:internal'));
+  creationSites.set(t, site ?? 'unknown');
+  liveSet.add(new WeakRef(t));
+  if (liveSet.size % 10_000 === 0) for (const ref of liveSet) if (ref.deref()?.isDisposed !== false) liveSet.delete(ref);
+}
+
 /** Called by the Tensor constructor. */
 export function trackTensor(t: Disposable, handle: StorageHandle, token: object): void {
+  if (budget.trackCreation) recordCreation(t);
   liveTensors++;
   finalizer.register(t, handle, token);
   scopeStack[scopeStack.length - 1]?.add(t);
