@@ -165,7 +165,11 @@ describe('corrupt checkpoint metadata is a FormatError', () => {
 });
 
 /** Start a writer process on `dir`; resolves when it is killed or exits, with its output and the last step it reported saved. */
-function killedWriter(script: string, dir: string, killAfterMs: number): Promise<{ out: string; saved: number; code: number | null }> {
+/**
+ * `after`: the line the kill is timed from, 'resumed' (the writer is up: the kill may land before,
+ * inside or after its first save) or 'saved' (a first save committed: the kill lands in a later one).
+ */
+function killedWriter(script: string, dir: string, after: 'resumed' | 'saved', killAfterMs: number): Promise<{ out: string; saved: number; code: number | null }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, CHECKPOINT_WRITER_DIR: dir };
     const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -176,7 +180,7 @@ function killedWriter(script: string, dir: string, killAfterMs: number): Promise
       out += chunk.toString();
       for (const m of out.matchAll(/saved (\d+)/g)) saved = Math.max(saved, Number(m[1]));
       // Time the kill from the first line: startup time varies with the machine's load.
-      if (!timer && /resumed \d+/.test(out)) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      if (!timer && new RegExp(`${after} \\d+`).test(out)) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
@@ -197,15 +201,14 @@ describe('kill -9 at random instants', () => {
       loader: { '.wgsl': 'text' }, external: ['webgpu'], outfile: script, logLevel: 'warning',
     });
     const dir = join(tmp(), 'ckpt');
-    const started = performance.now();
     let seed = 2026;
     const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     let kills = 0;
     let last = 0;
     let committedBefore = 0;
-    // At most ~30 s; a writer starts in about a second and saves in ~0.3 s on a loaded 2-core machine.
-    while (performance.now() - started < 30_000 && kills < 40) {
-      const r = await killedWriter(script, dir, random() * 800);
+    // A writer starts in about a second and saves in ~0.3 s on a loaded 2-core machine (several times that under heavy load).
+    while (kills < 12) {
+      const r = await killedWriter(script, dir, kills % 2 === 0 ? 'resumed' : 'saved', random() * 800);
       // Exit status 3: the writer could not load the checkpoint the previous one left.
       expect(r.code, r.out).toBe(null);
       expect(r.out).toContain(`resumed ${last}`);
@@ -222,7 +225,6 @@ describe('kill -9 at random instants', () => {
       expect(generations(dir).length).toBeLessThanOrEqual(2);
     }
     console.log(`kill -9 loop: ${kills} kills, ${committedBefore} after at least one save, ${last} steps saved in all`);
-    expect(kills).toBeGreaterThanOrEqual(8);
-    expect(committedBefore).toBeGreaterThanOrEqual(3);
-  }, 90_000);
+    expect(committedBefore).toBeGreaterThanOrEqual(6);
+  }, 300_000);
 });
