@@ -34,11 +34,11 @@ const { values, positionals } = parseArgs({
   },
 });
 const data = positionals[0] ?? 'mnist';
-const epochs = Number(values.epochs ?? (data === 'mnist' ? 12 : 3));
+const epochs = Number(values.epochs ?? (data === 'mnist' ? 15 : 3));
 const batch = Number(values.batch ?? 64);
 const lr = Number(values.lr ?? 2e-3);
 const seed = Number(values.seed ?? 0);
-const shift = Number(values.shift ?? 2);
+const shift = Number(values.shift ?? (data === 'mnist' ? 2 : 1));
 const rotate = Number(values.rotate ?? 0);
 const out = values.out ?? `assets/feature-net-${data}.safetensors`;
 const device = (values.device ?? 'wasm') as T.DeviceName;
