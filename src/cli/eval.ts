@@ -14,6 +14,7 @@ import { loadFeatureNet } from '../metrics/shipped.js';
 import { ArgumentError } from '../errors.js';
 import { preferredDevice } from './device.js';
 import { evaluableModel } from './eval-model.js';
+import { readCheckpointInfo } from '../io/checkpoint.js';
 import { loadModel, readModelFile } from './load-model.js';
 import { DATA_KEY } from './shared.js';
 
@@ -67,6 +68,10 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: Eval
   const { entry, model, config, metadata, step, notes } = loadModel(file, device);
   const name = entry.name;
   for (const note of notes) say(note);
+  // Runs record whether they left the held-out images out (genlab train does since it records it).
+  const run = readCheckpointInfo(dir).trainingState as { data?: string; heldOut?: boolean };
+  const sawHeldOut = run.heldOut !== true;
+  if (sawHeldOut) say(`note: ${dir} records no held-out split left out of training: its model may have trained on the held-out images, which flatters its scores against them`);
   const data = args.data ?? metadata[DATA_KEY] ?? 'mnist';
   const featureNet = args.featureNet ?? (data === 'fashion-mnist' ? 'fashion-mnist' : 'mnist');
   const extractor = loadFeatureNet(featureNet);
@@ -81,7 +86,7 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: Eval
   say(formatReport(report));
   const json = {
     model: name, checkpoint: dir, step, config, data, heldOut: description,
-    featureNetAccuracy: extractor.metadata['genlab.held_out_accuracy'], device, seed: args.seed ?? 0,
+    featureNetAccuracy: extractor.metadata['genlab.held_out_accuracy'], trainedOnHeldOut: sawHeldOut ? 'possibly' : false, device, seed: args.seed ?? 0,
     date: new Date().toISOString(), machine: { cpus: cpus().length, loadAverage: loadavg() }, ...report,
   };
   if (args.json) {
