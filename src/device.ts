@@ -32,16 +32,28 @@ export interface InitWebGPUOptions {
 }
 
 let webgpu: WebGPUBackend | null = null;
+/** The device request in flight: concurrent first calls share it (two requests at once crashed Dawn). */
+let pending: Promise<WebGPUBackend> | null = null;
 
 /**
  * Acquire a WebGPU adapter and device (`navigator.gpu` in the browser, the `webgpu` package in
- * Node) and register the backend. Idempotent. With `makeDefault`, new tensors go to WebGPU.
- * Throws a DeviceError explaining how to get an adapter when none is found.
+ * Node) and register the backend. Idempotent, and concurrent calls share one request. After the
+ * device was lost (driver reset, `destroy()`), a call makes a fresh device; tensors of the lost
+ * one raise a DeviceError. With `makeDefault`, new tensors go to WebGPU. Throws a DeviceError
+ * explaining how to get an adapter when none is found.
  */
 export async function initWebGPU(opts: InitWebGPUOptions = {}): Promise<DeviceInfo> {
-  if (!webgpu) {
-    webgpu = await createWebGPUBackend({ gpu: opts.gpu as GPU | undefined, powerPreference: opts.powerPreference });
-    registerBackend(webgpu);
+  if (!webgpu || webgpu.lost) {
+    pending ??= createWebGPUBackend({ gpu: opts.gpu as GPU | undefined, powerPreference: opts.powerPreference })
+      .then((backend) => {
+        webgpu = backend;
+        registerBackend(backend);
+        return backend;
+      })
+      .finally(() => {
+        pending = null;
+      });
+    await pending;
   }
   if (opts.makeDefault) setDefaultDevice('webgpu');
   return deviceInfo('webgpu');

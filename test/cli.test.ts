@@ -8,7 +8,7 @@ import { decode } from 'fast-png';
 import { describe, expect, it, vi } from 'vitest';
 import { getModel, registerModel } from '../models/index.js';
 import { train } from '../src/cli/train.js';
-import { loadSafetensors } from '../src/node.js';
+import { loadSafetensors, readCheckpointInfo } from '../src/node.js';
 
 interface Result {
   code: number | null;
@@ -87,8 +87,39 @@ describe('genlab train', () => {
       }
     });
     expect(r.code).toBe(130);
-    expect(r.out).toMatch(/interrupted: continue with `genlab train mlp-autoencoder --resume /);
+    expect(r.out).toMatch(/interrupted \(SIGINT\): continue with `genlab train mlp-autoencoder --resume /);
     expect(existsSync(join(out, 'checkpoint', 'optimizer.safetensors'))).toBe(true);
+  });
+
+  it('SIGTERM saves like Ctrl-C; --resume without --out continues in that run\'s directory', async () => {
+    const out = tmp();
+    let sent = false;
+    const r = await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '100000', '--sample-every', '0', '--out', out], (text, kill) => {
+      if (!sent && text.includes('step 1/100000')) {
+        sent = true;
+        kill('SIGTERM');
+      }
+    });
+    expect(r.code, r.out).toBe(143);
+    expect(r.out).toMatch(/interrupted \(SIGTERM\)/);
+    const stopped = readCheckpointInfo(join(out, 'checkpoint')).trainingState.step;
+    expect(stopped).toBeGreaterThan(0);
+    const resumed = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--steps', String(stopped + 2), '--sample-every', '0', '--resume', join(out, 'checkpoint')]);
+    expect(resumed.code, resumed.out).toBe(0);
+    expect(readCheckpointInfo(join(out, 'checkpoint')).trainingState.step).toBe(stopped + 2);
+    expect(existsSync(join(out, 'samples', `step-${String(stopped + 2).padStart(6, '0')}.png`))).toBe(true);
+  });
+
+  it('never replaces the checkpoint of another run without --force', async () => {
+    const out = tmp();
+    const common = ['train', 'mlp-autoencoder', ...TINY, '--sample-every', '0', '--out', out];
+    expect((await genlab([...common, '--steps', '2'])).code).toBe(0);
+    const again = await genlab([...common, '--steps', '1']);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/checkpoint holds the checkpoint of a mlp-autoencoder run at step 2 from another run; continue it with --resume .*, choose another --out, or pass --force/);
+    expect(readCheckpointInfo(join(out, 'checkpoint')).trainingState.step).toBe(2);
+    expect((await genlab([...common, '--steps', '1', '--force'])).code).toBe(0);
+    expect(readCheckpointInfo(join(out, 'checkpoint')).trainingState.step).toBe(1);
   });
 
   it('--config changes the model and is saved in the checkpoint', async () => {

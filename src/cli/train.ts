@@ -22,6 +22,7 @@ import { chooseDevice, hasHardwareGpu } from './device.js';
 import { createProgress } from './progress.js';
 import { CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, rangeTransform } from './shared.js';
 import { ArgumentError } from '../errors.js';
+import { guardCheckpoint, newRunId, resumeCheckpoint, runDirOf } from './run-dir.js';
 
 export interface TrainArgs {
   model: string;
@@ -32,8 +33,11 @@ export interface TrainArgs {
   lr?: number;
   seed?: number;
   device?: string;
-  out: string;
+  /** The run directory (default: the resumed run's, else runs/<model>). */
+  out?: string;
   resume?: string;
+  /** Replace a checkpoint of another run under `out`. */
+  force?: boolean;
   sampleEvery?: number;
   limit?: number;
   /** Keep only the images with these labels. */
@@ -55,6 +59,8 @@ interface RunState extends Record<string, unknown> {
   device?: string;
   /** Whether the run leaves out the held-out part `genlab eval` measures against (absent in older runs: they did not). */
   heldOut?: boolean;
+  /** Identifies the run across resumes, so it never replaces another run's checkpoint. */
+  runId?: string;
 }
 
 const SAMPLE_COUNT = 64;
@@ -66,7 +72,10 @@ const stepSeed = (seed: number, step: number) => seed * 1_000_000 + step;
 
 export async function train(args: TrainArgs): Promise<number> {
   const entry = getModel(args.model);
-  const resumed = args.resume ? loadRunState(args.resume, entry) : null;
+  const resumeFrom = args.resume === undefined ? undefined : resumeCheckpoint(args.resume);
+  const resumed = resumeFrom ? loadRunState(resumeFrom, entry) : null;
+  // A resumed run continues in its own directory unless told otherwise.
+  const out = args.out ?? (resumeFrom ? runDirOf(resumeFrom) : join('runs', entry.name));
   const run: RunState = {
     step: resumed?.state.step ?? 0,
     totalSteps: 0,
@@ -76,7 +85,9 @@ export async function train(args: TrainArgs): Promise<number> {
     limit: args.limit ?? resumed?.state.limit ?? null,
     classes: args.classes ?? resumed?.state.classes ?? null,
     heldOut: resumed ? (resumed.state.heldOut ?? false) : true,
+    runId: resumed?.state.runId ?? newRunId(),
   };
+  guardCheckpoint(out, run.runId!, resumeFrom, args.force ?? false);
   const overrides = args.config ?? {};
   if (resumed && Object.keys(overrides).length > 0) throw new ArgumentError('--config cannot change the configuration of a resumed run (it is in the checkpoint)');
   // Without a hardware GPU, a run that names no configuration and no length is the model's lighter one.
@@ -104,15 +115,15 @@ export async function train(args: TrainArgs): Promise<number> {
   T.manualSeed(run.seed);
   const model = entry.build(config, device);
   const training = entry.train(model, { lr });
-  if (args.resume) {
+  if (resumeFrom) {
     // A checkpoint from before protocol v2 may lack buffers v2 added: loadModel checks that nothing else differs.
     const current = resumed!.metadata[PROTOCOL_KEY] !== undefined;
     if (!current) {
-      const old = loadModel(args.resume, 'cpu');
+      const old = loadModel(resumeFrom, 'cpu');
       for (const note of old.notes) console.log(note);
       old.model.dispose();
     }
-    loadCheckpoint(args.resume, { module: model, optimizers: training.optimizers, strict: current });
+    loadCheckpoint(resumeFrom, { module: model, optimizers: training.optimizers, strict: current });
     // The optimizer state carries the old learning rate; an explicit --lr overrides it.
     if (args.lr !== undefined) for (const o of Object.values(training.optimizers)) for (const g of o.paramGroups) g.lr = args.lr;
   }
@@ -127,18 +138,22 @@ export async function train(args: TrainArgs): Promise<number> {
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch${run.heldOut ? '; its held-out part is left for genlab eval' : ''}`);
   if (run.step > 0) console.log(`resuming from step ${run.step} of ${args.resume}`);
+  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch`);
+  if (run.step > 0) console.log(`resuming from step ${run.step} of ${resumeFrom}`);
   if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
 
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
+  // SIGINT (Ctrl-C) and SIGTERM (kill, a job scheduler) both stop after the current step and save; a second one exits at once.
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    interrupted = signal;
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const progress = createProgress(run.totalSteps, run.step);
   const writeSamples = async (step: number) => {
     const images = model.preview ? model.preview(previewBatch) : model.sample(SAMPLE_COUNT);
-    const path = join(args.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
+    const path = join(out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
     await saveImageGrid(path, images, { range: entry.dataRange, nrow: 8 });
     images.dispose();
     progress.log(`wrote ${path}`);
@@ -173,7 +188,8 @@ export async function train(args: TrainArgs): Promise<number> {
     }
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     lastLoss?.dispose();
   }
 
@@ -183,7 +199,7 @@ export async function train(args: TrainArgs): Promise<number> {
     console.log(`${ran} steps in ${seconds.toFixed(1)} s (${(ran / seconds).toFixed(1)} steps/s on ${device}), final loss ${lossText}`);
     if (sampleEvery <= 0 || run.step % sampleEvery !== 0) await writeSamples(run.step);
   }
-  const checkpointDir = join(args.out, 'checkpoint');
+  const checkpointDir = join(out, 'checkpoint');
   await saveCheckpoint(checkpointDir, {
     module: model,
     optimizers: training.optimizers,
@@ -195,8 +211,8 @@ export async function train(args: TrainArgs): Promise<number> {
   for (const o of Object.values(training.optimizers)) o.dispose();
   disposeRecord(previewBatch);
   if (!interrupted) return 0;
-  console.log(`interrupted: continue with \`genlab train ${entry.name} --resume ${checkpointDir} --out ${args.out}\``);
-  return 130;
+  console.log(`interrupted (${interrupted}): continue with \`genlab train ${entry.name} --resume ${checkpointDir}\``);
+  return interrupted === 'SIGTERM' ? 143 : 130;
 }
 
 /**

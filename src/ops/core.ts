@@ -52,7 +52,12 @@ export function backendOf(t: Tensor, op: string): Backend {
 /** Throw before any work if an argument is not a tensor, is disposed, or the tensors live on different devices. */
 export function checkInputs(op: string, ...tensors: Tensor[]): Backend {
   for (const t of tensors) requireTensor(op, t, tensors.length > 1 ? 'tensor argument' : 'argument');
-  for (const t of tensors) t.liveHandle(op);
+  for (const t of tensors) {
+    // A tensor of a WebGPU device that was lost (initWebGPU then made a fresh one) cannot be used.
+    if ((t.liveHandle(op).backend as { lost?: boolean }).lost) {
+      throw new DeviceError(`${op}: tensor #${t.id} with shape ${fmtShape(t.shape)} lives on a ${t.device} device that was lost; recreate it (from data read before the loss, or a checkpoint)`);
+    }
+  }
   const device = tensors[0]!.device;
   for (const t of tensors) {
     if (t.device !== device) {

@@ -219,6 +219,11 @@ export class WebGPUBackend implements Backend {
   }
 
   /** Releases the GPU device; the backend is unusable afterwards. */
+  /** Whether the device was lost or destroyed (initWebGPU then makes a fresh one). */
+  get lost(): boolean {
+    return this.health.lost;
+  }
+
   destroy(): void {
     this.acquired.device.destroy();
   }
