@@ -99,7 +99,8 @@ function activationGradient(epilogue: Epilogue, g: Tensor, y: Tensor): Tensor {
   switch (epilogue.activation) {
     case 'none': return g;
     case 'relu': return mul(g, cast(gt(y, 0), g.dtype));
-    case 'leakyRelu': return mul(g, where(gt(y, 0), 1, epilogue.alpha ?? 0.01));
+    // The slope multiplies g itself, so it takes g's dtype (a float64 gradient is not rounded through float32).
+    case 'leakyRelu': return where(gt(y, 0), g, mul(g, epilogue.alpha ?? 0.01));
     case 'tanh': return mul(g, sub(1, square(y)));
     case 'sigmoid': return mul(g, mul(y, sub(1, y)));
     case 'silu': throw new ArgumentError('conv2d: silu is not invertible from its output; it is applied unfused when gradients are recorded');

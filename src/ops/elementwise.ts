@@ -66,8 +66,9 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, y) => mul(g, sub
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, y) => mul(g, mul(y, sub(1, y))));
 export const erf = (x: Tensor): Tensor => unary('erf', x, (g) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)));
 export const relu = (x: Tensor): Tensor => unary('relu', x, (g) => mul(g, cast(gt(x, 0), g.dtype)));
+/** The backward multiplies g by the slope, so the slope takes g's dtype (exact in float64 gradient checks). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
-  unary('leakyRelu', x, (g) => mul(g, where(gt(x, 0), 1, negativeSlope)), negativeSlope);
+  unary('leakyRelu', x, (g) => where(gt(x, 0), g, mul(g, negativeSlope)), negativeSlope);
 /** elu'(x) = 1 for x > 0, else alpha * e^x = elu(x) + alpha. */
 export const elu = (x: Tensor, alpha = 1): Tensor => unary('elu', x, (g, y) => mul(g, where(gt(x, 0), 1, add(y, alpha))), alpha);
 /**

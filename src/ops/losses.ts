@@ -7,7 +7,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, named, requireFloat } from './core.js';
-import { abs, add, cast, div, exp, gt, log, maximum, mul, ne, neg, softplus, square, sub, where } from './elementwise.js';
+import { abs, add, cast, div, eq, exp, gt, log, maximum, mul, ne, neg, softplus, square, sub, where } from './elementwise.js';
 import { checkIndexRange, indexSelect, takeAlongAxis } from './indexing.js';
 import { mean, sum } from './reduce.js';
 import { permute, reshape } from './shapeops.js';
@@ -135,7 +135,13 @@ function checkClassWeight(op: string, weight: Tensor | undefined, classes: numbe
 
 /** 'mean' divides by the total weight of the non-ignored targets, as PyTorch does. */
 function reduceWeighted(op: string, loss: Tensor, weight: Tensor, batchShape: number[], reduction: Reduction | undefined): Tensor {
-  if ((reduction ?? 'mean') === 'mean') return div(sum(loss), sum(weight));
+  if ((reduction ?? 'mean') === 'mean') {
+    // Every target ignored: a NaN loss with zero gradients (as PyTorch), so such a batch makes a
+    // zero step instead of NaN weights; 0 / 0 would give NaN gradients too.
+    const total = sum(weight);
+    const none = eq(total, 0);
+    return where(none, NaN, div(sum(loss), where(none, 1, total)));
+  }
   return applyReduction(op, reshape(loss, batchShape), reduction);
 }
 

@@ -9,7 +9,7 @@ import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normAxes, normAxis, reducedShape, requireNumberList, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, composite, named, wrap } from './core.js';
-import { add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
+import { abs, add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, pad, permute, reshape, slice } from './shapeops.js';
 
 export type Axes = number | readonly number[];
@@ -139,11 +139,12 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   if (!isFloat(x.dtype)) throw new DTypeError(`logsumexp: input must be floating point, got ${x.dtype} with shape ${fmtShape(x.shape)}`);
   const ax = normAxes('logsumexp', axes, x.shape);
   checkNonEmpty('logsumexp', x, ax);
-  // An all -inf row has max -inf; shifting by 0 there keeps exp(x - m) = 0 instead of NaN.
+  // A row whose max is infinite is shifted by 0: all -inf keeps exp(x - m) = 0 instead of NaN,
+  // and +inf gives +inf (as torch.logsumexp) instead of inf - inf = NaN.
   return composite([x], () => {
     const shift = noGrad(() => {
       const m = max(x, ax, true);
-      return where(eq(m, -Infinity), 0, m);
+      return where(eq(abs(m), Infinity), 0, m);
     });
     return finish(add(log(sum(exp(sub(x, shift)), ax, true)), shift), x, ax, keepdim);
   });
