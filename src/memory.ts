@@ -14,6 +14,7 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 import type { Backend, Storage } from './backend/backend.js';
 import { allBackends } from './backend/registry.js';
+import { ArgumentError } from './errors.js';
 
 export class StorageHandle {
   refs = 1;
@@ -73,6 +74,8 @@ const liveSet = new Set<WeakRef<Disposable>>();
  * tensors, and whether to record where each tensor is created (slow; for finding the leak).
  */
 export function setMemoryBudget(opts: { bytes?: number; trackCreation?: boolean }): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ArgumentError(`setMemoryBudget: expected { bytes?, trackCreation? }, got ${String(opts)}`);
+  if (opts.bytes !== undefined && !(typeof opts.bytes === 'number' && opts.bytes >= 0)) throw new ArgumentError(`setMemoryBudget: bytes must be a non-negative number, got ${String(opts.bytes)}`);
   if (opts.bytes !== undefined) {
     budget.bytes = opts.bytes;
     budget.warned = false;

@@ -10,7 +10,7 @@ import { heldTensors } from './setup/memory.js';
 
 /** Exports that are not ops on tensors (setup, scopes, devices, error helpers). */
 const NOT_OPS = new Set(['tidy', 'scope', 'keep', 'memory', 'noGrad', 'enableGrad', 'isGradEnabled', 'grad', 'valueAndGrad',
-  'getDefaultDevice', 'setDefaultDevice', 'getBackend', 'initWebGPU', 'initWasm', 'sync', 'flush', 'deviceInfo', 'manualSeed', 'fmtShape',
+  'getDefaultDevice', 'setDefaultDevice', 'getBackend', 'initWebGPU', 'initWasm', 'sync', 'flush', 'deviceInfo', 'manualSeed', 'fmtShape', 'setMemoryBudget',
   // Internal primitives (op name, tensor, window) that the shape-op module exports.
   'gatherWindow', 'scatterWindow']);
 
