@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
+import { wgslEsbuildPlugin } from '../scripts/wgsl-compose.mjs';
 import puppeteer, { type Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,7 +19,8 @@ beforeAll(async () => {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    loader: { '.wgsl': 'text' },
+    // Kernels with their kernels/lib functions appended, as the package's bundles get them.
+    plugins: [wgslEsbuildPlugin],
     // The Node WebGPU provider is only imported when navigator.gpu is missing; the browser has it.
     external: ['webgpu'],
   });
