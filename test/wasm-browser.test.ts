@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
+import { wgslEsbuildPlugin } from '../scripts/wgsl-compose.mjs';
 import puppeteer, { type Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -20,7 +21,8 @@ beforeAll(async () => {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    loader: { '.wgsl': 'text' },
+    // Kernels inlined as text with their kernels/lib functions appended, as in the package build.
+    plugins: [wgslEsbuildPlugin],
     external: ['webgpu'],
   });
   const js = bundle.outputFiles[0]!.text;
