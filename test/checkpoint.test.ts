@@ -13,6 +13,7 @@ import { FormatError } from '../src/io/index.js';
 import { hasCheckpoint, loadCheckpoint, loadSafetensors, readCheckpointInfo, resolveCheckpoint, saveCheckpoint } from '../src/node.js';
 import { agreedStep, fill, makeParts } from './setup/checkpoint-writer.js';
 import { heldTensors } from './setup/memory.js';
+import { wgslEsbuildPlugin } from '../scripts/wgsl-compose.mjs';
 
 function expectNoLeaks(fn: () => void): void {
   const before = heldTensors();
@@ -198,7 +199,7 @@ describe('kill -9 at random instants', () => {
     const script = join(tmp(), 'writer.mjs');
     await esbuild.build({
       entryPoints: ['test/setup/checkpoint-writer.ts'], bundle: true, format: 'esm', platform: 'node', target: 'node20',
-      loader: { '.wgsl': 'text' }, external: ['webgpu'], outfile: script, logLevel: 'warning',
+      plugins: [wgslEsbuildPlugin], external: ['webgpu'], outfile: script, logLevel: 'warning',
     });
     const dir = join(tmp(), 'ckpt');
     let seed = 2026;
