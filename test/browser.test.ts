@@ -1,10 +1,9 @@
 // The library in headless Chromium (WebGPU from navigator.gpu on a localhost page), driven by puppeteer.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
-import { wgslEsbuildPlugin } from '../scripts/wgsl-compose.mjs';
 import puppeteer, { type Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './setup/browser-bundle.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server: Server;
@@ -12,19 +11,7 @@ let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: ['test/browser/entry.ts'],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    // Kernels with their kernels/lib functions appended, as the package's bundles get them.
-    plugins: [wgslEsbuildPlugin],
-    // The Node WebGPU provider is only imported when navigator.gpu is missing; the browser has it.
-    external: ['webgpu'],
-  });
-  const js = bundle.outputFiles[0]!.text;
+  const js = await bundleForBrowser('test/browser/entry.ts');
   const html = '<!doctype html><meta charset="utf-8"><title>genlab</title><script type="module" src="/bundle.js"></script>';
   server = createServer((req, res) => {
     if (req.url === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);

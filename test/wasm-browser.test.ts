@@ -3,10 +3,9 @@
 // one (single-threaded, said in the backend's description), each matching the CPU backend.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
-import { wgslEsbuildPlugin } from '../scripts/wgsl-compose.mjs';
 import puppeteer, { type Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './setup/browser-bundle.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let server: Server;
@@ -14,18 +13,7 @@ let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: ['test/browser/wasm-entry.ts'],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    // Kernels inlined as text with their kernels/lib functions appended, as in the package build.
-    plugins: [wgslEsbuildPlugin],
-    external: ['webgpu'],
-  });
-  const js = bundle.outputFiles[0]!.text;
+  const js = await bundleForBrowser('test/browser/wasm-entry.ts');
   const html = '<!doctype html><meta charset="utf-8"><title>genlab wasm</title><script type="module" src="/bundle.js"></script>';
   server = createServer((req, res) => {
     const isolation = req.url?.includes('isolated') ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
