@@ -2,7 +2,7 @@
  * Convolutional autoencoder (docs/models.md, "Autoencoders"; notes 002 §2, its Keras MNIST
  * example, and the autoencoder of notes 000/001).
  *
- * Model: the seed-002 conv encoder (conv 32 s1, 64 s2, 64 s2, 64 s1, ReLU) and a dense 32-d code,
+ * Model: the conv encoder of notes 002 §2 (conv 32 s1, 64 s2, 64 s2, 64 s1, ReLU) and a dense 32-d code,
  * then the mirrored transposed-conv decoder. The seed's last layer is a ReLU; this one ends in a
  * sigmoid so reconstructions stay in [0, 1] for either loss.
  * Loss: per-pixel BCE between the reconstruction and the input intensities (soft targets), or the

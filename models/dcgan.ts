@@ -11,7 +11,7 @@
  * G step against the frozen D (the notes' "분별망 가중치를 고정"); Adam 2e-4, β1 0.5.
  * Sampling: z ~ N(0, I) through G in eval mode (BN running statistics).
  *
- * The seed-002 example trains on one Fashion-MNIST class, bags (label 8): pass an IDX images file
+ * The example of notes 002 §3.2 trains on one Fashion-MNIST class, bags (label 8): pass an IDX images file
  * of the bags to `genlab train dcgan --data FILE` (test/models-gans.test.ts trains on them).
  */
 import { nn } from '../src/index.js';

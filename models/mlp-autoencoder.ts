@@ -1,5 +1,5 @@
 /**
- * MLP autoencoder (docs/models.md, "Autoencoders": the fully connected baseline of the seed-002 conv
+ * MLP autoencoder (docs/models.md, "Autoencoders": the fully connected baseline of the notes 002 §2 conv
  * autoencoder).
  *
  * Model: 784 -> 256 -> 32 -> 256 -> 784, ReLU after each hidden layer and a linear 32-d code;

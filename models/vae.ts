@@ -1,7 +1,7 @@
 /**
  * Variational autoencoder (notes 002 §2.3, the Keras MNIST VAE, with the ELBO of §2.2).
  *
- * Model: the seed-002 conv encoder with two dense heads, μ and log σ² of the posterior
+ * Model: the conv encoder of notes 002 §2 with two dense heads, μ and log σ² of the posterior
  * q(z|x) = N(μ, diag σ²) over a 32-d code, and the mirrored conv decoder giving the logits of a
  * Bernoulli likelihood p(x|z) per pixel. z = μ + σ·ε (the reparameterisation) keeps the sample
  * differentiable in μ and σ. `arch: 'mlp'` swaps in the fully connected nets of Kingma and
@@ -29,7 +29,7 @@ import { registerModel } from './registry.js';
 
 export interface VaeConfig {
   latent: number;
-  /** 'conv': the seed-002 conv encoder and decoder; 'mlp': fully connected ones. */
+  /** 'conv': the conv encoder and decoder of notes 002 §2; 'mlp': fully connected ones. */
   arch: ImageNetArch;
   /** conv: encoder widths (the decoder mirrors them). */
   channels: number[];

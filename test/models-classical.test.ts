@@ -1,4 +1,4 @@
-// The classical models of seed 002 §1: closed forms (the Gaussian MLE, the HMM forward
+// The classical models of notes 002 §1: closed forms (the Gaussian MLE, the HMM forward
 // probability against enumeration), EM monotonicity (GMM, HMM), sample shapes and ranges,
 // checkpoint round trips, RBM / GSN training moving their losses, and CPU / WebGPU agreement on
 // one RBM / GSN step.

@@ -1,7 +1,7 @@
-// The GANs of seed 002 §3 / seed 003: each player's loss moves the right way when only that player
+// The GANs of notes 002 §3 and notes 003: each player's loss moves the right way when only that player
 // trains (D on a fixed batch, G against a fixed D), samples have the right shape and range, the
 // conditional models draw the classes asked for, checkpoints round-trip, CPU and WebGPU agree on
-// training steps from one seed, the seed-002 Fashion-MNIST bag example trains, and the training
+// training steps from one seed, the Fashion-MNIST bag example of notes 002 §3.2 trains, and the training
 // loop holds GPU memory flat. Conv models run at width 8 on 8 images: seconds on a CPU.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -272,7 +272,7 @@ describe('losses', () => {
   });
 });
 
-describe('dcgan on Fashion-MNIST bags (the seed-002 example)', () => {
+describe('dcgan on Fashion-MNIST bags (the example of notes 002 §3.2)', () => {
   it('trains a few steps on class 8 and samples bags-shaped tensors', () => {
     const data = loadFashionMnist({ split: 'test', limit: 1000 });
     const labels = data.labels!.dataSync();

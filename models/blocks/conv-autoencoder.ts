@@ -1,5 +1,5 @@
 /**
- * The convolutional encoder and decoder of the seed-002 autoencoder example (docs/models.md,
+ * The convolutional encoder and decoder of the autoencoder example of notes 002 §2 (docs/models.md,
  * "Autoencoders"), shared by `autoencoder`, `denoising-ae` and `vae`.
  *
  * Encoder: conv 3x3 with `channels` [32, 64, 64, 64] at strides 1, 2, 2, 1 (28 -> 14 -> 7), each

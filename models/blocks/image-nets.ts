@@ -1,6 +1,6 @@
 /**
  * The encoder/decoder pairs the autoencoding models choose between: the convolutional nets of the
- * seed-002 example (conv-autoencoder.ts), or the fully connected ones of Kingma and Welling's VAE
+ * notes 002 §2 example (conv-autoencoder.ts), or the fully connected ones of Kingma and Welling's VAE
  * paper (784 -> 512 -> 256 -> z and back), about 20x cheaper per step. A model file names the
  * pair it wants with `arch`; the model's equations do not depend on it.
  */
