@@ -13,7 +13,7 @@ export { Gan, gan, type GanConfig } from './gan.js';
 export { Dcgan, dcgan, type DcganConfig } from './dcgan.js';
 export { Cgan, cgan, gridLabels, modeSeekingLoss, type CganConfig } from './cgan.js';
 export { Acgan, acgan, type AcganConfig } from './acgan.js';
-export { discriminatorLoss, generatorLoss, type GeneratorLoss } from './blocks/gan.js';
+export { discriminatorLoss, generatorLoss, hingeDiscriminatorLoss, hingeGeneratorLoss, type GeneratorLoss } from './blocks/gan.js';
 export { Gaussian, gaussian, type GaussianConfig } from './gaussian.js';
 export { Gmm, gmm, type GmmConfig } from './gmm.js';
 export { Hmm, hmm, type HmmConfig } from './hmm.js';

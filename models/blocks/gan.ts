@@ -30,6 +30,20 @@ export function generatorLoss(fakeLogits: Tensor, kind: GeneratorLoss): Tensor {
     : T.bceWithLogits(fakeLogits, T.onesLike(fakeLogits));
 }
 
+/**
+ * The hinge loss of D (Lim and Ye 2017; SN-GAN, the projection discriminator, SAGAN):
+ * E max(0, 1 - D(x)) + E max(0, 1 + D(G(z))). D stops pushing a logit once it is past the margin,
+ * so a confident D no longer grows its logits without bound.
+ */
+export function hingeDiscriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
+  return T.add(T.mean(T.relu(T.sub(1, realLogits))), T.mean(T.relu(T.add(fakeLogits, 1))));
+}
+
+/** G's side of the hinge game: -E D(G(z)). */
+export function hingeGeneratorLoss(fakeLogits: Tensor): Tensor {
+  return T.neg(T.mean(fakeLogits));
+}
+
 /** Adam with lr 2e-4 and β1 0.5 (Radford et al.): a lower β1 damps momentum in the moving target of a two-player game. */
 export function ganAdam(module: nn.Module, lr: number): optim.Adam {
   return new optim.Adam(module.parameters(), { lr, betas: [0.5, 0.999] });
