@@ -26,3 +26,5 @@ export { Dvae, dvae, type DvaeConfig } from './dvae.js';
 export { Ddpm, ddpm, type DdpmConfig } from './ddpm.js';
 export { NoiseSchedule, epsilonLoss, pSample, ddimStep, denoise, type BetaSchedule, type EpsilonModel } from './blocks/diffusion.js';
 export { LatentDiffusion, latentDiffusion, type LatentDiffusionConfig } from './latent-diffusion.js';
+export { ProjectionGan, ConditionalBatchNorm2d, SelfAttention2d, type ProjectionGanConfig } from './blocks/projection.js';
+export { projgan, projectionTraining, type ProjganConfig } from './projgan.js';

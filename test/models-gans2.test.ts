@@ -3,7 +3,11 @@
 // f-divergences (fgan) and self-attention (sagan). Closed forms against hand-computed values.
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
-import { hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
+import { nn } from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { loadEmbeddedMnist } from '../src/node.js';
+import { ProjectionGan, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
+import { symmetricEigen } from '../models/blocks/linalg.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
 
@@ -13,5 +17,75 @@ describe('hinge loss', () => {
     const fake = T.tensor([-3, 0, 0.25], f64);
     expect(hingeDiscriminatorLoss(real, fake).dataSync()[0]).toBeCloseTo((0 + 0.5 + 2) / 3 + (0 + 1 + 1.25) / 3, 12);
     expect(hingeGeneratorLoss(fake).dataSync()[0]).toBeCloseTo((3 - 0 - 0.25) / 3, 12);
+  });
+});
+
+/** σ_max of a [rows, cols] float64 matrix: √ of the largest eigenvalue of W Wᵀ (Jacobi, on the host). */
+function largestSingularValue(w: ArrayLike<number>, rows: number, cols: number): number {
+  const gram = new Float64Array(rows * rows);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) {
+    let s = 0;
+    for (let k = 0; k < cols; k++) s += w[i * cols + k]! * w[j * cols + k]!;
+    gram[i * rows + j] = s;
+  }
+  return Math.sqrt(Math.max(...symmetricEigen(gram, rows).values));
+}
+
+describe('spectral norm', () => {
+  it("divides each of D's weights by its largest singular value: σ_max ≈ 1 after the power iterations", () => {
+    T.manualSeed(0);
+    const model = new ProjectionGan({ zDim: 8, classes: 10, width: 4 }, 'cpu');
+    const layers: [string, nn.Module][] = [
+      ['conv 1', model.trunk.net.at(0)], ['conv 2', model.trunk.net.at(2)], ['conv 3', model.trunk.net.at(4)], ['ψ', model.head], ['emb', model.projection],
+    ];
+    for (const [what, layer] of layers) {
+      const raw = (layer as unknown as { weightOrig: Tensor }).weightOrig;
+      const rows = raw.shape[0]!, cols = raw.size / rows;
+      // Each read of the weight in training mode runs one power iteration.
+      for (let i = 0; i < 60; i++) (layer as unknown as { weight: Tensor }).weight.dispose();
+      const normalised = (layer as unknown as { weight: Tensor }).weight;
+      expect(largestSingularValue(normalised.dataSync(), rows, cols), what).toBeCloseTo(1, 3);
+      // The raw weight is far from norm 1, so the division did the work.
+      expect(Math.abs(largestSingularValue(raw.dataSync(), rows, cols) - 1), what).toBeGreaterThan(0.05);
+    }
+    model.dispose();
+  });
+});
+
+describe('projgan', () => {
+  it('D(x, y) = ψ(φ(x)) + emb(y)ᵀφ(x), computed by hand from the weights', async () => {
+    T.manualSeed(1);
+    const model = new ProjectionGan({ zDim: 8, classes: 10, width: 4 }, 'cpu');
+    model.eval(); // the normalised weights stay put between reads
+    const { images, labels } = loadEmbeddedMnist({ limit: 3 });
+    const x = T.sub(T.mul(images, 2), 1);
+    const phi = T.noGrad(() => model.trunk.forward(x));
+    const [n, f] = phi.shape as [number, number];
+    const [p, w, b, e] = [phi.dataSync(), model.head.weight.dataSync(), model.head.bias!.dataSync(), model.projection.weight.dataSync()];
+    const y = labels!.dataSync();
+    const got = T.noGrad(() => model.discriminate(x, labels!)).dataSync();
+    for (let i = 0; i < n; i++) {
+      let psi = b[0]!, proj = 0;
+      for (let k = 0; k < f; k++) {
+        psi += w[k]! * p[i * f + k]!;
+        proj += e[y[i]! * f + k]! * p[i * f + k]!;
+      }
+      expect(Math.abs(got[i]! - (psi + proj))).toBeLessThan(1e-4 * (1 + Math.abs(psi) + Math.abs(proj)));
+    }
+    model.dispose();
+  });
+
+  it('samples the requested classes: same noise, another class, another image', () => {
+    T.manualSeed(2);
+    const model = new ProjectionGan({ zDim: 8, classes: 10, width: 4 }, 'cpu');
+    // Untrained, every class has γ = 1 and β = 0; give the classes their own shifts, as training does.
+    nn.init.normal_(model.generator.norm2.shift.weight, 0, 0.5);
+    const one = (c: number) => {
+      T.manualSeed(5);
+      return Array.from(model.sample(1, { labels: T.tensor(Int32Array.of(c), { dtype: 'int32', device: 'cpu' }) }).dataSync());
+    };
+    expect(one(1)).toEqual(one(1));
+    expect(one(1)).not.toEqual(one(2));
+    model.dispose();
   });
 });

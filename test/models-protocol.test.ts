@@ -30,6 +30,7 @@ const SMALL: Record<string, object> = {
   dcgan: { width: 4 },
   cgan: { width: 4 },
   acgan: { width: 4 },
+  projgan: { width: 4 },
   gmm: { components: 2, features: 4 },
   hmm: { states: 3 },
   rbm: { hidden: 16, sampleSteps: 3 },
