@@ -43,6 +43,7 @@ const TORCH_NAMES: Record<string, string> = {
   maxPool2d: 'torch.nn.functional.max_pool2d', avgPool2d: 'torch.nn.functional.avg_pool2d', adaptiveAvgPool2d: 'torch.nn.functional.adaptive_avg_pool2d',
   globalAvgPool2d: 'torch.mean(x, (2, 3), keepdim=True)', interpolate: 'torch.nn.functional.interpolate', pixelShuffle: 'torch.nn.functional.pixel_shuffle',
   pixelUnshuffle: 'torch.nn.functional.pixel_unshuffle', dropout: 'torch.nn.functional.dropout',
+  median: 'torch.median', // overloaded: the tag sits on the first signature, which the scan does not read
 };
 
 /** A call in an op's body that runs a backend primitive directly. */

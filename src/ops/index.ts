@@ -29,6 +29,7 @@ export * from './diagonal.js';
 export * from './einsum.js';
 export * from './reduce-extra.js';
 export * from './scan.js';
+export * from './order-stats.js';
 export * from './losses-extra.js';
 export * from './spatial-extra.js';
 export * from './grid.js';
