@@ -28,3 +28,4 @@ export { NoiseSchedule, epsilonLoss, pSample, ddimStep, denoise, type BetaSchedu
 export { LatentDiffusion, latentDiffusion, type LatentDiffusionConfig } from './latent-diffusion.js';
 export { ProjectionGan, ConditionalBatchNorm2d, SelfAttention2d, type ProjectionGanConfig } from './blocks/projection.js';
 export { projgan, projectionTraining, type ProjganConfig } from './projgan.js';
+export { ContraGan, contragan, conditionalContrastiveLoss, type ContraganConfig } from './contragan.js';

@@ -15,6 +15,7 @@
 import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
+import { emaDecayAt } from './blocks/diffusion.js';
 import { hingeDiscriminatorLoss, hingeGeneratorLoss, randomLabels } from './blocks/gan.js';
 import { ProjectionGan, type ProjectionGanConfig } from './blocks/projection.js';
 import { adversarialRound, requireField, type AdversarialParts } from './blocks/train.js';
@@ -31,6 +32,7 @@ export interface ProjectionRound {
   dExtra?: (features: Tensor, labels: Tensor) => Tensor;
   /** Added to G's hinge loss, from D's features on the fakes and their labels. */
   gExtra?: (features: Tensor, labels: Tensor) => Tensor;
+  /** G's EMA; its decay is warmed up by `emaDecayAt`, so the average soon forgets its random start. */
   ema?: AdversarialParts['ema'];
 }
 
@@ -45,7 +47,8 @@ export function projectionTraining(model: ProjectionGan, round: ProjectionRound,
         const fakeLabels = randomLabels(images.shape[0]!, model.config.classes, images.device);
         const fake = model.generateClasses(fakeLabels);
         return adversarialRound({
-          critic: model.discriminatorPart(), optD, optG, ema: round.ema,
+          critic: model.discriminatorPart(), optD, optG,
+          ema: round.ema && { ...round.ema, decay: emaDecayAt(round.ema.decay, context.step) },
           dLoss: () => {
             // Real and fake through φ as one batch: one pass (and one power iteration) per step.
             const n = images.shape[0]!;

@@ -6,7 +6,8 @@ import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { ProjectionGan, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
+import { ContraGan, ProjectionGan, conditionalContrastiveLoss, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
+import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 import { symmetricEigen } from '../models/blocks/linalg.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
@@ -87,5 +88,47 @@ describe('projgan', () => {
     expect(one(1)).toEqual(one(1));
     expect(one(1)).not.toEqual(one(2));
     model.dispose();
+  });
+});
+
+describe('contragan', () => {
+  it('2C against a hand-computed case: 3 examples, classes [0, 0, 1], t = 0.5', () => {
+    const l = [[3, 4], [1, 0], [0, 2]];
+    const e = [[0, 1], [0, 1], [1, 1]]; // e(y_i): classes 0, 0, 1
+    const labels = [0, 0, 1];
+    const t = 0.5;
+    const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v));
+    const cos = (a: number[], b: number[]) => unit(a).reduce((s, x, k) => s + x * unit(b)[k]!, 0);
+    let total = 0;
+    for (let i = 0; i < 3; i++) {
+      const toClass = Math.exp(cos(l[i]!, e[i]!) / t);
+      let positives = toClass, all = toClass;
+      for (let k = 0; k < 3; k++) {
+        if (k === i) continue;
+        const v = Math.exp(cos(l[i]!, l[k]!) / t);
+        all += v;
+        if (labels[k] === labels[i]) positives += v;
+      }
+      total -= Math.log(positives / all);
+    }
+    // Example 0 by hand: cos(l0, e0) = 0.8, cos(l0, l1) = 0.6, cos(l0, l2) = 0.8; its term is
+    // -log((e^1.6 + e^1.2) / (e^1.6 + e^1.2 + e^1.6)).
+    expect(-Math.log((Math.exp(1.6) + Math.exp(1.2)) / (2 * Math.exp(1.6) + Math.exp(1.2)))).toBeCloseTo(0.4692, 4);
+    const got = conditionalContrastiveLoss(T.tensor(l, f64), T.tensor(e, f64), T.tensor(Int32Array.from(labels), { dtype: 'int32', device: 'cpu' }), t);
+    expect(got.dataSync()[0]).toBeCloseTo(total / 3, 10);
+  });
+
+  it('samples through the EMA of G, which follows G after a step', async () => {
+    T.manualSeed(3);
+    const h = harness('contragan', 'cpu', { config: { width: 4, embedDim: 8 } });
+    const model = h.model as ContraGan;
+    const before = Array.from(model.ema.up2.weight.dataSync());
+    const data = loadEmbeddedMnist({ limit: 8 });
+    for (const l of Object.values(trainingStep(h, { images: T.sub(T.mul(data.images, 2), 1), labels: data.labels! }))) l.dispose();
+    const [g, ema] = [model.generator.up2.weight.dataSync(), model.ema.up2.weight.dataSync()];
+    // Step 0's warmed-up decay is 1/10: the average moves 9/10 of the way to G.
+    ema.forEach((v, i) => expect(v).toBeCloseTo(0.1 * before[i]! + 0.9 * g[i]!, 5));
+    expect(model.samplingGenerator()).toBe(model.ema);
+    disposeHarness(h);
   });
 });

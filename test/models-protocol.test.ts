@@ -31,6 +31,7 @@ const SMALL: Record<string, object> = {
   cgan: { width: 4 },
   acgan: { width: 4 },
   projgan: { width: 4 },
+  contragan: { width: 4, embedDim: 8 },
   gmm: { components: 2, features: 4 },
   hmm: { states: 3 },
   rbm: { hidden: 16, sampleSteps: 3 },
