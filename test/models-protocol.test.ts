@@ -40,6 +40,7 @@ const SMALL: Record<string, object> = {
   'latent-diffusion': { autoencoderWidth: 4, autoencoderSteps: 1, width: 8, groups: 4, heads: 1, steps: 2 },
   realnvp: { width: 4, depth: 2 },
   glow: { width: 4, depth: 1 },
+  pixelcnn: { width: 4, blocks: 1 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */

@@ -1,0 +1,112 @@
+// The autoregressive models' defining property, checked by autograd: the output at pixel i (raster
+// order) has zero gradient with respect to every input pixel at or after i, and the samplers draw
+// from exactly the conditionals the network computes.
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { MaskedConv2d, PixelCnn, configOf, kernelMask, pixelcnn, type PixelCnnConfig } from '../models/index.js';
+
+const values = async (t: Tensor) => Array.from(await t.data());
+
+/**
+ * For each output pixel i of `net` on a random [1, 1, side, side] image, the input pixels j whose
+ * gradient of sum(net(x)[..., i]) is nonzero.
+ */
+async function dependencies(net: (x: Tensor) => Tensor, side: number): Promise<Set<number>[]> {
+  const x = T.rand([1, 1, side, side]).requiresGrad_(true);
+  const out = net(x);
+  const seen: Set<number>[] = [];
+  for (let i = 0; i < side * side; i++) {
+    const [g] = T.gradients(T.sum(T.slice(out, [0, null, Math.floor(i / side), i % side])), [x], { retainGraph: true });
+    const grads = await values(g!);
+    seen.push(new Set(grads.flatMap((v, j) => (v !== 0 ? [j] : []))));
+    g!.dispose();
+  }
+  return seen;
+}
+
+const pixelCnn = (config: Partial<PixelCnnConfig>) => new PixelCnn(configOf(pixelcnn, { width: 4, blocks: 2, ...config }), 'cpu');
+
+describe('masked convolutions', () => {
+  it('mask A opens the pixels before the centre, mask B the centre too, rows-above the whole centre row', () => {
+    expect(kernelMask('A', 3, 3)).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(kernelMask('B', 3, 3)).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(kernelMask('rows-above', 3, 3)).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0]);
+    expect(kernelMask('A', 1, 3)).toEqual([1, 0, 0]);
+  });
+
+  it('a mask-B layer: output i reads inputs j <= i only; the masked weights get zero gradient', async () => {
+    T.manualSeed(0);
+    const layer = new MaskedConv2d('B', 1, 2, [3, 3], 'cpu');
+    const seen = await dependencies((x) => layer.forward(x), 5);
+    seen.forEach((s, i) => {
+      expect([...s].every((j) => j <= i)).toBe(true);
+      expect(s.has(i)).toBe(true);
+    });
+    T.sum(T.square(layer.forward(T.rand([2, 1, 5, 5])))).backward();
+    const grad = await values(layer.conv.weight.grad!);
+    const mask = kernelMask('B', 3, 3);
+    grad.forEach((g, k) => (mask[k % 9] === 0 ? expect(g).toBe(0) : expect(g).not.toBe(0)));
+  });
+});
+
+describe('pixelcnn', () => {
+  it.each(['plain', 'gated'] as const)('%s: output i has zero gradient wrt every input pixel >= i, and reads the pixels left of and above it', async (arch) => {
+    T.manualSeed(1);
+    const side = 6;
+    const model = pixelCnn({ arch });
+    (await dependencies((x) => model.forward(x), side)).forEach((s, i) => expect([...s].filter((j) => j >= i)).toEqual([]));
+    // The trunk alone, as the head's ReLUs can be dead at a pixel of so narrow a net.
+    (await dependencies((x) => model.trunk.forward(x), side)).forEach((s, i) => {
+      if (i % side > 0) expect(s.has(i - 1)).toBe(true);
+      if (i >= side) expect(s.has(i - side)).toBe(true);
+    });
+    model.dispose();
+  });
+
+  it('the plain trunk has a blind spot to the upper right, the gated one none', async () => {
+    T.manualSeed(2);
+    const side = 8;
+    const [at, blind] = [4 * side + 2, 3 * side + 6];
+    const plain = pixelCnn({ arch: 'plain', blocks: 1 });
+    expect((await dependencies((x) => plain.trunk.forward(x), side))[at]!.has(blind)).toBe(false);
+    const gated = pixelCnn({ arch: 'gated', blocks: 2 });
+    expect((await dependencies((x) => gated.trunk.forward(x), side))[at]!.has(blind)).toBe(true);
+    // On an image within its reach (5 columns either way), every earlier pixel.
+    (await dependencies((x) => gated.trunk.forward(x), 6)).forEach((s, i) => expect(s.size).toBe(i));
+    for (const m of [plain, gated]) m.dispose();
+  });
+
+  it.each(['plain', 'gated'] as const)('%s: a row computed on its window of rowsAbove rows equals the full image\'s', async (arch) => {
+    T.manualSeed(3);
+    const model = pixelCnn({ arch });
+    const x = T.rand([2, 1, 14, 9]);
+    const r = 12;
+    const full = T.slice(model.forward(x), [null, null, r]);
+    const window = T.slice(model.forward(T.slice(x, [null, null, { start: r - model.trunk.rowsAbove, stop: r + 1 }])), [null, null, -1]);
+    const [a, b] = [await values(full), await values(window)];
+    a.forEach((v, k) => expect(b[k]).toBeCloseTo(v, 5));
+    model.dispose();
+  });
+
+  it.each(['bernoulli', 'categorical'] as const)('%s: with a zero head every pixel is uniform: NLL = 784 log K nats', async (output) => {
+    const model = pixelCnn({ output });
+    const last = model.head.at(-1) as unknown as { weight: Tensor; bias: Tensor };
+    for (const p of [last.weight, last.bias]) T.noGrad(() => p.assign_(T.zerosLike(p)));
+    const nll = await values(model.negativeLogLikelihood(T.rand([3, 1, 28, 28])));
+    for (const v of nll) expect(v).toBeCloseTo(784 * Math.log(output === 'categorical' ? 256 : 2), 3);
+    model.dispose();
+  });
+
+  it('sampling at a low temperature picks each pixel as the full network\'s conditional says, given the pixels before it', async () => {
+    T.manualSeed(4);
+    const model = pixelCnn({ arch: 'gated', blocks: 1, temperature: 1e-4 });
+    const x = model.sample(2);
+    // Greedy: pixel i is 1 exactly when its logit, computed from the sampled pixels before it, is > 0.
+    const logits = await values(T.noGrad(() => model.forward(x)));
+    const pixels = await values(x);
+    const agree = pixels.filter((p, k) => Math.abs(logits[k]!) < 1e-3 || p === (logits[k]! > 0 ? 1 : 0)).length;
+    expect(agree).toBe(pixels.length);
+    model.dispose();
+  });
+});
