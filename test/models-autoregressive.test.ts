@@ -17,7 +17,7 @@ async function dependencies(net: (x: Tensor) => Tensor, side: number): Promise<S
   const out = net(x);
   const seen: Set<number>[] = [];
   for (let i = 0; i < side * side; i++) {
-    const [g] = T.gradients(T.sum(T.slice(out, [0, null, Math.floor(i / side), i % side])), [x], { retainGraph: true });
+    const [g] = T.gradients(T.sum(T.slice(out, [0, null, Math.floor(i / side), i % side])), [x]);
     const grads = await values(g!);
     seen.push(new Set(grads.flatMap((v, j) => (v !== 0 ? [j] : []))));
     g!.dispose();
