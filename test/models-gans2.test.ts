@@ -6,7 +6,7 @@ import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { ContraGan, ProjectionGan, conditionalContrastiveLoss, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
+import { ContraGan, DIVERGENCES, F_DIVERGENCES, ProjectionGan, type Divergence, conditionalContrastiveLoss, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
 import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 import { symmetricEigen } from '../models/blocks/linalg.js';
 
@@ -130,5 +130,65 @@ describe('contragan', () => {
     ema.forEach((v, i) => expect(v).toBeCloseTo(0.1 * before[i]! + 0.9 * g[i]!, 5));
     expect(model.samplingGenerator()).toBe(model.ema);
     disposeHarness(h);
+  });
+});
+
+describe('fgan', () => {
+  /** sup over u ≥ 0 of ut − f(u), by ternary search: ut − f(u) is concave because f is convex. */
+  function supremum(f: (u: number) => number, t: number, upper: number): number {
+    let [lo, hi] = [0, upper];
+    const g = (u: number) => u * t - f(u);
+    for (let i = 0; i < 300; i++) {
+      const [a, b] = [lo + (hi - lo) / 3, hi - (hi - lo) / 3];
+      if (g(a) < g(b)) lo = a;
+      else hi = b;
+    }
+    return g((lo + hi) / 2);
+  }
+
+  /** Points t inside each conjugate's domain (the range of its output activation). */
+  const points: Record<Divergence, number[]> = {
+    kl: [-2, -0.5, 0, 1, 2],
+    'reverse-kl': [-3, -1, -0.2],
+    pearson: [-1.5, 0, 1, 3],
+    hellinger: [-2, 0, 0.5, 0.8],
+    js: [-2, 0, 0.5, 0.6],
+    tv: [-0.5, -0.2, 0, 0.3, 0.5],
+  };
+
+  it.each(DIVERGENCES)("%s: f*(t) = sup_u ut − f(u), and f*(g_f(v)) in closed form equals the composition", (name) => {
+    const d = F_DIVERGENCES[name];
+    expect(d.f(1)).toBeCloseTo(0, 12); // f(1) = 0: D_f(P‖P) = 0
+    const t = points[name];
+    const conj = d.conjugate(T.tensor(t, f64)).dataSync();
+    t.forEach((ti, i) => expect(conj[i], `t = ${ti}`).toBeCloseTo(supremum(d.f, ti, 1000), 6));
+    const v = T.tensor([-4, -1, 0, 0.5, 2, 4], f64);
+    const fused = d.conjugateOfActivation(v).dataSync();
+    d.conjugate(d.activation(v)).dataSync().forEach((c, i) => expect(fused[i]).toBeCloseTo(c, 9));
+    // The activation lands in the conjugate's domain: finite values at large |v|.
+    expect(Array.from(d.conjugateOfActivation(T.tensor([-30, 30], f64)).dataSync()).every((x) => !Number.isNaN(x))).toBe(true);
+  });
+
+  it('trains one step on every divergence with finite losses', () => {
+    const images = T.sub(T.mul(loadEmbeddedMnist({ limit: 8 }).images, 2), 1);
+    for (const divergence of DIVERGENCES) {
+      T.manualSeed(4);
+      const h = harness('fgan', 'cpu', { config: { width: 4, zDim: 8, divergence } });
+      const losses = trainingStep(h, images);
+      expect(Object.keys(losses)).toEqual(['d', 'g', 'divergence']);
+      for (const [k, l] of Object.entries(losses)) expect(Number.isFinite(l.dataSync()[0]), `${divergence} ${k}`).toBe(true);
+      disposeHarness(h);
+    }
+  });
+
+  it('D at the optimum T* = f′(p/q) attains the divergence: KL between two known discrete distributions', () => {
+    const p = [0.5, 0.3, 0.2], q = [0.2, 0.3, 0.5];
+    const kl = p.reduce((s, pi, i) => s + pi * Math.log(pi / q[i]!), 0);
+    // For KL, f′(u) = 1 + log u, and g_f is the identity, so v* = 1 + log(p/q).
+    const vStar = p.map((pi, i) => 1 + Math.log(pi / q[i]!));
+    const d = F_DIVERGENCES.kl;
+    const ep = p.reduce((s, pi, i) => s + pi * vStar[i]!, 0);
+    const eq = Array.from(d.conjugateOfActivation(T.tensor(vStar, f64)).dataSync()).reduce((s, c, i) => s + q[i]! * c, 0);
+    expect(ep - eq).toBeCloseTo(kl, 12);
   });
 });
