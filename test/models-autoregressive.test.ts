@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { MaskedConv2d, PixelCnn, configOf, kernelMask, pixelcnn, type PixelCnnConfig } from '../models/index.js';
+import {
+  MaskedConv2d, PixelCnn, PixelRnn, configOf, kernelMask, pixelcnn, pixelrnn, type PixelCnnConfig, type PixelRnnConfig,
+} from '../models/index.js';
 
 const values = async (t: Tensor) => Array.from(await t.data());
 
@@ -107,6 +109,47 @@ describe('pixelcnn', () => {
     const pixels = await values(x);
     const agree = pixels.filter((p, k) => Math.abs(logits[k]!) < 1e-3 || p === (logits[k]! > 0 ? 1 : 0)).length;
     expect(agree).toBe(pixels.length);
+    model.dispose();
+  });
+});
+
+describe('pixelrnn', () => {
+  const pixelRnn = (config: Partial<PixelRnnConfig>) => new PixelRnn(configOf(pixelrnn, { width: 4, layers: 2, ...config }), 'cpu');
+
+  it('output i has zero gradient wrt every input pixel >= i; the features read the pixels left of and above it', async () => {
+    T.manualSeed(5);
+    const side = 6;
+    const model = pixelRnn({});
+    (await dependencies((x) => model.forward(x), side)).forEach((s, i) => expect([...s].filter((j) => j >= i)).toEqual([]));
+    (await dependencies((x) => model.features(x), side)).forEach((s, i) => {
+      if (i % side > 0) expect(s.has(i - 1)).toBe(true);
+      if (i >= side) expect(s.has(i - side)).toBe(true);
+    });
+    model.dispose();
+  });
+
+  it('a row stepped from the kept states of the rows above equals the full recurrence\'s', async () => {
+    T.manualSeed(6);
+    const model = pixelRnn({});
+    const x = T.rand([2, 1, 9, 7]);
+    const r = 6;
+    const full = T.noGrad(() => T.slice(model.forward(x), [null, null, r]));
+    // The states after row r - 1, from the recurrence over rows 0 .. r - 1, one row at a time.
+    let states = [...model.layers].map((l) => l.initialState(T.zeros([2, 4, 1, 7])));
+    for (let k = 0; k < r; k++) states = model.lastRow(T.slice(x, [null, null, { start: Math.max(0, k - 3), stop: k + 1 }]), states).states;
+    const stepped = model.lastRow(T.slice(x, [null, null, { start: r - 3, stop: r + 1 }]), states).logits;
+    const [a, b] = [await values(full), await values(stepped)];
+    a.forEach((v, k) => expect(b[k]).toBeCloseTo(v, 5));
+    model.dispose();
+  });
+
+  it('sampling at a low temperature picks each pixel as the full network\'s conditional says', async () => {
+    T.manualSeed(7);
+    const model = pixelRnn({ layers: 1, temperature: 1e-4 });
+    const x = model.sample(2);
+    const logits = await values(T.noGrad(() => model.forward(x)));
+    const pixels = await values(x);
+    expect(pixels.filter((p, k) => Math.abs(logits[k]!) < 1e-3 || p === (logits[k]! > 0 ? 1 : 0)).length).toBe(pixels.length);
     model.dispose();
   });
 });

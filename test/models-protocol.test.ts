@@ -42,6 +42,7 @@ const SMALL: Record<string, object> = {
   realnvp: { width: 4, depth: 2 },
   glow: { width: 4, depth: 1 },
   pixelcnn: { width: 4, blocks: 1 },
+  pixelrnn: { width: 4, layers: 1 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */
