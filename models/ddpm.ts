@@ -10,7 +10,10 @@
  * embedding, attention at 7x7).
  * Loss (the notes' training algorithm): draw x_0, t ~ U{1..T}, ε ~ N(0, I); minimise
  * ‖ε - ε_θ(√ᾱ_t x_0 + √(1-ᾱ_t) ε, t)‖². Adam; an EMA of the weights (a second U-Net, saved in the
- * checkpoint) is what samples.
+ * checkpoint) is what samples. By default (`output: 'velocity'`) the U-Net's output is read as
+ * v = √ᾱ_t ε - √(1-ᾱ_t) x_0 and ε_θ = √(1-ᾱ_t) x_t + √ᾱ_t v_θ: the loss and samplers are unchanged,
+ * but the net's error no longer reaches x̂_0 magnified by up to 160x at large t, which had left a
+ * 600-step width-8 run's samples as pure noise (see models/blocks/diffusion.ts `UNetOutput`).
  * Sampling (the notes' sampling algorithm, `pSample`): x_T ~ N(0, I), then for t = T … 1
  * x_{t-1} = (x_t - β_t/√(1-ᾱ_t) ε_θ) / √α_t + σ_t z with σ_t = √β_t and z = 0 at the last step.
  * (The notes write the noise term α_t z; the paper's σ_t z is the one used.) `ddimSample`: DDIM's
@@ -22,7 +25,7 @@ import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import {
-  BETA_SCHEDULES, NoiseSchedule, SAMPLERS, ddimStep, denoise, emaDecayAt, epsilonLoss, pSample, type DiffusionConfig, type EpsilonModel,
+  BETA_SCHEDULES, NoiseSchedule, SAMPLERS, UNET_OUTPUTS, asEpsilon, ddimStep, denoise, emaDecayAt, epsilonLoss, pSample, type DiffusionConfig, type EpsilonModel,
 } from './blocks/diffusion.js';
 import { deviceOf, evaluating, minimize, requireField, updateEma } from './blocks/train.js';
 import { UNet } from './blocks/unet.js';
@@ -55,7 +58,7 @@ export class Ddpm extends nn.Module implements GenerativeModel {
   /** ε_θ of the training weights, or of their average for sampling. */
   epsilon(average: boolean): EpsilonModel {
     const net = average ? this.ema : this.net;
-    return (x, t) => net.forward(x, t);
+    return asEpsilon(this.schedule, this.config.output, (x, t) => net.forward(x, t));
   }
 
   /** x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε (step indices t, int32 [N], from 0). */
@@ -113,12 +116,13 @@ export const ddpm = registerModel({
   dataRange: [-1, 1],
   fields: ['images'],
   config: {
-    timesteps: 1000, schedule: 'linear', width: 32, mults: [1, 2, 2], groups: 8, heads: 4, emaDecay: 0.999, sampler: 'ddim', steps: 50, eta: 0,
+    timesteps: 1000, schedule: 'linear', output: 'velocity', width: 32, mults: [1, 2, 2], groups: 8, heads: 4, emaDecay: 0.999, sampler: 'ddim', steps: 50, eta: 0,
   } as DdpmConfig,
-  choices: { schedule: BETA_SCHEDULES, sampler: SAMPLERS },
+  choices: { schedule: BETA_SCHEDULES, sampler: SAMPLERS, output: UNET_OUTPUTS },
   training: { batch: 32, lr: 5e-4, steps: 20000, sampleEvery: 2000 },
-  // Without a GPU (wasm, two cores at load average 21-25) width 16 took ~10 s a step and width 8 ~2-6 s: 600 steps ran 59 min.
-  withoutGpu: { config: { width: 8, groups: 4, heads: 2, steps: 20, emaDecay: 0.995 }, steps: 600, sampleEvery: 300 },
+  // Without a GPU: width 8 (wasm at load average 21-26 took 2-8 s a step; width 16 about twice that), an EMA short
+  // enough not to lag a few hundred steps, and 20 DDIM steps per grid.
+  withoutGpu: { config: { width: 8, groups: 4, heads: 2, steps: 20, emaDecay: 0.99 }, steps: 300, sampleEvery: 100 },
   build: (config, device) => new Ddpm(config, device),
   train: (model, { lr }) => ddpmTraining(model, lr),
 });

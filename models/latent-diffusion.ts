@@ -10,7 +10,7 @@
  *    et al.'s scale factor).
  * 2. diffuse in the latent space exactly as DDPM does (models/blocks/diffusion.ts):
  *    z_t = √ᾱ_t z_0 + √(1-ᾱ_t) ε and a U-Net (7 → 4, attention at 4x4) regresses ε, conditioned
- *    on the class y by an embedding added to the time embedding (with one class token, what
+ *    on the class y by an embedding added to the time embedding (its output read as v, as in ddpm) (with one class token, what
  *    cross-attention would compute). Classifier-free guidance (Ho and Salimans): during training y
  *    is replaced by a "no class" token with probability `dropLabel`, so the same network learns
  *    ε_θ(z_t, t, y) and ε_θ(z_t, t, ∅); sampling follows
@@ -26,7 +26,7 @@ import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { gridLabels } from './cgan.js';
 import { KlAutoencoder, LATENT_CHANNELS } from './blocks/diffusion-autoencoder.js';
-import { BETA_SCHEDULES, NoiseSchedule, denoise, emaDecayAt, epsilonLoss, type DiffusionConfig, type EpsilonModel } from './blocks/diffusion.js';
+import { BETA_SCHEDULES, NoiseSchedule, UNET_OUTPUTS, asEpsilon, denoise, emaDecayAt, epsilonLoss, type DiffusionConfig, type EpsilonModel } from './blocks/diffusion.js';
 import { deviceOf, evaluating, minimize, requireField, updateEma } from './blocks/train.js';
 import { UNet } from './blocks/unet.js';
 import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
@@ -80,12 +80,13 @@ export class LatentDiffusion extends nn.Module implements GenerativeModel {
   /** ε_θ(z_t, t, y) with the labels y; guided by scale s when s ≠ 1 (one batched pass for both terms). */
   epsilon(labels: Tensor, guidance: number, average: boolean): EpsilonModel {
     const net = average ? this.ema : this.net;
-    if (guidance === 1) return (z, t) => net.forward(z, t, labels);
+    if (guidance === 1) return asEpsilon(this.schedule, this.config.output, (z, t) => net.forward(z, t, labels));
     const none = T.fullLike(labels, this.config.classes);
-    return (z, t) => {
+    // Guidance combines the outputs with weights summing to 1, so it commutes with reading them as v.
+    return asEpsilon(this.schedule, this.config.output, (z, t) => {
       const [conditional, unconditional] = T.split(net.forward(T.cat([z, z], 0), T.cat([t, t], 0), T.cat([labels, none], 0)), z.shape[0]!, 0);
       return T.add(unconditional!, T.mul(T.sub(conditional!, unconditional!), guidance));
-    };
+    });
   }
 
   /** The diffusion loss on a batch: labels dropped to the null token with probability `dropLabel`. */
@@ -139,10 +140,10 @@ export const latentDiffusion = registerModel({
   dataRange: [0, 1],
   fields: ['images', 'labels'],
   config: {
-    classes: 10, autoencoderWidth: 16, klWeight: 0.1, autoencoderSteps: 1000, timesteps: 1000, schedule: 'linear', width: 32, mults: [1, 2],
+    classes: 10, autoencoderWidth: 16, klWeight: 0.1, autoencoderSteps: 1000, timesteps: 1000, schedule: 'linear', output: 'velocity', width: 32, mults: [1, 2],
     groups: 8, heads: 2, dropLabel: 0.1, guidance: 2, steps: 50, emaDecay: 0.999,
   } as LatentDiffusionConfig,
-  choices: { schedule: BETA_SCHEDULES },
+  choices: { schedule: BETA_SCHEDULES, output: UNET_OUTPUTS },
   training: { batch: 64, lr: 1e-3, steps: 10000, sampleEvery: 1000 },
   // Without a GPU (wasm, load average 21-25): ~0.5 autoencoder steps/s, ~0.2 diffusion steps/s.
   withoutGpu: { config: { autoencoderWidth: 8, autoencoderSteps: 300, width: 32, steps: 20, emaDecay: 0.995 }, steps: 1000, sampleEvery: 500 },

@@ -101,6 +101,47 @@ describe('samplers with the exact noise predictor', () => {
   });
 });
 
+describe('the U-Net output read as ε or as v', () => {
+  it('ε from the exact velocity v = √ᾱ ε - √(1-ᾱ) x_0 is the drawn ε', async () => {
+    T.manualSeed(6);
+    const s = new NoiseSchedule(1000, 'linear');
+    const [x0, noise] = [T.randn([4, 1, 3, 3], { dtype: 'float64' }), T.randn([4, 1, 3, 3], { dtype: 'float64' })];
+    const t = T.tensor([0, 300, 800, 999], { dtype: 'int32' });
+    const ab = s.gather(s.alphaBars, t, x0);
+    const v = T.sub(T.mul(T.sqrt(ab), noise), T.mul(T.sqrt(T.sub(1, ab)), x0));
+    const [got, want] = [await values(s.epsilonFromVelocity(s.qSample(x0, t, noise), t, v)), await values(noise)];
+    got.forEach((g, k) => expect(g).toBeCloseTo(want[k]!, 5));
+  });
+
+  // What left the no-GPU ddpm's samples as noise: x̂_0 = (x_t - √(1-ᾱ_t) ε_θ) / √ᾱ_t multiplies
+  // the net's ε error by up to 160 at t = T, and a briefly trained net's error at large t was
+  // 60-2700x the ε-MSE of the trivial per-pixel Gaussian predictor (0.025 against 1e-5 to 4e-4
+  // at t = 800-999 after 300 steps). Read as v, the same net's ε at t = T is exact up to √ᾱ_T.
+  it('an untrained ddpm reading its output as v predicts ε at the noisiest step (x̂_0 in the data range); read as ε it does not', async () => {
+    T.manualSeed(7);
+    const x0 = T.sub(T.mul(T.slice(loadEmbeddedMnist({ limit: 4 }).images, [{ stop: 4 }]), 2), 1);
+    const noise = T.randnLike(x0);
+    const mse = async (output: 'epsilon' | 'velocity') => {
+      const model = ddpm.build(configOf(ddpm, { output, width: 4, mults: [1, 2], groups: 2, heads: 0 }), 'cpu');
+      const t = T.full([4], 999, { dtype: 'int32' });
+      const xt = model.qSample(x0, t, noise);
+      const eps = model.epsilon(true)(xt, t);
+      const ab = model.schedule.alphaBars[999]!;
+      const x0Error = T.div(T.mul(T.sub(eps, noise), Math.sqrt(1 - ab)), Math.sqrt(ab));
+      const result = [await T.mean(T.square(T.sub(eps, noise))).item(), Math.sqrt(await T.mean(T.square(x0Error)).item())];
+      model.dispose();
+      return result;
+    };
+    const [velocity, velocityX0] = await mse('velocity');
+    const [epsilon, epsilonX0] = await mse('epsilon');
+    // The trivial predictor ε = √(1-ᾱ) x_t has ε-MSE ≈ ᾱ_T E[x_0²] ≈ 3e-5 here.
+    expect(velocity).toBeLessThan(1e-4);
+    expect(velocityX0).toBeLessThan(1.5);
+    expect(epsilon).toBeGreaterThan(1e-2);
+    expect(epsilonX0).toBeGreaterThan(10);
+  });
+});
+
 describe('models', () => {
   it('classifier-free guidance is ε(∅) + s (ε(y) - ε(∅)), from one batched pass', async () => {
     T.manualSeed(4);
@@ -109,7 +150,7 @@ describe('models', () => {
     const t = T.tensor([5, 500, 900], { dtype: 'int32' });
     const y = T.tensor([1, 7, 3], { dtype: 'int32' });
     const none = T.full([3], 10, { dtype: 'int32' });
-    const [cond, uncond] = [model.ema.forward(z, t, y), model.ema.forward(z, t, none)];
+    const [cond, uncond] = [model.epsilon(y, 1, true)(z, t), model.epsilon(none, 1, true)(z, t)];
     const guided = await values(model.epsilon(y, 3, true)(z, t));
     const expected = await values(T.add(uncond, T.mul(T.sub(cond, uncond), 3)));
     guided.forEach((g, k) => expect(g).toBeCloseTo(expected[k]!, 4));
@@ -119,7 +160,7 @@ describe('models', () => {
   it('a tiny DDPM trained on one digit: 60 steps halve its ε-loss', async () => {
     T.manualSeed(5);
     // emaDecay 0: the sampling weights are the trained ones (an average would lag a 60-step run).
-    const model = ddpm.build(configOf(ddpm, { timesteps: 100, width: 4, mults: [1, 2], groups: 2, heads: 0, steps: 10, emaDecay: 0 }), 'cpu');
+    const model = ddpm.build(configOf(ddpm, { output: 'epsilon', timesteps: 100, width: 4, mults: [1, 2], groups: 2, heads: 0, steps: 10, emaDecay: 0 }), 'cpu');
     const training = ddpm.train(model, { lr: 5e-3 });
     const digit = T.sub(T.mul(T.slice(loadEmbeddedMnist({ limit: 1 }).images, [{ start: 0, stop: 1 }]), 2), 1);
     const batch = { images: T.expand(digit, [4, 1, 28, 28]) };

@@ -26,8 +26,27 @@ export interface ScheduleConfig {
   schedule: BetaSchedule;
 }
 
+/**
+ * What the U-Net's output is read as. 'epsilon': ε_θ itself (Ho et al.). 'velocity': v, turned
+ * into ε_θ = √(1-ᾱ_t) x_t + √ᾱ_t v_θ before the loss and the samplers, so both still see an
+ * ε-predictor and the loss is still ‖ε - ε_θ‖². Why it matters for a small, briefly trained net:
+ * x̂_0 = (x_t - √(1-ᾱ_t) ε_θ) / √ᾱ_t multiplies an ε error by √((1-ᾱ_t)/ᾱ_t), 160x at t = T for
+ * the linear schedule, and a net's output error is roughly the same at every t. Read as ε, an
+ * output error of 0.1 is an x̂_0 error of 16 at t = T; read as v it is an x̂_0 error of 0.1, and
+ * ε_θ ≈ x_t there (the exact answer up to √ᾱ_t) before any training.
+ */
+export type UNetOutput = 'epsilon' | 'velocity';
+export const UNET_OUTPUTS: readonly UNetOutput[] = ['epsilon', 'velocity'];
+
+/** The ε-predictor of a network `f(x_t, t)` whose output is read as `output`. */
+export function asEpsilon(schedule: NoiseSchedule, output: UNetOutput, f: EpsilonModel): EpsilonModel {
+  return output === 'epsilon' ? f : (x, t) => schedule.epsilonFromVelocity(x, t, f(x, t));
+}
+
 /** What both diffusion models configure: the schedule, their U-Net, the EMA and the sampler's steps. */
 export interface DiffusionConfig extends ScheduleConfig {
+  /** What the U-Net's output is read as ('velocity' by default; see `UNetOutput`). */
+  output: UNetOutput;
   /** U-Net channels of the first level; the levels have width·mults, halved in size between them. */
   width: number;
   mults: number[];
@@ -81,6 +100,14 @@ export class NoiseSchedule {
     const signal = this.gather(this.alphaBars.map(Math.sqrt), t, x0);
     const spread = this.gather(this.alphaBars.map((a) => Math.sqrt(1 - a)), t, x0);
     return T.add(T.mul(signal, x0), T.mul(spread, noise));
+  }
+
+  /**
+   * ε from a network output read as the velocity v = √ᾱ_t ε - √(1-ᾱ_t) x_0 (Salimans and Ho 2022):
+   * ε = √(1-ᾱ_t) x_t + √ᾱ_t v, and x̂_0 = √ᾱ_t x_t - √(1-ᾱ_t) v.
+   */
+  epsilonFromVelocity(x: Tensor, t: Tensor, v: Tensor): Tensor {
+    return T.add(T.mul(this.gather(this.alphaBars.map((a) => Math.sqrt(1 - a)), t, x), x), T.mul(this.gather(this.alphaBars.map(Math.sqrt), t, x), v));
   }
 
   /** `steps` indices from T-1 down to 0, evenly spaced (DDIM's τ; all T of them for the full chain). */
