@@ -43,6 +43,7 @@ const SMALL: Record<string, object> = {
   glow: { width: 4, depth: 1 },
   pixelcnn: { width: 4, blocks: 1 },
   pixelrnn: { width: 4, layers: 1 },
+  stylegan: { width: 2, mappingLayers: 1, zDim: 8, wDim: 8 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */

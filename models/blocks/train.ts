@@ -72,6 +72,8 @@ export interface GradientPenalty {
 function inputGradientNorm2(critic: (x: Tensor) => Tensor, x: Tensor): Tensor {
   const at = x.detach().requiresGrad_(true);
   const [g] = T.gradients(T.sum(critic(at)), [at], { createGraph: true });
+  // The loss's backward would otherwise leave a .grad on this throwaway leaf, which nothing frees.
+  at.requiresGrad_(false);
   return T.sum(T.square(T.flatten(g!, 1)), 1);
 }
 
