@@ -48,22 +48,24 @@ const TORCH_NAMES: Record<string, string> = {
 
 /** A call in an op's body that runs a backend primitive directly. */
 const KERNEL = /\bbackend\.\w+\(|\b(?:unary|binary|reduceRaw|argReduce|extremum|gatherRaw|scatterAddRaw|gatherWindow|scatterWindow|convolve|convGradInput|pool|lastAxis|alongAxis|random|sortRaw)\(|\bwrap\(/;
+/** Ops whose output shape depends on the values: they read them back, asynchronously, on any device. */
+const READBACK = /\bhostOf\(|\bnonzero\(/;
 const HOST = /\bhostValues\(|\bsolveEach\(|\bperMatrix\(|\bluDeterminants\(/;
 
 interface Op {
   name: string;
   file: string;
   torch: string;
-  kind: 'kernel' | 'composite' | 'host';
+  kind: 'kernel' | 'composite' | 'host' | 'readback';
 }
 
 /** Each exported function or const of a module: its docstring and body (up to the next top-level declaration). */
 function declarations(file: string): Map<string, { doc: string; body: string }> {
   const text = read(`src/ops/${file}`);
   const out = new Map<string, { doc: string; body: string }>();
-  const decl = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export (?:function|const) (\w+)/g;
+  const decl = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?export (?:async )?(?:function|const) (\w+)/g;
   // A body ends where the next top-level statement, comment or docstring begins.
-  const next = /\n(?=\/\*\*|\/\/|(?:export )?(?:function|const|let|class|interface|type) )/g;
+  const next = /\n(?=\/\*\*|\/\/|(?:export )?(?:async )?(?:function|const|let|class|interface|type) )/g;
   for (const m of text.matchAll(decl)) {
     const start = m.index! + m[0].length;
     next.lastIndex = start;
@@ -88,7 +90,7 @@ export function publicOps(): Op[] {
       seen.add(name);
       const tag = /@torch\s+(\S+)/.exec(d.doc)?.[1];
       const body = d.body;
-      const kind = HOST.test(body) ? 'host' : KERNEL.test(body) ? 'kernel' : 'composite';
+      const kind = READBACK.test(body) ? 'readback' : HOST.test(body) ? 'host' : KERNEL.test(body) ? 'kernel' : 'composite';
       ops.push({ name, file, torch: tag ?? TORCH_NAMES[name] ?? '', kind });
     }
   }
@@ -109,6 +111,7 @@ const HOW: Record<Op['kind'], string> = {
   kernel: 'backend primitive',
   composite: 'built on other ops',
   host: 'host float64',
+  readback: 'reads values back (async)',
 };
 
 export function renderOpsTable(): string {
@@ -122,7 +125,8 @@ export function renderOpsTable(): string {
     'Every public op, its PyTorch counterpart, and how it runs. A **backend primitive** calls a kernel of the contract in',
     '`src/backend/backend.ts` directly, which every backend implements natively; an op **built on other ops** runs on every',
     'backend through them (views such as reshape share storage; autograd flows through the parts or a closed-form rule);',
-    '**host float64** ops (linear algebra) compute on the host and run on the backends that read synchronously.',
+    '**host float64** ops (linear algebra) compute on the host and run on the backends that read synchronously; ops that',
+    '**read values back** (their output shape depends on the values: nonzero, unique, ...) are async and run on every backend.',
     '',
     `${ops.length} ops.`,
     '',

@@ -17,7 +17,7 @@ const NOT_OPS = new Set(['tidy', 'scope', 'keep', 'memory', 'noGrad', 'enableGra
 /** Calls that are valid on purpose: null or undefined axes mean every axis, a missing bound no bound, and `tensor` takes arrays and numbers. */
 const VALID = new Set([
   ...['sum', 'mean', 'max', 'min', 'prod', 'logsumexp', 'moments', 'std', 'variance', 'clamp', 'countNonzero', 'stdMean', 'varMean', 'all', 'any'].flatMap((op) => [`${op}(1:null)`, `${op}(1:undefined)`]),
-  'squeeze(1:undefined)', 'argmax(1:undefined)', 'argmin(1:undefined)', 'tensor(0:array)', 'tensor(0:NaN)',
+  'squeeze(1:undefined)', 'argmax(1:undefined)', 'argmin(1:undefined)', 'median(1:undefined)', 'tensor(0:array)', 'tensor(0:NaN)',
 ]);
 
 const BAD: [string, unknown][] = [['null', null], ['undefined', undefined], ['array', [[1, 2, 3], [4, 5, 6]]], ['string', 'x'], ['object', {}], ['NaN', NaN]];

@@ -30,6 +30,7 @@ export * from './einsum.js';
 export * from './reduce-extra.js';
 export * from './scan.js';
 export * from './order-stats.js';
+export * from './indexing-extra.js';
 export * from './losses-extra.js';
 export * from './spatial-extra.js';
 export * from './grid.js';

@@ -8,7 +8,7 @@
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, named } from './core.js';
+import { checkInputs, describeValue, named } from './core.js';
 import { full, zeros } from './creation.js';
 import { any } from './reduce-extra.js';
 import { isnan, lerp } from './elementwise-extra.js';
@@ -113,6 +113,9 @@ function roundHalfEven(v: number): number {
  */
 export function quantile(x: Tensor, q: number | readonly number[], dim?: number, opts: QuantileOptions = {}): Tensor {
   checkInputs('quantile', x);
+  if (typeof q !== 'number' && !(Array.isArray(q) && q.every((v) => typeof v === 'number'))) {
+    throw new ArgumentError(`quantile: q must be a number or an array of numbers, got ${describeValue(q)} (input of shape ${fmtShape(x.shape)})`);
+  }
   const qs = typeof q === 'number' ? [q] : [...q];
   for (const v of qs) {
     if (!(v >= 0 && v <= 1)) throw new ArgumentError(`quantile: q must be in [0, 1], got ${v} (input of shape ${fmtShape(x.shape)})`);
