@@ -30,6 +30,7 @@ export { ProjectionGan, ConditionalBatchNorm2d, SelfAttention2d, type Projection
 export { projgan, projectionTraining, type ProjganConfig } from './projgan.js';
 export { ContraGan, contragan, conditionalContrastiveLoss, type ContraganConfig } from './contragan.js';
 export { Fgan, fgan, F_DIVERGENCES, DIVERGENCES, variationalBound, type FganConfig, type Divergence, type FDivergence } from './fgan.js';
+export { Sagan, sagan, type SaganConfig } from './sagan.js';
 export { RealNvp, realnvp, realNvpLevels, type RealNvpConfig } from './realnvp.js';
 export { Glow, glow, glowLevels, type GlowConfig } from './glow.js';
 export { FlowModel, MultiScaleFlow, FactorOut, flowTraining, type FlowConfig, type LevelBuilder } from './blocks/flow.js';

@@ -6,7 +6,7 @@ import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { ContraGan, DIVERGENCES, F_DIVERGENCES, ProjectionGan, type Divergence, conditionalContrastiveLoss, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
+import { ContraGan, DIVERGENCES, F_DIVERGENCES, ProjectionGan, Sagan, SelfAttention2d, type Divergence, conditionalContrastiveLoss, hingeDiscriminatorLoss, hingeGeneratorLoss } from '../models/index.js';
 import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 import { symmetricEigen } from '../models/blocks/linalg.js';
 
@@ -190,5 +190,43 @@ describe('fgan', () => {
     const ep = p.reduce((s, pi, i) => s + pi * vStar[i]!, 0);
     const eq = Array.from(d.conjugateOfActivation(T.tensor(vStar, f64)).dataSync()).reduce((s, c, i) => s + q[i]! * c, 0);
     expect(ep - eq).toBeCloseTo(kl, 12);
+  });
+});
+
+describe('sagan', () => {
+  it('self-attention: x + γ Σ_i softmax_i(q_jᵀk_i) v_i, computed by hand; γ = 0 leaves x alone', () => {
+    T.manualSeed(6);
+    const [c, hw] = [8, 4];
+    const block = new SelfAttention2d(c, 'cpu');
+    block.eval(); // the normalised weights stay put between reads
+    const x = T.randn([1, c, 2, 2]);
+    expect(Array.from(T.noGrad(() => block.forward(x)).dataSync())).toEqual(Array.from(x.dataSync()));
+    T.noGrad(() => block.gamma.assign_(T.tensor(0.7)));
+    const got = T.noGrad(() => block.forward(x)).dataSync();
+    const xs = x.dataSync();
+    const project = (w: ArrayLike<number>, rows: number) => Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: hw }, (_, p) => Array.from({ length: c }, (_, k) => w[r * c + k]! * xs[k * hw + p]!).reduce((a, b) => a + b, 0)));
+    const [q, k, v] = [project(block.query.weight.dataSync(), 1), project(block.key.weight.dataSync(), 1), project(block.value.weight.dataSync(), c)];
+    for (let p = 0; p < hw; p++) {
+      const scores = Array.from({ length: hw }, (_, i) => q[0]![p]! * k[0]![i]!);
+      const z = scores.reduce((s, a) => s + Math.exp(a), 0);
+      for (let ch = 0; ch < c; ch++) {
+        const o = scores.reduce((s, a, i) => s + (Math.exp(a) / z) * v[ch]![i]!, 0);
+        expect(got[ch * hw + p]).toBeCloseTo(xs[ch * hw + p]! + 0.7 * o, 5);
+      }
+    }
+    block.dispose();
+  });
+
+  it('TTUR: D learns 4x faster than G; spectral norm and attention in both networks', () => {
+    T.manualSeed(7);
+    const h = harness('sagan', 'cpu', { config: { width: 4 } });
+    const model = h.model as Sagan;
+    expect(h.training.optimizers.g!.paramGroups[0]!.lr).toBeCloseTo(1e-4, 12);
+    expect(h.training.optimizers.d!.paramGroups[0]!.lr).toBeCloseTo(4e-4, 12);
+    expect(model.generator.attention).toBeInstanceOf(SelfAttention2d);
+    expect(model.trunk.net.at(2)).toBeInstanceOf(SelfAttention2d);
+    expect('weightOrig' in model.generator.up1).toBe(true);
+    disposeHarness(h);
   });
 });

@@ -33,6 +33,7 @@ const SMALL: Record<string, object> = {
   projgan: { width: 4 },
   contragan: { width: 4, embedDim: 8 },
   fgan: { width: 4 },
+  sagan: { width: 4 },
   gmm: { components: 2, features: 4 },
   hmm: { states: 3 },
   rbm: { hidden: 16, sampleSteps: 3 },
