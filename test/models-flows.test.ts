@@ -1,6 +1,6 @@
 // The normalising flows (realnvp, glow): every layer's log-determinant against a float64
 // brute-force Jacobian, exact inverses, actnorm's data-dependent init, the likelihood's units,
-// sampling at a temperature, and one training step on CPU and WebGPU from the same seed.
+// sampling at a temperature, and the 1x1 conv on WebGPU.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -10,7 +10,6 @@ import {
   type FlowLayer, type FlowModel,
 } from '../models/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { disposeHarness, harness, step } from './setup/models.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
 
@@ -156,22 +155,22 @@ describe.each([['glow', Glow, glow], ['realnvp', RealNvp, realnvp]] as const)('%
   });
 });
 
-// (test/wasm-models.test.ts checks both on wasm; one on SwiftShader is what the test budget allows.)
-describe('two training steps from the same seed', () => {
-  it.each(['glow'])('%s: CPU and WebGPU agree', async (name) => {
-    const run = async (device: DeviceName) => {
-      T.manualSeed(0);
-      const trainer = harness(name, device, { config: { width: 4, depth: 1 } });
-      const images = await digits(4, device);
-      const out: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        T.manualSeed(100 + i);
-        for (const loss of Object.values(step(trainer, images))) out.push(await loss.item());
-      }
-      disposeHarness(trainer);
-      return out;
-    };
-    const [cpu, gpu] = [await run('cpu'), await run('webgpu')];
-    gpu.forEach((v, i) => expect(Math.abs(v - cpu[i]!)).toBeLessThan(2e-3 + 2e-3 * Math.abs(cpu[i]!)));
+// A whole training step is compared on CPU and wasm by test/wasm-models.test.ts. On SwiftShader a
+// glow step compiles every conv kernel (100 s here under load), so WebGPU checks the one layer with
+// a device-specific path: the 1x1 conv's LU weight and its Neumann-series inverse.
+describe('WebGPU', () => {
+  it('the invertible 1x1 conv forward, log det and inverse agree with the CPU', async () => {
+    T.manualSeed(4);
+    const conv = new InvertibleConv1x1(6, 'cpu');
+    for (const p of conv.parameters()) p.assign_(T.add(p, T.mul(T.randnLike(p), 0.2)));
+    const x = T.randn([2, 6, 3, 5]);
+    const cpu = conv.forward(x);
+    await conv.to('webgpu');
+    const gpu = conv.forward(await x.to('webgpu'));
+    const close = async (a: Tensor, b: Tensor) => expect(await maxAbs(await a.to('cpu'), b)).toBeLessThan(1e-4);
+    await close(gpu.y, cpu.y);
+    await close(gpu.logdet, cpu.logdet);
+    await close(conv.inverse(gpu.y), x);
+    conv.dispose();
   });
 });

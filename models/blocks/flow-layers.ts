@@ -36,8 +36,16 @@ export class Squeeze extends nn.Module implements FlowLayer {
   }
 }
 
+/**
+ * The scale is exp(3·logScale), as in OpenAI's Glow code (`logscale_factor`): Adam moves a weight
+ * by about lr a step, and the scales must grow to ~256 (the background pixels' 1/256-wide bins
+ * stretched to unit width), which at factor 1 takes thousands of steps.
+ */
+const LOG_SCALE_FACTOR = 3;
+
 export class ActNorm extends nn.Module implements FlowLayer {
   bias: nn.Parameter;
+  /** log of the per-channel scale, divided by LOG_SCALE_FACTOR. */
   logScale: nn.Parameter;
   /** Set by the training's first step: the next forward sets bias and scale from its input. */
   initializing = false;
@@ -53,7 +61,7 @@ export class ActNorm extends nn.Module implements FlowLayer {
     const [bias, logScale] = T.noGrad(() => T.tidy(() => {
       const mean = T.mean(x, [0, 2, 3], true);
       const variance = T.mean(T.square(T.sub(x, mean)), [0, 2, 3], true);
-      return [T.neg(mean), T.mul(T.log(T.add(variance, 1e-6)), -0.5)];
+      return [T.neg(mean), T.mul(T.log(T.add(variance, 1e-6)), -0.5 / LOG_SCALE_FACTOR)];
     }));
     this.bias.assign_(bias!);
     this.logScale.assign_(logScale!);
@@ -66,12 +74,12 @@ export class ActNorm extends nn.Module implements FlowLayer {
       this.initializing = false;
       this.initializeFrom(x);
     }
-    const y = T.mul(T.add(x, this.bias), T.exp(this.logScale));
-    return { y, logdet: perExample(T.mul(T.sum(this.logScale), pixels(x)), x) };
+    const y = T.mul(T.add(x, this.bias), T.exp(T.mul(this.logScale, LOG_SCALE_FACTOR)));
+    return { y, logdet: perExample(T.mul(T.sum(this.logScale), LOG_SCALE_FACTOR * pixels(x)), x) };
   }
 
   inverse(y: Tensor): Tensor {
-    return T.sub(T.mul(y, T.exp(T.neg(this.logScale))), this.bias);
+    return T.sub(T.mul(y, T.exp(T.mul(this.logScale, -LOG_SCALE_FACTOR))), this.bias);
   }
 }
 
