@@ -40,3 +40,4 @@ export { MaskedConv2d, kernelMask, type MaskType } from './blocks/masked-conv.js
 export { PixelRnn, pixelrnn, type PixelRnnConfig } from './pixelrnn.js';
 export { RowLstm, type RowState } from './blocks/row-lstm.js';
 export { Stylegan, StyleGenerator, stylegan, type StyleganConfig, type StyleganVariant } from './stylegan.js';
+export { Progan, ProgressiveGenerator, progan, realsAt, type ProganConfig } from './progan.js';

@@ -12,6 +12,7 @@ import { r1Penalty } from '../models/index.js';
 import { equalConv, equalLinear, growthAt, minibatchStddev, stddevGroup } from '../models/blocks/progressive.js';
 import { modulatedConv2d, pathLengths } from '../models/blocks/style.js';
 import type { Stylegan } from '../models/stylegan.js';
+import { realsAt, type Progan } from '../models/progan.js';
 import { gradcheck, randomF64 } from './setup/gradcheck.js';
 import { heldBytes } from './setup/memory.js';
 import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
@@ -135,6 +136,35 @@ describe('progressive growing', () => {
     // Past the run's end (a resumed run with more steps) it stays at the last stage.
     expect(at(1000)).toEqual({ stage: 2, alpha: 1 });
     expect(growthAt({ step: 4, totalSteps: 10 }, 3, 1).alpha).toBeCloseTo((4 - 10 / 3) / (10 / 3), 12);
+  });
+});
+
+describe('progan', () => {
+  it('blends a fading stage with the upsampled coarser one, in G, in the reals, and keeps the stage in its state', () => {
+    T.manualSeed(0);
+    const h = harness('progan', 'cpu', { config: { width: 2, zDim: 8 } });
+    const model = h.model as Progan;
+    const z = T.randn([2, 8]);
+    const g = model.generator;
+    const faded = g.forward(z, 1, 0.25);
+    expect(faded.shape).toEqual([2, 1, 14, 14]);
+    // With α = 0 the stage is the coarser image upsampled (nearest): 2x2 blocks of equal pixels.
+    const old = g.forward(z, 1, 0).dataSync();
+    expect(old[0]).toBe(old[1]);
+    expect(old[0]).toBe(old[14]);
+    close(faded.dataSync(), T.add(T.mul(g.forward(z, 1, 1), 0.25), T.mul(g.forward(z, 1, 0), 0.75)).dataSync(), 1e-6);
+    const x = digits(2);
+    close(realsAt(x, { stage: 0, alpha: 1 }).dataSync(), T.avgPool2d(T.avgPool2d(x, 2), 2).dataSync(), 1e-6);
+    close(realsAt(x, { stage: 2, alpha: 0.5 }).dataSync(), T.add(T.mul(x, 0.5), T.mul(T.interpolate(T.avgPool2d(x, 2), { scaleFactor: 2 }), 0.5)).dataSync(), 1e-6);
+    // A training step at step 150 of 300 is in stage 1, fully faded in; a loaded copy samples there.
+    h.steps = 150;
+    for (const l of Object.values(trainingStep(h, x, 300))) l.dispose();
+    expect(model.growth).toEqual({ stage: 1, alpha: 1 });
+    const copy = harness('progan', 'cpu', { config: { width: 2, zDim: 8 } }).model as Progan;
+    copy.loadStateDict(model.stateDict());
+    expect(copy.growth).toEqual({ stage: 1, alpha: 1 });
+    disposeHarness(h);
+    copy.dispose();
   });
 });
 

@@ -45,6 +45,7 @@ const SMALL: Record<string, object> = {
   pixelcnn: { width: 4, blocks: 1 },
   pixelrnn: { width: 4, layers: 1 },
   stylegan: { width: 2, mappingLayers: 1, zDim: 8, wDim: 8 },
+  progan: { width: 2, zDim: 8 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */
