@@ -41,3 +41,5 @@ export { PixelRnn, pixelrnn, type PixelRnnConfig } from './pixelrnn.js';
 export { RowLstm, type RowState } from './blocks/row-lstm.js';
 export { Stylegan, StyleGenerator, stylegan, type StyleganConfig, type StyleganVariant } from './stylegan.js';
 export { Progan, ProgressiveGenerator, progan, realsAt, type ProganConfig } from './progan.js';
+export { ImageGpt, imageGpt, type ImageGptConfig } from './image-gpt.js';
+export { CausalTransformer, type TransformerShape } from './blocks/causal-transformer.js';

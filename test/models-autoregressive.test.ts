@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import {
-  MaskedConv2d, PixelCnn, PixelRnn, configOf, kernelMask, pixelcnn, pixelrnn, type PixelCnnConfig, type PixelRnnConfig,
+  ImageGpt, MaskedConv2d, PixelCnn, PixelRnn, configOf, imageGpt, kernelMask, pixelcnn, pixelrnn, type PixelCnnConfig, type PixelRnnConfig,
 } from '../models/index.js';
 
 const values = async (t: Tensor) => Array.from(await t.data());
@@ -150,6 +150,63 @@ describe('pixelrnn', () => {
     const logits = await values(T.noGrad(() => model.forward(x)));
     const pixels = await values(x);
     expect(pixels.filter((p, k) => Math.abs(logits[k]!) < 1e-3 || p === (logits[k]! > 0 ? 1 : 0)).length).toBe(pixels.length);
+    model.dispose();
+  });
+});
+
+describe('image-gpt', () => {
+  const small = () => new ImageGpt(configOf(imageGpt, { width: 8, layers: 2, heads: 2 }), 'cpu');
+
+  it('causal: changing token j changes no logit before j, and changes the logits at j', async () => {
+    T.manualSeed(8);
+    const model = small();
+    const tokens = [12, 0, 3, 1, 2, 2, 0, 3, 1, 0, 2, 3];
+    const j = 6;
+    const logits = (seq: number[]) => T.noGrad(() => model.forward(T.tensor(seq, { shape: [1, seq.length], dtype: 'int32' })));
+    const [a, b] = [await values(logits(tokens)), await values(logits(tokens.map((t, k) => (k === j ? (t + 1) % 4 : t))))];
+    const levels = 4;
+    expect(b.slice(0, j * levels)).toEqual(a.slice(0, j * levels));
+    expect(b.slice(j * levels, (j + 1) * levels)).not.toEqual(a.slice(j * levels, (j + 1) * levels));
+    model.dispose();
+  });
+
+  it('tokens: 14x14 averages quantised to 4 levels, decoded as 2x2 blocks of level / 3', async () => {
+    const model = small();
+    const image = T.reshape(T.tensor(Array.from({ length: 784 }, (_, k) => (Math.floor(k / 28) < 14 ? 0.9 : 0.3))), [1, 1, 28, 28]);
+    const tokens = await values(model.tokenize(image));
+    expect(tokens).toEqual([...new Array(98).fill(3), ...new Array(98).fill(1)]);
+    const decoded = await values(model.decode(model.tokenize(image)));
+    expect(decoded[0]).toBe(1);
+    expect(decoded[783]).toBeCloseTo(1 / 3, 6);
+    model.dispose();
+  });
+
+  it('top-k 1 draws the most likely level; a zero head gives NLL 196 log 4', async () => {
+    T.manualSeed(9);
+    const model = new ImageGpt(configOf(imageGpt, { width: 8, layers: 1, heads: 2, topK: 1 }), 'cpu');
+    const logits = T.tensor([[0.1, 2, -1, 0.5], [3, 0, 0, 2.9]]);
+    expect(await values(model.drawNext(logits))).toEqual([1, 0]);
+    for (const p of [model.transformer.head.weight, model.transformer.head.bias!]) T.noGrad(() => p.assign_(T.zerosLike(p)));
+    const nll = await values(model.logLikelihood({ images: T.rand([2, 1, 28, 28]), labels: T.tensor([3, 7], { dtype: 'int32' }) }));
+    for (const v of nll) expect(v).toBeCloseTo(-196 * Math.log(4), 3);
+    model.dispose();
+  });
+});
+
+describe('image-gpt incremental decoding', () => {
+  it('step by step with the kept inputs gives the logits of the full pass', async () => {
+    T.manualSeed(10);
+    const model = new ImageGpt(configOf(imageGpt, { width: 8, layers: 2, heads: 2 }), 'cpu');
+    const tokens = [13, 2, 0, 3, 3, 1, 0];
+    const full = await values(T.noGrad(() => model.forward(T.tensor(tokens, { shape: [1, 7], dtype: 'int32' }))));
+    let cache: Tensor[] = [];
+    const stepped: number[] = [];
+    for (const [t, token] of tokens.entries()) {
+      const out = T.noGrad(() => model.transformer.step(T.tensor([token], { shape: [1, 1], dtype: 'int32' }), t, cache));
+      stepped.push(...(await values(out.logits)));
+      cache = out.cache;
+    }
+    stepped.forEach((v, k) => expect(v).toBeCloseTo(full[k]!, 5));
     model.dispose();
   });
 });

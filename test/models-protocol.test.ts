@@ -46,6 +46,7 @@ const SMALL: Record<string, object> = {
   pixelrnn: { width: 4, layers: 1 },
   stylegan: { width: 2, mappingLayers: 1, zDim: 8, wDim: 8 },
   progan: { width: 2, zDim: 8 },
+  'image-gpt': { width: 8, layers: 1, heads: 2 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */
