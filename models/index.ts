@@ -4,9 +4,10 @@
  * @module @genlab/tensor/models
  */
 export type {
-  Batch, BatchField, ConfigChoices, GenerativeModel, ModelEntry, RunPreset, SampleOptions, StepContext, Training, TrainingDefaults,
+  Batch, BatchField, ConfigChoices, EncoderModel, GenerativeModel, Model, ModelEntry, RunPreset, SampleOptions, StepContext, Training, TrainingDefaults,
 } from './protocol.js';
-export { registerModel, getModel, listModels, configOf } from './registry.js';
+export { registerModel, getModel, listModels, configOf, generatorOf } from './registry.js';
+export { isEncoder } from './protocol.js';
 export { minimize, adversarialRound, wganGradientPenalty, r1Penalty, updateEma, evaluating, requireField, type GradientPenalty } from './blocks/train.js';
 export { MlpAutoencoder, mlpAutoencoder, type MlpAutoencoderConfig } from './mlp-autoencoder.js';
 export { Gan, gan, type GanConfig } from './gan.js';
@@ -43,3 +44,8 @@ export { Stylegan, StyleGenerator, stylegan, type StyleganConfig, type StyleganV
 export { Progan, ProgressiveGenerator, progan, realsAt, type ProganConfig } from './progan.js';
 export { ImageGpt, imageGpt, type ImageGptConfig } from './image-gpt.js';
 export { CausalTransformer, type TransformerShape } from './blocks/causal-transformer.js';
+export { Simclr, simclr, type SimclrConfig } from './simclr.js';
+export { Moco, moco, ProjectedEncoder, type MocoConfig } from './moco.js';
+export { Dino, dino, type DinoConfig } from './dino.js';
+export { augment, twoViews, multiCrop, cropMaps, viewsGrid, GLOBAL_VIEW, LOCAL_VIEW, type AugmentOptions } from './blocks/augment.js';
+export { ConvEncoder as SelfSupervisedEncoder, ntXent, infoNce, enqueued, dinoLoss, centred } from './blocks/selfsup.js';

@@ -10,6 +10,9 @@
  * - the model (`GenerativeModel`), built from a configuration: a Module that can `sample` with no
  *   optimizer and no data, which is all `genlab sample` and `genlab eval` build;
  * - the training (`Training`), made for a model: its optimizers and one `step(batch, context)`.
+ *
+ * Representation learners (SimCLR, MoCo, DINO; notes 004 §1) learn features, not a distribution:
+ * they are `EncoderModel`s, with `encode` instead of `sample`, and registered like the others.
  */
 import type { DeviceName, Tensor, nn, optim } from '../src/index.js';
 
@@ -57,6 +60,28 @@ export interface GenerativeModel extends nn.Module {
   logLikelihood?(batch: Batch): Tensor;
 }
 
+/**
+ * A model that learns a representation of images instead of their distribution (the
+ * self-supervised encoders of notes 004 §1). It has no `sample`: `genlab eval` judges it by a
+ * linear probe and a k-NN classifier on `encode`'s features, and its training grid is `preview`.
+ */
+export interface EncoderModel extends nn.Module {
+  /** Length of a feature vector. */
+  readonly featureDim: number;
+  /** Features [N, featureDim] of images [N, C, H, W] in the entry's `dataRange` (the representation, before any projection head). */
+  encode(images: Tensor): Tensor;
+  /** The augmented views the encoder trains on, of the batch's images: [N, C, H, W] in `dataRange`. */
+  preview(batch: Batch): Tensor;
+}
+
+/** Any model an entry builds: a generative model or an encoder. */
+export type Model = GenerativeModel | EncoderModel;
+
+/** Whether `model` is an encoder (has `encode` and no `sample`). */
+export function isEncoder(model: Model): model is EncoderModel {
+  return typeof (model as EncoderModel).encode === 'function' && typeof (model as GenerativeModel).sample !== 'function';
+}
+
 /** A model's optimizers and its training step. */
 export interface Training {
   /** By name: saved in and restored from the checkpoint's optimizer file. */
@@ -86,7 +111,7 @@ export interface RunPreset<C> {
 /** Allowed values of a configuration's string keys (checked by `--config`, listed by `genlab info`). */
 export type ConfigChoices<C> = { [K in keyof C]?: readonly string[] };
 
-export interface ModelEntry<C extends object = object, M extends GenerativeModel = GenerativeModel> {
+export interface ModelEntry<C extends object = object, M extends Model = Model> {
   name: string;
   /** One line for `genlab info` and `--help`. */
   description: string;

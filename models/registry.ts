@@ -4,12 +4,12 @@
  * are.
  */
 import { ArgumentError } from '../src/index.js';
-import type { GenerativeModel, ModelEntry } from './protocol.js';
+import { isEncoder, type GenerativeModel, type Model, type ModelEntry } from './protocol.js';
 
 const entries = new Map<string, ModelEntry>();
 
 /** Registers `entry` under its name and returns it (model files export it: `new Dcgan(dcgan.config)`). */
-export function registerModel<C extends object, M extends GenerativeModel>(entry: ModelEntry<C, M>): ModelEntry<C, M> {
+export function registerModel<C extends object, M extends Model>(entry: ModelEntry<C, M>): ModelEntry<C, M> {
   if (entries.has(entry.name)) throw new ArgumentError(`registerModel: '${entry.name}' is already registered`);
   entries.set(entry.name, entry as unknown as ModelEntry);
   return entry;
@@ -26,6 +26,12 @@ export function listModels(): ModelEntry[] {
 }
 
 /** The entry's configuration with `overrides` on top (a deep copy: entries are never mutated). */
-export function configOf<C extends object>(entry: ModelEntry<C, GenerativeModel>, overrides: Partial<C> = {}): C {
+export function configOf<C extends object>(entry: ModelEntry<C, Model>, overrides: Partial<C> = {}): C {
   return { ...structuredClone(entry.config), ...overrides };
+}
+
+/** `model` as a generative model, or a typed error for an encoder (it has features, not samples). */
+export function generatorOf(model: Model, name: string): GenerativeModel {
+  if (isEncoder(model)) throw new ArgumentError(`${name} is an encoder: it learns features, not a distribution, so it has no samples (genlab eval reports its linear probe and k-NN accuracy; --preview draws its augmented views)`);
+  return model;
 }

@@ -12,7 +12,7 @@ import { nn, optim } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadCheckpoint, loadEmbeddedMnist, saveCheckpoint } from '../src/node.js';
 import {
-  adversarialRound, configOf, listModels, r1Penalty, updateEma, wganGradientPenalty, type Batch, type ModelEntry,
+  adversarialRound, configOf, generatorOf, isEncoder, listModels, r1Penalty, updateEma, wganGradientPenalty, type Batch, type Model, type ModelEntry,
 } from '../models/index.js';
 import { loadModel } from '../src/cli/load-model.js';
 import { CONFIG_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION } from '../src/cli/shared.js';
@@ -47,6 +47,9 @@ const SMALL: Record<string, object> = {
   stylegan: { width: 2, mappingLayers: 1, zDim: 8, wDim: 8 },
   progan: { width: 2, zDim: 8 },
   'image-gpt': { width: 8, layers: 1, heads: 2 },
+  simclr: { width: 4, projection: 8 },
+  moco: { width: 4, projection: 8, queue: 16 },
+  dino: { width: 4, prototypes: 16, bottleneck: 8, locals: 2 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */
@@ -65,7 +68,7 @@ function tinyBatch(entry: ModelEntry): Batch {
 const values = async (t: Tensor) => Array.from(await t.data());
 
 describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry) => {
-  it('builds, steps, samples, round-trips a checkpoint and samples the same after loading', async () => {
+  it('builds, steps, samples (an encoder: encodes), round-trips a checkpoint and samples the same after loading', async () => {
     const device = entry.devices?.[0] ?? 'cpu';
     const config = configOf(entry, SMALL[name] ?? {});
     T.manualSeed(1);
@@ -80,22 +83,32 @@ describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry)
       l.dispose();
     }
 
+    // A generative model samples from nothing; an encoder has no samples, only features of images.
+    const images = batch.images!;
     for (const n of [5, 16]) {
-      const images = model.sample(n);
-      expect(images.shape).toEqual([n, 1, 28, 28]);
-      expect((await values(images)).every((v) => v >= entry.dataRange[0] && v <= entry.dataRange[1])).toBe(true);
-      images.dispose();
+      if (isEncoder(model)) {
+        const features = model.encode(T.slice(images, [{ stop: Math.min(n, N) }]));
+        expect(features.shape).toEqual([Math.min(n, N), model.featureDim]);
+        expect((await values(features)).every(Number.isFinite)).toBe(true);
+        features.dispose();
+        continue;
+      }
+      const drawn = model.sample(n);
+      expect(drawn.shape).toEqual([n, 1, 28, 28]);
+      expect((await values(drawn)).every((v) => v >= entry.dataRange[0] && v <= entry.dataRange[1])).toBe(true);
+      drawn.dispose();
+    }
+    if (isEncoder(model)) expect(() => generatorOf(model, name)).toThrow(/is an encoder/);
+    else if (model.logLikelihood) {
+      const ll = model.logLikelihood(batch);
+      expect(ll.shape).toEqual([N]);
+      expect((await values(ll)).every(Number.isFinite)).toBe(true);
+      ll.dispose();
     }
     if (model.preview) {
       const picture = model.preview(batch);
       expect(picture.shape).toEqual([N, 1, 28, 28]);
       picture.dispose();
-    }
-    if (model.logLikelihood) {
-      const ll = model.logLikelihood(batch);
-      expect(ll.shape).toEqual([N]);
-      expect((await values(ll)).every(Number.isFinite)).toBe(true);
-      ll.dispose();
     }
 
     const dir = mkdtempSync(join(tmpdir(), `genlab-protocol-${name}-`));
@@ -103,15 +116,16 @@ describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry)
       module: model, optimizers: training.optimizers, trainingState: { step: 1 },
       metadata: { [MODEL_KEY]: name, [CONFIG_KEY]: JSON.stringify(config), [PROTOCOL_KEY]: PROTOCOL_VERSION },
     });
+    const draw = (m: Model) => (isEncoder(m) ? m.encode(T.slice(images, [{ stop: 4 }])) : m.sample(4));
     T.manualSeed(9);
-    const before = await values(model.sample(4));
+    const before = await values(draw(model));
     // Sampling needs only the model file; the weights are the saved ones.
     T.manualSeed(123);
     const loaded = loadModel(dir, device);
     expect(loaded.entry).toBe(entry);
     expect(loaded.notes).toEqual([]);
     T.manualSeed(9);
-    expect(await values(loaded.model.sample(4))).toEqual(before);
+    expect(await values(draw(loaded.model))).toEqual(before);
     // Resuming: a fresh training takes the optimizer state too, and steps on.
     const resumed = entry.train(loaded.model, { lr: entry.training.lr });
     loadCheckpoint(dir, { module: loaded.model, optimizers: resumed.optimizers });
@@ -128,7 +142,7 @@ describe('checkpoints written before protocol v2', () => {
     expect(loaded.step).toBe(3);
     expect(loaded.notes.join()).toContain('code_prior.mean, code_prior.var');
     expect(await values((loaded.model as unknown as { codePrior: { var: Tensor } }).codePrior.var)).toEqual([1, 1, 1, 1]);
-    expect(loaded.model.sample(2).shape).toEqual([2, 1, 28, 28]);
+    expect(generatorOf(loaded.model, 'mlp-autoencoder').sample(2).shape).toEqual([2, 1, 28, 28]);
     loaded.model.dispose();
   });
 });

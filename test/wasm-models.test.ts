@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { listModels } from '../models/index.js';
-import type { ModelEntry } from '../models/index.js';
+import type { Model, ModelEntry } from '../models/index.js';
 import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 import { loadEmbeddedMnist } from '../src/node.js';
 import { getBackend } from '../src/backend/registry.js';
@@ -35,7 +35,7 @@ describe('every model: one training step on CPU and wasm agree', () => {
     it(entry.name, async () => {
       const run = async (device: DeviceName) => {
         T.manualSeed(0);
-        const trainer = harness(entry.name, device, { config: smallConfig(entry) });
+        const trainer = harness<Model>(entry.name, device, { config: smallConfig(entry) });
         const { images, labels } = await batch(entry, device);
         T.manualSeed(100);
         const losses: Record<string, number> = {};

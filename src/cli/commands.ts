@@ -99,10 +99,10 @@ const evaluateCommand: Command = {
     name: 'eval',
     operands: '<checkpoint>',
     count: { min: 1, max: 1 },
-    brief: 'IS, FID, KID, precision, recall (with their floor), class accuracy, PPL',
-    summary: 'Evaluate a trained model: IS, FID, KID, precision and recall beside their floor (real training images against the same held-out set), class accuracy of conditional models, PPL, likelihood where the model has one.',
+    brief: 'IS, FID, KID, precision, recall (with their floor), class accuracy, PPL; an encoder: linear probe, k-NN',
+    summary: 'Evaluate a trained model: IS, FID, KID, precision and recall beside their floor (real training images against the same held-out set), class accuracy of conditional models, PPL, likelihood where the model has one. An encoder (simclr, moco, dino): linear-probe and k-NN accuracy on the held-out split beside a randomly initialised encoder.',
     flags: {
-      n: { kind: 'count', value: 'N', help: "generated images (default 10000; at most the training set's size)" },
+      n: { kind: 'count', value: 'N', help: "generated images (an encoder: training images for the probe; default 10000; at most the training set's size)" },
       data: { kind: 'text', value: 'mnist|fashion-mnist|PATH', help: "the real images (default: the checkpoint's dataset)" },
       'feature-net': { kind: 'choice', choices: ['mnist', 'fashion-mnist'], help: 'the shipped feature network (default: matches --data)' },
       json: { kind: 'text', value: 'FILE', help: 'also write the report as JSON' },

@@ -3,6 +3,7 @@
  * IS, FID, KID, precision and recall beside their floor (the same metric of N real training
  * images against the same held-out images), class accuracy for conditional models, PPL where the
  * model has a latent path and nats / bits per dim where it has a likelihood; `--json` writes it all.
+ * Encoders (no samples) get a linear probe and k-NN accuracy instead (eval-encoder.ts).
  */
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
@@ -15,7 +16,10 @@ import { ArgumentError } from '../errors.js';
 import { preferredDevice } from './device.js';
 import { evaluableModel } from './eval-model.js';
 import { readCheckpointInfo } from '../io/checkpoint.js';
-import { loadModel, readModelFile } from './load-model.js';
+import { loadModel, readModelFile, type LoadedModel } from './load-model.js';
+import { evaluateEncoderCheckpoint } from './eval-encoder.js';
+import { generatorOf, isEncoder } from '../../models/index.js';
+import type { DeviceName } from '../index.js';
 import { DATA_KEY } from './shared.js';
 
 export interface EvalArgs {
@@ -57,7 +61,16 @@ export function formatReport(r: EvaluationReport): string {
   return lines.join('\n');
 }
 
-export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: EvaluationReport; json: Record<string, unknown> }> {
+/** A checkpoint opened for evaluation: its model rebuilt on the chosen device, and its dataset. */
+export interface OpenedCheckpoint extends LoadedModel {
+  device: DeviceName;
+  data: string;
+  say: (line: string) => void;
+  /** Whether the run may have trained on the held-out images (it records no held-out split). */
+  sawHeldOut: boolean;
+}
+
+export async function openCheckpoint(args: EvalArgs): Promise<OpenedCheckpoint> {
   if (!Number.isInteger(args.n) || args.n < 2) throw new ArgumentError(`--n must be an integer >= 2, got ${args.n}`);
   const say = args.quiet ? () => undefined : (line: string) => console.log(line);
   const dir = args.checkpoint;
@@ -65,14 +78,20 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: Eval
   const file = readModelFile(dir);
   const device = await preferredDevice(args.device, file.entry);
   T.manualSeed(args.seed ?? 0);
-  const { entry, model, config, metadata, step, notes } = loadModel(file, device);
-  const name = entry.name;
-  for (const note of notes) say(note);
+  const loaded = loadModel(file, device);
+  for (const note of loaded.notes) say(note);
   // Runs record whether they left the held-out images out (genlab train does since it records it).
   const run = readCheckpointInfo(dir).trainingState as { data?: string; heldOut?: boolean };
   const sawHeldOut = run.heldOut !== true;
   if (sawHeldOut) say(`note: ${dir} records no held-out split left out of training: its model may have trained on the held-out images, which flatters its scores against them`);
-  const data = args.data ?? metadata[DATA_KEY] ?? 'mnist';
+  return { ...loaded, device, say, sawHeldOut, data: args.data ?? loaded.metadata[DATA_KEY] ?? 'mnist' };
+}
+
+export async function evaluateCheckpoint(args: EvalArgs, opened?: OpenedCheckpoint): Promise<{ report: EvaluationReport; json: Record<string, unknown> }> {
+  const { entry, model: built, config, step, device, say, sawHeldOut, data } = opened ?? (await openCheckpoint(args));
+  const dir = args.checkpoint;
+  const name = entry.name;
+  const model = generatorOf(built, name);
   const featureNet = args.featureNet ?? (data === 'fashion-mnist' ? 'fashion-mnist' : 'mnist');
   const extractor = loadFeatureNet(featureNet);
   const { train, heldOut, description } = loadTrainAndHeldOut(data);
@@ -97,6 +116,9 @@ export async function evaluateCheckpoint(args: EvalArgs): Promise<{ report: Eval
 }
 
 export async function evalCommand(args: EvalArgs): Promise<number> {
-  await evaluateCheckpoint(args);
+  const opened = await openCheckpoint(args);
+  // Encoders have features, not samples: a linear probe and k-NN instead of the sample metrics.
+  if (isEncoder(opened.model)) await evaluateEncoderCheckpoint(args, opened, opened.model);
+  else await evaluateCheckpoint(args, opened);
   return 0;
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { hasCheckpoint, resolveCheckpoint } from '../io/checkpoint.js';
 import { FormatError } from '../io/format-error.js';
 import { loadSafetensors } from '../io/safetensors-file.js';
-import { getModel, type GenerativeModel, type ModelEntry } from '../../models/index.js';
+import { getModel, type Model, type ModelEntry } from '../../models/index.js';
 import { CONFIG_KEY, MODEL_KEY, PROTOCOL_KEY } from './shared.js';
 
 const STEP_KEY = 'genlab.step';
@@ -24,7 +24,7 @@ const ADDED_IN_V2 = ['code_prior.mean', 'code_prior.var'];
 
 export interface LoadedModel {
   entry: ModelEntry;
-  model: GenerativeModel;
+  model: Model;
   config: object;
   /** The model file's metadata. */
   metadata: Record<string, string>;

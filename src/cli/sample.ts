@@ -11,6 +11,7 @@ import { loadModel, readModelFile } from './load-model.js';
 import { DATA_KEY, rangeTransform } from './shared.js';
 import { ArgumentError } from '../errors.js';
 import { batchRecord } from './train.js';
+import { generatorOf } from '../../models/index.js';
 
 export interface SampleArgs {
   checkpoint: string;
@@ -39,7 +40,7 @@ export async function sample(args: SampleArgs): Promise<number> {
     const real = await T.tidy(() => rangeTransform(entry.dataRange)(data.images)).to(device);
     images = model.preview(batchRecord(entry, real, data.labels && (await data.labels.to(device))));
   } else {
-    images = model.sample(args.n);
+    images = generatorOf(model, entry.name).sample(args.n);
   }
   await saveImageGrid(args.out, images, { range: entry.dataRange, nrow: args.nrow });
   console.log(`wrote ${args.out}: ${args.preview ? 'a preview' : `${args.n} samples`} of ${entry.name} (step ${step}) on ${device}`);

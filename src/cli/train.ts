@@ -16,7 +16,7 @@ import { loadDataset, selectClasses } from '../io/datasets.js';
 import { loadTrainAndHeldOut } from '../io/held-out.js';
 import { subset } from '../io/split.js';
 import { saveImageGrid } from '../io/png.js';
-import { getModel, type Batch, type ModelEntry } from '../../models/index.js';
+import { generatorOf, getModel, type Batch, type ModelEntry } from '../../models/index.js';
 import { describedModel, loadModel } from './load-model.js';
 import { chooseDevice, hasHardwareGpu } from './device.js';
 import { createProgress } from './progress.js';
@@ -152,7 +152,7 @@ export async function train(args: TrainArgs): Promise<number> {
   process.on('SIGTERM', onSignal);
   const progress = createProgress(run.totalSteps, run.step);
   const writeSamples = async (step: number) => {
-    const images = model.preview ? model.preview(previewBatch) : model.sample(SAMPLE_COUNT);
+    const images = model.preview ? model.preview(previewBatch) : generatorOf(model, entry.name).sample(SAMPLE_COUNT);
     const path = join(out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
     await saveImageGrid(path, images, { range: entry.dataRange, nrow: 8 });
     images.dispose();

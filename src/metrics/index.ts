@@ -12,3 +12,4 @@ export { precisionRecall, kthNeighbourRadii2, type PrecisionRecall } from './pre
 export { perceptualPathLength, slerp, trimmedMean, type LatentPath, type Ppl, type PplOptions } from './ppl.js';
 export { eigh, meanCov, sqrtPsd } from './linalg.js';
 export { evaluate, type EvaluableModel, type EvaluationReport, type EvaluateOptions, type Scored } from './evaluate.js';
+export { linearProbe, knnAccuracy, type LabelledFeatures, type ProbeOptions } from './probe.js';
