@@ -230,3 +230,26 @@ describe('sagan', () => {
     disposeHarness(h);
   });
 });
+
+describe('CPU and WebGPU agree on one training step', () => {
+  // fgan with a divergence whose conjugate is exponential. The projection models (projgan,
+  // contragan, sagan) took over 2 minutes for one step on SwiftShader at load average ~30, so
+  // test/wasm-models.test.ts checks their steps against the CPU on wasm instead.
+  it.each([['fgan', { divergence: 'kl' }]] as const)('%s', async (name, extra) => {
+    await T.initWebGPU();
+    const run = async (device: 'cpu' | 'webgpu') => {
+      T.manualSeed(0);
+      const h = harness(name, device, { config: { width: 4, zDim: 8, ...extra } });
+      const data = loadEmbeddedMnist({ limit: 8 });
+      const batch = { images: await T.sub(T.mul(data.images, 2), 1).to(device), labels: await data.labels!.to(device) };
+      T.manualSeed(100);
+      const out: Record<string, number> = {};
+      for (const [k, l] of Object.entries(trainingStep(h, batch))) out[k] = await l.item();
+      disposeHarness(h);
+      return out;
+    };
+    const [cpu, gpu] = [await run('cpu'), await run('webgpu')];
+    expect(Object.keys(gpu)).toEqual(Object.keys(cpu));
+    for (const [k, v] of Object.entries(cpu)) expect(Math.abs(gpu[k]! - v), `${name} ${k}: webgpu ${gpu[k]} vs cpu ${v}`).toBeLessThan(2e-3 + 2e-3 * Math.abs(v));
+  });
+});
