@@ -15,12 +15,7 @@ import { hasCheckpoint, resolveCheckpoint } from '../io/checkpoint.js';
 import { FormatError } from '../io/format-error.js';
 import { loadSafetensors } from '../io/safetensors-file.js';
 import { getModel, type Model, type ModelEntry } from '../../models/index.js';
-import { CONFIG_KEY, MODEL_KEY, PROTOCOL_KEY } from './shared.js';
-
-const STEP_KEY = 'genlab.step';
-
-/** Buffers a pre-v2 checkpoint may lack: they start at their initial values. */
-const ADDED_IN_V2 = ['code_prior.mean', 'code_prior.var'];
+import { ADDED_IN_V2, CONFIG_KEY, MODEL_KEY, PROTOCOL_KEY, STEP_KEY } from './shared.js';
 
 export interface LoadedModel {
   entry: ModelEntry;

@@ -10,6 +10,10 @@ export const DATA_KEY = 'genlab.data';
 /** The training protocol a checkpoint was written under (absent before v2: see load-model.ts). */
 export const PROTOCOL_KEY = 'genlab.protocol';
 export const PROTOCOL_VERSION = '2';
+/** The step a model file was saved at (io/checkpoint.ts writes it). */
+export const STEP_KEY = 'genlab.step';
+/** Buffers a checkpoint written before protocol v2 may lack: they start at their initial values. */
+export const ADDED_IN_V2: readonly string[] = ['code_prior.mean', 'code_prior.var'];
 
 /** Datasets load in [0, 1]; this maps a batch into the range a model trains in. */
 export function rangeTransform(range: readonly [number, number]): Transform {

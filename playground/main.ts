@@ -1,0 +1,204 @@
+/**
+ * The playground page: the form, the run's status, plots and grids. It holds no tensors: the
+ * worker (worker.ts) builds, trains and samples, and sends back loss values, grid bitmaps and
+ * checkpoint bytes, so a training run never blocks the page.
+ */
+import { readConfig, renderConfig } from './form.js';
+import type { DataSpec, DeviceChoice, FromWorker, ModelInfo, RunState, ToWorker } from './messages.js';
+import { LossPlots } from './plot.js';
+
+/** Each model file's opening comment, by registry name (filled in by the build). */
+declare const __MODEL_DOCS__: Record<string, string>;
+
+const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
+const form = $<HTMLFormElement>('setup');
+const modelSelect = $<HTMLSelectElement>('model');
+const configFields = $('config-fields');
+const status = $('status');
+const errorBox = $('error');
+const download = $<HTMLAnchorElement>('download');
+const pauseButton = $<HTMLButtonElement>('pause');
+const plots = new LossPlots($('plots'));
+const numberField = (id: string) => $<HTMLInputElement>(id);
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const send = (msg: ToWorker, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
+
+let models: ModelInfo[] = [];
+let state: RunState = 'idle';
+let hasModel = false;
+let total = 0;
+let downloadUrl: string | null = null;
+let runLine = '';
+/** The last step count and speed, kept in the status after the run ends. */
+let progress = '';
+
+const info = () => models.find((m) => m.name === modelSelect.value)!;
+
+function showModel(values?: Record<string, unknown>): void {
+  const m = info();
+  $('model-description').textContent = `${m.description} (${m.notes})`;
+  $('model-doc').textContent = __MODEL_DOCS__[m.name] ?? m.description;
+  renderConfig(configFields, m, values ?? m.config);
+  $<HTMLButtonElement>('light').disabled = !m.withoutGpu?.config;
+  if (values) return;
+  numberField('batch').value = String(m.training.batch);
+  numberField('lr').value = String(m.training.lr);
+  numberField('steps').value = String(m.training.steps);
+  numberField('sample-every').value = String(m.training.sampleEvery);
+}
+
+function setState(next: RunState, note?: string): void {
+  state = next;
+  const busy = next === 'training' || next === 'paused';
+  $<HTMLButtonElement>('train').disabled = busy || models.length === 0;
+  $<HTMLInputElement>('load').disabled = busy;
+  modelSelect.disabled = busy;
+  pauseButton.disabled = !busy;
+  pauseButton.textContent = next === 'paused' ? 'Resume' : 'Pause';
+  $<HTMLButtonElement>('stop').disabled = !busy;
+  $<HTMLButtonElement>('sample').disabled = !hasModel && !busy;
+  $<HTMLInputElement>('from-loaded').disabled = !hasModel || busy;
+  const word = { idle: 'Idle', training: 'Training', paused: 'Paused', stopped: 'Stopped', done: 'Finished', loaded: 'Checkpoint loaded', failed: 'Failed' }[next];
+  status.dataset.state = next;
+  status.textContent = [`${word}.`, runLine, progress, note].filter(Boolean).join(' ');
+}
+
+function showError(message: string | null): void {
+  errorBox.hidden = message === null;
+  errorBox.textContent = message ?? '';
+}
+
+function drawGrid(kind: 'samples' | 'preview', step: number, bitmap: ImageBitmap): void {
+  const canvas = $<HTMLCanvasElement>(kind);
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  canvas.dataset.step = String(step);
+  canvas.dataset.updates = String(Number(canvas.dataset.updates ?? 0) + 1);
+  const what = kind === 'samples' ? 'Samples' : 'Preview (the model on real images)';
+  $(`${kind}-caption`).textContent = `${what} at step ${step}`;
+  canvas.setAttribute('aria-label', `${what} at step ${step}`);
+  if (kind === 'preview') $('preview-figure').hidden = false;
+}
+
+function offerCheckpoint(model: string, step: number, bytes: Uint8Array): void {
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  downloadUrl = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  download.href = downloadUrl;
+  download.download = `${model}-step-${step}.safetensors`;
+  download.setAttribute('aria-disabled', 'false');
+  $('checkpoint-info').textContent = `${model} at step ${step} (${(bytes.length / 1024).toFixed(0)} kB)`;
+  download.dataset.step = String(step);
+}
+
+worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
+  switch (msg.type) {
+    case 'ready': {
+      models = msg.models;
+      for (const m of models) modelSelect.append(new Option(m.name, m.name));
+      modelSelect.disabled = false;
+      showModel();
+      const wasm = `wasm: ${msg.wasm}${crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}`;
+      $('device').textContent = msg.webgpu ? `WebGPU: ${msg.webgpu}. ${wasm}.` : `No WebGPU in this browser (${msg.webgpuMissing}); training runs on ${wasm}.`;
+      $('device').dataset.webgpu = String(!!msg.webgpu);
+      setState('idle');
+      break;
+    }
+    case 'started':
+      total = msg.steps;
+      progress = '';
+      $('preview-figure').hidden = true;
+      hasModel = true;
+      runLine = `${msg.model}, ${msg.parameters.toLocaleString('en-US')} parameters, on ${msg.device} (${msg.adapter}); ${msg.images.toLocaleString('en-US')} training images.`;
+      status.dataset.device = msg.device;
+      break;
+    case 'losses':
+      plots.add(msg.step, msg.values);
+      status.dataset.step = String(msg.step);
+      progress = `Step ${msg.step} of ${total}, ${msg.stepsPerSecond.toFixed(2)} steps/s.`;
+      setState(state);
+      break;
+    case 'grid':
+      drawGrid(msg.kind, msg.step, msg.bitmap);
+      break;
+    case 'checkpoint':
+      offerCheckpoint(msg.model, msg.step, msg.bytes);
+      break;
+    case 'loaded': {
+      hasModel = true;
+      plots.clear();
+      $('preview-figure').hidden = true;
+      modelSelect.value = msg.model;
+      showModel(msg.config);
+      progress = '';
+      runLine = `${msg.model} at step ${msg.step} on ${msg.device} (${msg.adapter}).`;
+      status.dataset.device = msg.device;
+      $<HTMLInputElement>('from-loaded').checked = true;
+      if (msg.notes.length > 0) runLine += ` ${msg.notes.join(' ')}`;
+      break;
+    }
+    case 'state':
+      setState(msg.state, msg.note);
+      break;
+    case 'error':
+      showError(`${msg.message.replace(/[^.]$/, '$&.')}${downloadUrl ? ' The last checkpoint is still downloadable.' : ''}`);
+      break;
+  }
+};
+worker.onerror = (e) => {
+  showError(`The training worker failed: ${e.message}`);
+  setState('failed');
+};
+
+async function dataSpec(): Promise<{ spec: DataSpec; transfer: Transferable[] }> {
+  const choice = form.querySelector<HTMLInputElement>('input[name=data]:checked')!.value;
+  if (choice === 'mnist') return { spec: { kind: 'mnist' }, transfer: [] };
+  const images = $<HTMLInputElement>('idx-images').files?.[0];
+  if (!images) throw new Error('choose an images file (IDX), or the embedded digits');
+  const labels = $<HTMLInputElement>('idx-labels').files?.[0];
+  const spec: DataSpec = { kind: 'upload', name: images.name, images: await images.arrayBuffer(), labels: await labels?.arrayBuffer() };
+  return { spec, transfer: [spec.images, ...(spec.labels ? [spec.labels] : [])] };
+}
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  showError(null);
+  try {
+    const { spec, transfer } = await dataSpec();
+    plots.clear();
+    send({
+      type: 'train', model: modelSelect.value, config: readConfig(configFields), data: spec, device: $<HTMLSelectElement>('device-choice').value as DeviceChoice,
+      batch: numberField('batch').valueAsNumber, lr: numberField('lr').valueAsNumber, steps: numberField('steps').valueAsNumber,
+      sampleEvery: numberField('sample-every').valueAsNumber, fromLoaded: $<HTMLInputElement>('from-loaded').checked && !$<HTMLInputElement>('from-loaded').disabled,
+    }, transfer);
+    setState('training', 'Loading the data and building the model…');
+  } catch (err) {
+    showError((err as Error).message);
+  }
+});
+
+modelSelect.addEventListener('change', () => showModel());
+pauseButton.addEventListener('click', () => send({ type: state === 'paused' ? 'resume' : 'pause' }));
+$('stop').addEventListener('click', () => send({ type: 'stop' }));
+$('sample').addEventListener('click', () => send({ type: 'sample' }));
+$('defaults').addEventListener('click', () => renderConfig(configFields, info(), info().config));
+$('light').addEventListener('click', () => {
+  const m = info();
+  renderConfig(configFields, m, { ...m.config, ...m.withoutGpu?.config });
+  if (m.withoutGpu?.steps) numberField('steps').value = String(m.withoutGpu.steps);
+});
+download.addEventListener('click', (e) => {
+  if (!downloadUrl) e.preventDefault();
+});
+$<HTMLInputElement>('load').addEventListener('change', async (e) => {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (!file) return;
+  showError(null);
+  const bytes = await file.arrayBuffer();
+  input.value = '';
+  setState('idle', `Loading ${file.name}…`);
+  send({ type: 'load', name: file.name, bytes, device: $<HTMLSelectElement>('device-choice').value as DeviceChoice, model: modelSelect.value, config: readConfig(configFields) }, [bytes]);
+});

@@ -1,0 +1,57 @@
+/** What the page and the training worker say to each other (postMessage payloads). */
+
+/** What the page needs of a registry entry to draw its form. */
+export interface ModelInfo {
+  name: string;
+  description: string;
+  notes: string;
+  config: Record<string, unknown>;
+  choices: Record<string, readonly string[]>;
+  training: { batch: number; lr: number; steps: number; sampleEvery: number };
+  /** The lighter configuration and length for a machine without a hardware GPU. */
+  withoutGpu?: { config?: Record<string, unknown>; steps?: number; sampleEvery?: number };
+  /** The devices the model can train on, when not all. */
+  devices?: readonly string[];
+}
+
+export type DeviceChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+
+/** The training data: the embedded digits, or IDX files the user picked (raw or gzipped bytes). */
+export type DataSpec = { kind: 'mnist' } | { kind: 'upload'; name: string; images: ArrayBuffer; labels?: ArrayBuffer };
+
+export interface TrainRequest {
+  type: 'train';
+  model: string;
+  /** Configuration keys as typed in the form (parsed as `--config key=value` is). */
+  config: Record<string, string>;
+  batch: number;
+  lr: number;
+  steps: number;
+  sampleEvery: number;
+  device: DeviceChoice;
+  data: DataSpec;
+  /** Continue from the loaded checkpoint's weights (same model and configuration) instead of new ones. */
+  fromLoaded: boolean;
+}
+
+export type ToWorker =
+  | TrainRequest
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'sample' }
+  | { type: 'load'; name: string; bytes: ArrayBuffer; device: DeviceChoice; model: string; config: Record<string, string> };
+
+export type GridKind = 'samples' | 'preview';
+
+export type RunState = 'idle' | 'training' | 'paused' | 'stopped' | 'done' | 'loaded' | 'failed';
+
+export type FromWorker =
+  | { type: 'ready'; models: ModelInfo[]; webgpu: string | null; webgpuMissing?: string; wasm: string }
+  | { type: 'state'; state: RunState; note?: string }
+  | { type: 'started'; model: string; device: string; adapter: string; parameters: number; images: number; steps: number; config: Record<string, unknown> }
+  | { type: 'losses'; step: number; values: Record<string, number>; stepsPerSecond: number }
+  | { type: 'grid'; kind: GridKind; step: number; bitmap: ImageBitmap }
+  | { type: 'checkpoint'; model: string; step: number; bytes: Uint8Array }
+  | { type: 'loaded'; model: string; config: Record<string, unknown>; step: number; device: string; adapter: string; notes: string[] }
+  | { type: 'error'; message: string };

@@ -1,0 +1,144 @@
+/**
+ * One model in the worker: built (or loaded) on a device, trained step by step as `genlab train`
+ * trains it (a DataLoader on the device, the data scaled to the model's range, the generator
+ * reseeded per step), its sample grid and preview painted, its checkpoint encoded.
+ */
+import * as T from '../src/index.js';
+import { io, type DeviceName, type Tensor } from '../src/index.js';
+import { rangeTransform } from '../src/cli/shared.js';
+import type { Batch, GenerativeModel, ModelEntry, Training } from '../models/index.js';
+import { encodeModelFile } from './checkpoint.js';
+import type { TrainingData } from './data.js';
+import type { FromWorker, GridKind } from './messages.js';
+
+const SAMPLE_COUNT = 64;
+/** Loss reads stall a GPU's queue: there, at most this often (every step on the CPU and wasm). */
+const GPU_READ_INTERVAL_MS = 100;
+
+export type Post = (message: FromWorker, transfer?: Transferable[]) => void;
+
+/** What the page asked for, honoured between steps. */
+export interface Control {
+  paused: boolean;
+  stopped: boolean;
+  sampleRequested: boolean;
+  /** Let queued messages run; while paused, park until resumed or stopped. */
+  between(): Promise<void>;
+}
+
+/** The batch record a model reads: the fields it declares (as `genlab train` builds it). */
+export function batchRecord(entry: ModelEntry, images: Tensor, labels?: Tensor | null): Batch {
+  return entry.fields.includes('labels') && labels ? { images, labels } : { images };
+}
+
+/** Seed of step `step`'s generator, as in `genlab train`: one stream per (seed, step). */
+const stepSeed = (seed: number, step: number) => seed * 1_000_000 + step;
+
+export class Session {
+  step = 0;
+  private previewBatch: Batch | null = null;
+
+  constructor(readonly entry: ModelEntry, readonly config: object, readonly model: GenerativeModel, readonly device: DeviceName, public data: string) {}
+
+  /** Show the first images of `data` in the preview (reconstructions, translations). */
+  async setPreviewData(data: TrainingData): Promise<void> {
+    this.disposePreview();
+    const n = Math.min(SAMPLE_COUNT, data.images.shape[0]!);
+    const toDevice = (t: Tensor) => T.tidy(() => T.slice(t, [{ stop: n }])).to(this.device);
+    const shown = await toDevice(data.images);
+    const labels = data.labels ? await toDevice(data.labels) : undefined;
+    const images = T.tidy(() => rangeTransform(this.entry.dataRange)(shown));
+    if (images !== shown) shown.dispose();
+    this.previewBatch = batchRecord(this.entry, images, labels);
+    if (labels && this.previewBatch.labels !== labels) labels.dispose();
+  }
+
+  get wantsPreviewData(): boolean {
+    return !!this.model.preview && !this.previewBatch;
+  }
+
+  /** Paint the sample grid (and the preview, where the model has one) and post them. */
+  async postGrids(post: Post): Promise<void> {
+    const grids: [GridKind, () => Tensor][] = [['samples', () => this.model.sample(SAMPLE_COUNT)]];
+    const batch = this.previewBatch;
+    if (this.model.preview && batch) grids.push(['preview', () => this.model.preview!(batch)]);
+    for (const [kind, make] of grids) {
+      const images = T.noGrad(make);
+      try {
+        const canvas = new OffscreenCanvas(1, 1);
+        await io.drawImageGrid(canvas, images, { range: this.entry.dataRange, nrow: 8 });
+        const bitmap = canvas.transferToImageBitmap();
+        post({ type: 'grid', kind, step: this.step, bitmap }, [bitmap]);
+      } finally {
+        images.dispose();
+      }
+    }
+  }
+
+  async postCheckpoint(post: Post): Promise<void> {
+    const bytes = await encodeModelFile(this.model, { entry: this.entry, config: this.config, data: this.data, step: this.step });
+    post({ type: 'checkpoint', model: this.entry.name, step: this.step, bytes }, [bytes.buffer]);
+  }
+
+  /** Train `steps` more steps on `data`; grids and a checkpoint every `sampleEvery` and at the end. */
+  async train(training: Training, data: TrainingData, opts: { batch: number; steps: number; sampleEvery: number; seed?: number }, control: Control, post: Post): Promise<void> {
+    const seed = opts.seed ?? 0;
+    const loader = new io.DataLoader(data, { batchSize: opts.batch, shuffle: true, seed, dropLast: true, device: this.device, transform: rangeTransform(this.entry.dataRange) });
+    if (loader.length === 0) throw new T.ArgumentError(`the dataset has ${data.images.shape[0]} images, fewer than one batch of ${opts.batch}`);
+    const first = this.step;
+    const totalSteps = first + opts.steps;
+    let activeMs = 0;
+    let lastRead = -Infinity;
+    while (this.step < totalSteps && !control.stopped) {
+      const t0 = performance.now();
+      const step = this.step;
+      T.manualSeed(stepSeed(seed, step));
+      const batch = loader.batch(Math.floor(step / loader.length), step % loader.length);
+      let losses: Record<string, Tensor>;
+      try {
+        losses = training.step(batchRecord(this.entry, batch.images, batch.labels), { step, totalSteps });
+      } finally {
+        batch[Symbol.dispose]();
+      }
+      this.step++;
+      try {
+        const read = this.device !== 'webgpu' || performance.now() - lastRead > GPU_READ_INTERVAL_MS || this.step === totalSteps;
+        if (read) {
+          const values = Object.fromEntries(await Promise.all(Object.entries(losses).map(async ([k, t]) => [k, await t.item()] as const)));
+          lastRead = performance.now();
+          activeMs += lastRead - t0;
+          post({ type: 'losses', step: this.step, values, stepsPerSecond: (this.step - first) / (activeMs / 1000) });
+        } else {
+          activeMs += performance.now() - t0;
+        }
+      } finally {
+        for (const t of Object.values(losses)) t.dispose();
+      }
+      if ((opts.sampleEvery > 0 && this.step % opts.sampleEvery === 0) || this.step === totalSteps) {
+        await this.postGrids(post);
+        await this.postCheckpoint(post);
+      }
+      // A paused run's checkpoint is downloadable at once; the page samples it while parked.
+      if (control.paused) await this.postCheckpoint(post);
+      await control.between();
+      if (control.sampleRequested) {
+        control.sampleRequested = false;
+        await this.postGrids(post);
+      }
+    }
+    if (control.stopped && this.step < totalSteps && this.step > first) {
+      await this.postGrids(post);
+      await this.postCheckpoint(post);
+    }
+  }
+
+  private disposePreview(): void {
+    for (const t of Object.values(this.previewBatch ?? {})) t?.dispose();
+    this.previewBatch = null;
+  }
+
+  dispose(): void {
+    this.disposePreview();
+    this.model.dispose();
+  }
+}

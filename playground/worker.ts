@@ -1,0 +1,164 @@
+/**
+ * The playground's training worker: every tensor lives here, so the page never blocks. WebGPU
+ * when the browser has an adapter (navigator.gpu works in workers), else the wasm backend, whose
+ * own threads share its memory when the page is cross-origin isolated.
+ */
+import * as T from '../src/index.js';
+import type { DeviceName } from '../src/index.js';
+import { applyConfig } from '../src/cli/config.js';
+import { getModel, listModels, type ModelEntry } from '../models/index.js';
+import { decodeModelFile } from './checkpoint.js';
+import { loadTrainingData, type TrainingData } from './data.js';
+import type { DataSpec, DeviceChoice, FromWorker, ModelInfo, ToWorker, TrainRequest } from './messages.js';
+import { Session, type Control } from './session.js';
+
+const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+let webgpu: string | null = null;
+let session: Session | null = null;
+let running = false;
+let mnist: Promise<TrainingData> | null = null;
+/** Resolves the parked loop of a paused run. */
+let wake: (() => void) | null = null;
+const control: Control = {
+  paused: false,
+  stopped: false,
+  sampleRequested: false,
+  async between() {
+    // A message to ourselves runs after the page's queued messages (setTimeout would be clamped to 4 ms).
+    await new Promise<void>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
+    while (this.paused && !this.stopped) await new Promise<void>((resolve) => (wake = resolve));
+  },
+};
+
+function modelInfo(e: ModelEntry): ModelInfo {
+  return {
+    name: e.name, description: e.description, notes: e.notes, config: e.config as Record<string, unknown>,
+    choices: (e.choices ?? {}) as Record<string, readonly string[]>, training: e.training,
+    withoutGpu: e.withoutGpu as ModelInfo['withoutGpu'], devices: e.devices,
+  };
+}
+
+async function start(): Promise<void> {
+  let webgpuMissing: string | undefined;
+  try {
+    webgpu = (await T.initWebGPU()).adapter ?? 'WebGPU';
+  } catch (e) {
+    webgpuMissing = (e as Error).message.split('\n')[0];
+  }
+  const wasm = (await T.initWasm()).adapter ?? 'wasm';
+  post({ type: 'ready', models: listModels().map(modelInfo), webgpu, webgpuMissing, wasm });
+}
+
+/** The device a choice means for `entry`, and why when it is not the one asked for. */
+function resolveDevice(choice: DeviceChoice, entry: ModelEntry): { device: DeviceName; note?: string } {
+  const wanted: DeviceName = choice === 'auto' ? (webgpu ? 'webgpu' : 'wasm') : choice;
+  if (wanted === 'webgpu' && !webgpu) throw new T.DeviceError('WebGPU is not available in this browser: choose wasm');
+  if (entry.devices && !entry.devices.includes(wanted)) {
+    return { device: entry.devices[0]!, note: `${entry.name} trains on ${entry.devices.join(' or ')} only (float64 on the host): using ${entry.devices[0]}` };
+  }
+  return { device: wanted };
+}
+
+function adapterOf(device: DeviceName): string {
+  return T.deviceInfo(device).adapter ?? device;
+}
+
+function dataOf(spec: DataSpec): Promise<TrainingData> {
+  if (spec.kind === 'upload') return loadTrainingData(spec, self.location.href);
+  mnist ??= loadTrainingData(spec, self.location.href).catch((e) => {
+    mnist = null;
+    throw e;
+  });
+  return mnist;
+}
+
+async function train(req: TrainRequest): Promise<void> {
+  const entry = getModel(req.model);
+  const { device, note } = resolveDevice(req.device, entry);
+  if (note) post({ type: 'state', state: 'training', note });
+  const data = await dataOf(req.data);
+  const missing = entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && data.labels)));
+  if (missing.length > 0) throw new T.ArgumentError(`${entry.name} trains on batches with ${entry.fields.join(', ')}, but ${data.source} has no ${missing.join(', ')}`);
+  const resume = req.fromLoaded && session?.entry === entry && session.device === device;
+  if (!resume) {
+    const config = applyConfig(entry, req.config);
+    session?.dispose();
+    session = null;
+    T.manualSeed(0);
+    session = new Session(entry, config, entry.build(config, device), device, data.source);
+  }
+  const run = session!;
+  run.data = data.source;
+  await run.setPreviewData(data);
+  const training = entry.train(run.model, { lr: req.lr });
+  const parameters = run.model.parameters().reduce((n, p) => n + p.size, 0);
+  post({ type: 'started', model: entry.name, device, adapter: adapterOf(device), parameters, images: data.images.shape[0]!, steps: run.step + req.steps, config: run.config as Record<string, unknown> });
+  Object.assign(control, { paused: false, stopped: false, sampleRequested: false });
+  running = true;
+  post({ type: 'state', state: 'training' });
+  try {
+    await run.train(training, data, { batch: req.batch, steps: req.steps, sampleEvery: req.sampleEvery }, control, post);
+  } finally {
+    running = false;
+    for (const o of Object.values(training.optimizers)) o.dispose();
+  }
+  post({ type: 'state', state: control.stopped ? 'stopped' : 'done' });
+}
+
+async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  const fallback = getModel(msg.model);
+  const { device, note } = resolveDevice(msg.device, fallback);
+  const loaded = decodeModelFile(new Uint8Array(msg.bytes), msg.name, device, { entry: fallback, config: applyConfig(fallback, msg.config) });
+  session?.dispose();
+  session = new Session(loaded.entry, loaded.config, loaded.model, device, loaded.data);
+  session.step = loaded.step;
+  if (session.wantsPreviewData) await session.setPreviewData(await dataOf({ kind: 'mnist' }));
+  post({ type: 'loaded', model: loaded.entry.name, config: loaded.config as Record<string, unknown>, step: loaded.step, device, adapter: adapterOf(device), notes: note ? [note, ...loaded.notes] : loaded.notes });
+  await session.postGrids(post);
+  await session.postCheckpoint(post);
+  post({ type: 'state', state: 'loaded' });
+}
+
+const fail = (e: unknown) => {
+  running = false;
+  const err = e as Error;
+  post({ type: 'error', message: `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}` });
+  post({ type: 'state', state: 'failed' });
+};
+
+scope.onmessage = ({ data: msg }) => {
+  switch (msg.type) {
+    case 'train':
+      if (!running) train(msg).catch(fail);
+      break;
+    case 'load':
+      if (!running) load(msg).catch(fail);
+      break;
+    case 'pause':
+      control.paused = true;
+      post({ type: 'state', state: 'paused' });
+      break;
+    case 'resume':
+    case 'stop':
+      control.paused = false;
+      if (msg.type === 'stop') control.stopped = true;
+      else post({ type: 'state', state: 'training' });
+      wake?.();
+      wake = null;
+      break;
+    case 'sample':
+      // A running loop samples between two steps; a parked or finished one at once.
+      if (running && !control.paused) control.sampleRequested = true;
+      else if (session) session.postGrids(post).catch(fail);
+      else fail(new T.ArgumentError('nothing to sample: train a model or load a checkpoint first'));
+      break;
+  }
+};
+
+start().catch(fail);
