@@ -7,7 +7,7 @@
  */
 import { io, type DeviceName, type Tensor } from '../src/index.js';
 import { ADDED_IN_V2, CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, STEP_KEY } from '../src/cli/shared.js';
-import { getModel, type GenerativeModel, type ModelEntry } from '../models/index.js';
+import { getModel, type Model, type ModelEntry } from '../models/index.js';
 
 export interface RunInfo {
   entry: ModelEntry;
@@ -17,7 +17,7 @@ export interface RunInfo {
 }
 
 /** model.safetensors of `model` at `run.step`, as `genlab train` writes it. */
-export function encodeModelFile(model: GenerativeModel, run: RunInfo): Promise<Uint8Array> {
+export function encodeModelFile(model: Model, run: RunInfo): Promise<Uint8Array> {
   const metadata = {
     [MODEL_KEY]: run.entry.name, [CONFIG_KEY]: JSON.stringify(run.config), [DATA_KEY]: run.data, [PROTOCOL_KEY]: PROTOCOL_VERSION, [STEP_KEY]: String(run.step),
   };
@@ -25,7 +25,7 @@ export function encodeModelFile(model: GenerativeModel, run: RunInfo): Promise<U
 }
 
 export interface LoadedFile extends RunInfo {
-  model: GenerativeModel;
+  model: Model;
   notes: string[];
 }
 

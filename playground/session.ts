@@ -6,7 +6,7 @@
 import * as T from '../src/index.js';
 import { io, type DeviceName, type Tensor } from '../src/index.js';
 import { rangeTransform } from '../src/cli/shared.js';
-import type { Batch, GenerativeModel, ModelEntry, Training } from '../models/index.js';
+import { isEncoder, type Batch, type Model, type ModelEntry, type Training } from '../models/index.js';
 import { encodeModelFile } from './checkpoint.js';
 import type { TrainingData } from './data.js';
 import type { FromWorker, GridKind } from './messages.js';
@@ -38,7 +38,7 @@ export class Session {
   step = 0;
   private previewBatch: Batch | null = null;
 
-  constructor(readonly entry: ModelEntry, readonly config: object, readonly model: GenerativeModel, readonly device: DeviceName, public data: string) {}
+  constructor(readonly entry: ModelEntry, readonly config: object, readonly model: Model, readonly device: DeviceName, public data: string) {}
 
   /** Show the first images of `data` in the preview (reconstructions, translations). */
   async setPreviewData(data: TrainingData): Promise<void> {
@@ -59,7 +59,9 @@ export class Session {
 
   /** Paint the sample grid (and the preview, where the model has one) and post them. */
   async postGrids(post: Post): Promise<void> {
-    const grids: [GridKind, () => Tensor][] = [['samples', () => this.model.sample(SAMPLE_COUNT)]];
+    const model = this.model;
+    // Encoders draw no samples: their picture is the preview (the augmented views they train on).
+    const grids: [GridKind, () => Tensor][] = isEncoder(model) ? [] : [['samples', () => model.sample(SAMPLE_COUNT)]];
     const batch = this.previewBatch;
     if (this.model.preview && batch) grids.push(['preview', () => this.model.preview!(batch)]);
     for (const [kind, make] of grids) {

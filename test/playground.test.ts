@@ -13,6 +13,7 @@ import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppetee
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script without declarations
 import { buildPlayground, servePlayground } from '../scripts/playground.mjs';
+import { isEncoder } from '../models/index.js';
 import { loadModel } from '../src/cli/load-model.js';
 import { train } from '../src/cli/train.js';
 
@@ -134,6 +135,7 @@ describe('the playground page', () => {
     expect(loaded.step).toBe(step);
     expect(loaded.config).toEqual({ hidden: 16, latent: 2 });
     expect(loaded.metadata['genlab.data']).toBe('mnist');
+    if (isEncoder(loaded.model)) throw new Error('the MLP autoencoder is not an encoder');
     const samples = loaded.model.sample(4);
     expect(samples.shape).toEqual([4, 1, 28, 28]);
     samples.dispose();
