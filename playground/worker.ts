@@ -10,13 +10,13 @@ import { getModel, listModels, type ModelEntry } from '../models/index.js';
 import { decodeModelFile } from './checkpoint.js';
 import { loadTrainingData, type TrainingData } from './data.js';
 import type { DataSpec, DeviceChoice, FromWorker, ModelInfo, ToWorker, TrainRequest } from './messages.js';
-import { Session, type Control } from './session.js';
+import { ModelRun, type Control } from './model-run.js';
 
 const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
 let webgpu: string | null = null;
-let session: Session | null = null;
+let current: ModelRun | null = null;
 let running = false;
 let mnist: Promise<TrainingData> | null = null;
 /** Resolves the parked loop of a paused run. */
@@ -85,15 +85,15 @@ async function train(req: TrainRequest): Promise<void> {
   const data = await dataOf(req.data);
   const missing = entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && data.labels)));
   if (missing.length > 0) throw new T.ArgumentError(`${entry.name} trains on batches with ${entry.fields.join(', ')}, but ${data.source} has no ${missing.join(', ')}`);
-  const resume = req.fromLoaded && session?.entry === entry && session.device === device;
+  const resume = req.fromLoaded && current?.entry === entry && current.device === device;
   if (!resume) {
     const config = applyConfig(entry, req.config);
-    session?.dispose();
-    session = null;
+    current?.dispose();
+    current = null;
     T.manualSeed(0);
-    session = new Session(entry, config, entry.build(config, device), device, data.source);
+    current = new ModelRun(entry, config, entry.build(config, device), device, data.source);
   }
-  const run = session!;
+  const run = current!;
   run.data = data.source;
   await run.setPreviewData(data);
   const training = entry.train(run.model, { lr: req.lr });
@@ -115,13 +115,13 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   const fallback = getModel(msg.model);
   const { device, note } = resolveDevice(msg.device, fallback);
   const loaded = decodeModelFile(new Uint8Array(msg.bytes), msg.name, device, { entry: fallback, config: applyConfig(fallback, msg.config) });
-  session?.dispose();
-  session = new Session(loaded.entry, loaded.config, loaded.model, device, loaded.data);
-  session.step = loaded.step;
-  if (session.wantsPreviewData) await session.setPreviewData(await dataOf({ kind: 'mnist' }));
+  current?.dispose();
+  current = new ModelRun(loaded.entry, loaded.config, loaded.model, device, loaded.data);
+  current.step = loaded.step;
+  if (current.wantsPreviewData) await current.setPreviewData(await dataOf({ kind: 'mnist' }));
   post({ type: 'loaded', model: loaded.entry.name, config: loaded.config as Record<string, unknown>, step: loaded.step, device, adapter: adapterOf(device), notes: note ? [note, ...loaded.notes] : loaded.notes });
-  await session.postGrids(post);
-  await session.postCheckpoint(post);
+  await current.postGrids(post);
+  await current.postCheckpoint(post);
   post({ type: 'state', state: 'loaded' });
 }
 
@@ -155,7 +155,7 @@ scope.onmessage = ({ data: msg }) => {
     case 'sample':
       // A running loop samples between two steps; a parked or finished one at once.
       if (running && !control.paused) control.sampleRequested = true;
-      else if (session) session.postGrids(post).catch(fail);
+      else if (current) current.postGrids(post).catch(fail);
       else fail(new T.ArgumentError('nothing to sample: train a model or load a checkpoint first'));
       break;
   }

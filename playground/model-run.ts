@@ -34,7 +34,7 @@ export function batchRecord(entry: ModelEntry, images: Tensor, labels?: Tensor |
 /** Seed of step `step`'s generator, as in `genlab train`: one stream per (seed, step). */
 const stepSeed = (seed: number, step: number) => seed * 1_000_000 + step;
 
-export class Session {
+export class ModelRun {
   step = 0;
   private previewBatch: Batch | null = null;
 
