@@ -49,3 +49,4 @@ export { Moco, moco, ProjectedEncoder, type MocoConfig } from './moco.js';
 export { Dino, dino, type DinoConfig } from './dino.js';
 export { augment, twoViews, multiCrop, cropMaps, viewsGrid, GLOBAL_VIEW, LOCAL_VIEW, type AugmentOptions } from './blocks/augment.js';
 export { ConvEncoder as SelfSupervisedEncoder, ntXent, infoNce, enqueued, dinoLoss, centred } from './blocks/selfsup.js';
+export { Transgan, TransformerGenerator, VitCritic, TransformerBlock, transgan, type TransganConfig } from './transgan.js';

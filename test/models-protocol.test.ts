@@ -50,6 +50,7 @@ const SMALL: Record<string, object> = {
   simclr: { width: 4, projection: 8 },
   moco: { width: 4, projection: 8, queue: 16 },
   dino: { width: 4, prototypes: 16, bottleneck: 8, locals: 2 },
+  transgan: { width: 4, zDim: 8, depths: [1, 1, 1], criticDepth: 1, heads: 1 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range. */
