@@ -47,7 +47,7 @@ export const glow = registerModel({
   // lr 3e-3, not the paper's 1e-3: a CPU run has a few hundred steps, and after 30 the light
   // configuration is at 5.7 bits/dim with 3e-3 against 6.6 with 1e-3.
   training: { batch: 64, lr: 3e-3, steps: 5000, sampleEvery: 500 },
-  withoutGpu: { config: { width: 32, depth: 4 }, steps: 800, sampleEvery: 200 },
+  withoutGpu: { config: { width: 32, depth: 4 }, steps: 400, sampleEvery: 200 },
   build: (config, device) => new Glow(config, device),
   train: (model, { lr }) => flowTraining(model, lr, 'glow'),
 });

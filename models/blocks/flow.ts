@@ -160,11 +160,16 @@ export class FlowModel extends nn.Module implements GenerativeModel {
     return { v: T.sub(logP, log1mP), logdet };
   }
 
-  /** The inverse of `toFlowSpace`, clamped to [0, 1]. */
+  /**
+   * The inverse of `toFlowSpace`, clamped to [0, 1]. A latent far in the tails (T = 1 early in
+   * training) can overflow float32 in the couplings' inverse, exp(-s) with s very negative; such
+   * pixels come out as their clamped values, NaN as 0, so one diverged sample does not poison a
+   * batch's metrics.
+   */
   fromFlowSpace(v: Tensor): Tensor {
     const alpha = this.config.logitAlpha;
     const y = alpha <= 0 ? T.add(v, 0.5) : T.div(T.sub(T.sigmoid(v), alpha), 1 - 2 * alpha);
-    return T.clamp(y, 0, 1);
+    return T.clamp(T.nanToNum(y), 0, 1);
   }
 
   /** log P(x) in nats [N] for images x in [0, 1], bounded with one dequantisation draw. */
