@@ -50,3 +50,5 @@ export { Dino, dino, type DinoConfig } from './dino.js';
 export { augment, twoViews, multiCrop, cropMaps, viewsGrid, GLOBAL_VIEW, LOCAL_VIEW, type AugmentOptions } from './blocks/augment.js';
 export { ConvEncoder as SelfSupervisedEncoder, ntXent, infoNce, enqueued, dinoLoss, centred } from './blocks/selfsup.js';
 export { Transgan, TransformerGenerator, VitCritic, TransformerBlock, transgan, type TransganConfig } from './transgan.js';
+export { TASKS, TASK_NAMES, ATTRIBUTES, LABEL_MAP_CLASSES, IMAGE_FIELDS, makeTaskBatch, taskRecord, type Task, type TaskName } from './tasks/index.js';
+export { Pix2pix, pix2pix, type Pix2pixConfig } from './pix2pix.js';

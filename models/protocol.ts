@@ -15,6 +15,7 @@
  * they are `EncoderModel`s, with `encode` instead of `sample`, and registered like the others.
  */
 import type { DeviceName, Tensor, nn, optim } from '../src/index.js';
+import type { TaskName } from './tasks/index.js';
 
 /**
  * The fields a batch record can carry. `images` [N, C, H, W] in the entry's `dataRange`, `labels`
@@ -121,6 +122,11 @@ export interface ModelEntry<C extends object = object, M extends Model = Model> 
   dataRange: readonly [number, number];
   /** The fields of the batch record a training step reads. */
   fields: readonly BatchField[];
+  /**
+   * For models trained on a synthetic task (models/tasks): the task its configuration names. Its
+   * batch records are then made from the dataset's images by the task, and `fields` are the task's.
+   */
+  task?: (config: C) => TaskName;
   /**
    * The devices the model can train on, when not all: the classical models fit in float64 on the
    * host and read their batches synchronously, so they need the CPU backend.

@@ -12,7 +12,7 @@ import { nn, optim } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadCheckpoint, loadEmbeddedMnist, saveCheckpoint } from '../src/node.js';
 import {
-  adversarialRound, configOf, generatorOf, isEncoder, listModels, r1Penalty, updateEma, wganGradientPenalty, type Batch, type Model, type ModelEntry,
+  adversarialRound, configOf, generatorOf, isEncoder, listModels, r1Penalty, taskRecord, updateEma, wganGradientPenalty, type Batch, type Model, type ModelEntry,
 } from '../models/index.js';
 import { loadModel } from '../src/cli/load-model.js';
 import { CONFIG_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION } from '../src/cli/shared.js';
@@ -51,11 +51,17 @@ const SMALL: Record<string, object> = {
   moco: { width: 4, projection: 8, queue: 16 },
   dino: { width: 4, prototypes: 16, bottleneck: 8, locals: 2 },
   transgan: { width: 4, zDim: 8, depths: [1, 1, 1], criticDepth: 1, heads: 1 },
+  pix2pix: { width: 4 },
 };
 
-/** A tiny batch of the record `entry` declares, in its data range. */
-function tinyBatch(entry: ModelEntry): Batch {
+/** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */
+function tinyBatch(entry: ModelEntry, config: object): Batch {
   const data = loadEmbeddedMnist({ limit: N });
+  if (entry.task) {
+    const record = taskRecord(entry.task(config), data.images, 0, entry.dataRange);
+    expect(Object.keys(record).sort()).toEqual([...entry.fields].sort());
+    return record;
+  }
   const [lo, hi] = entry.dataRange;
   const record: Record<string, Tensor> = {};
   for (const field of entry.fields) {
@@ -75,7 +81,7 @@ describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry)
     T.manualSeed(1);
     const model = entry.build(config, device);
     const training = entry.train(model, { lr: entry.training.lr });
-    const batch = tinyBatch(entry);
+    const batch = tinyBatch(entry, config);
     const losses = training.step(batch, { step: 0, totalSteps: 2 });
     expect(Object.keys(losses).length).toBeGreaterThan(0);
     for (const l of Object.values(losses)) {

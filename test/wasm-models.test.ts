@@ -4,8 +4,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { listModels } from '../models/index.js';
-import type { Model, ModelEntry } from '../models/index.js';
+import { configOf, listModels, taskRecord } from '../models/index.js';
+import type { Batch, Model, ModelEntry } from '../models/index.js';
 import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 import { loadEmbeddedMnist } from '../src/node.js';
 import { getBackend } from '../src/backend/registry.js';
@@ -22,8 +22,13 @@ function smallConfig(entry: ModelEntry): object {
   return { ...entry.config, ...('width' in entry.config ? { width: 8 } : {}) };
 }
 
-async function batch(entry: ModelEntry, device: DeviceName): Promise<{ images: Tensor; labels: Tensor }> {
+async function batch(entry: ModelEntry, device: DeviceName): Promise<Batch> {
   const data = loadEmbeddedMnist({ limit: N });
+  if (entry.task) {
+    // A task entry's record (models/tasks), made on the host and uploaded.
+    const record = taskRecord(entry.task(configOf(entry, smallConfig(entry))), data.images, 0, entry.dataRange);
+    return Object.fromEntries(await Promise.all(Object.entries(record).map(async ([k, t]) => [k, await t.to(device)])));
+  }
   const images = entry.dataRange[0] === -1 ? T.sub(T.mul(data.images, 2), 1) : data.images;
   return { images: await images.to(device), labels: await data.labels.to(device) };
 }
@@ -36,10 +41,11 @@ describe('every model: one training step on CPU and wasm agree', () => {
       const run = async (device: DeviceName) => {
         T.manualSeed(0);
         const trainer = harness<Model>(entry.name, device, { config: smallConfig(entry) });
-        const { images, labels } = await batch(entry, device);
+        const record = await batch(entry, device);
         T.manualSeed(100);
         const losses: Record<string, number> = {};
-        for (const [name, loss] of Object.entries(trainingStep(trainer, entry.fields.includes('labels') ? { images, labels } : { images }))) losses[name] = await loss.item();
+        const fields = entry.task ? record : entry.fields.includes('labels') ? { images: record.images, labels: record.labels } : { images: record.images };
+        for (const [name, loss] of Object.entries(trainingStep(trainer, fields))) losses[name] = await loss.item();
         disposeHarness(trainer);
         return losses;
       };
@@ -58,7 +64,7 @@ describe('memory', () => {
     const wasm = getBackend('wasm') as WasmBackend;
     T.manualSeed(0);
     const trainer = harness(entry.name, 'wasm', { config: smallConfig(entry) });
-    const { images } = await batch(entry, 'wasm');
+    const { images } = (await batch(entry, 'wasm')) as { images: Tensor };
     const step = () => {
       for (const l of Object.values(trainingStep(trainer, images))) l.dispose();
     };

@@ -8,7 +8,7 @@ import { loadDataset } from '../io/datasets.js';
 import { saveImageGrid } from '../io/png.js';
 import { preferredDevice } from './device.js';
 import { loadModel, readModelFile } from './load-model.js';
-import { DATA_KEY, rangeTransform } from './shared.js';
+import { DATA_KEY, rangeTransform, uploadedTaskRecord } from './shared.js';
 import { ArgumentError } from '../errors.js';
 import { batchRecord } from './train.js';
 import { generatorOf } from '../../models/index.js';
@@ -31,14 +31,19 @@ export async function sample(args: SampleArgs): Promise<number> {
   const file = readModelFile(args.checkpoint);
   const device = await preferredDevice(args.device, file.entry);
   T.manualSeed(args.seed ?? 0);
-  const { entry, model, metadata, step, notes } = loadModel(file, device);
+  const { entry, model, config, metadata, step, notes } = loadModel(file, device);
   for (const note of notes) console.log(note);
   let images: T.Tensor;
   if (args.preview) {
     if (!model.preview) throw new ArgumentError(`${entry.name} has no preview; its grid is sample(n) (drop --preview)`);
     const data = loadDataset(metadata[DATA_KEY] ?? 'mnist', { split: 'test', limit: args.n });
-    const real = await T.tidy(() => rangeTransform(entry.dataRange)(data.images)).to(device);
-    images = model.preview(batchRecord(entry, real, data.labels && (await data.labels.to(device))));
+    if (entry.task) {
+      // A translation model's preview: the task's record of the test images (seed --seed), translated.
+      images = model.preview(await uploadedTaskRecord(entry, config, data.images, args.seed ?? 0, device));
+    } else {
+      const real = await T.tidy(() => rangeTransform(entry.dataRange)(data.images)).to(device);
+      images = model.preview(batchRecord(entry, real, data.labels && (await data.labels.to(device))));
+    }
   } else {
     images = generatorOf(model, entry.name).sample(args.n);
   }

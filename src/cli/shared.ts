@@ -2,6 +2,8 @@
 import type { Transform } from '../io/transforms.js';
 import { toSymmetric } from '../io/transforms.js';
 import { ArgumentError } from '../errors.js';
+import type { DeviceName, Tensor } from '../index.js';
+import { taskRecord, type Batch, type ModelEntry } from '../../models/index.js';
 
 /** Keys of the model file's metadata: the registry name and configuration that rebuild the model. */
 export const MODEL_KEY = 'genlab.model';
@@ -20,4 +22,18 @@ export function rangeTransform(range: readonly [number, number]): Transform {
   if (range[0] === 0 && range[1] === 1) return (x) => x;
   if (range[0] === -1 && range[1] === 1) return toSymmetric();
   throw new ArgumentError(`no transform from [0, 1] to [${range.join(', ')}]`);
+}
+
+/**
+ * The record a task entry (models/tasks) trains on, made on the host from images [N, 1, H, W] in
+ * [0, 1] on the CPU and the batch's seed, then uploaded to `device`.
+ */
+export async function uploadedTaskRecord(entry: ModelEntry, config: object, images: Tensor, seed: number, device: DeviceName): Promise<Batch> {
+  const host = taskRecord(entry.task!(config), images, seed, entry.dataRange);
+  const out: Record<string, Tensor> = {};
+  for (const [field, t] of Object.entries(host)) {
+    out[field] = await t.to(device);
+    if (out[field] !== t) t.dispose();
+  }
+  return out;
 }

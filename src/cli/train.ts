@@ -20,7 +20,7 @@ import { generatorOf, getModel, type Batch, type ModelEntry } from '../../models
 import { describedModel, loadModel } from './load-model.js';
 import { chooseDevice, hasHardwareGpu } from './device.js';
 import { createProgress } from './progress.js';
-import { CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, rangeTransform } from './shared.js';
+import { CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, rangeTransform, uploadedTaskRecord } from './shared.js';
 import { ArgumentError } from '../errors.js';
 import { applyConfig } from './config.js';
 import { guardCheckpoint, newRunId, resumeCheckpoint, runDirOf } from './run-dir.js';
@@ -106,11 +106,15 @@ export async function train(args: TrainArgs): Promise<number> {
   const dataset = trainingData(run);
   const count = dataset.images.shape[0]!;
   if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
-  const missing = entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && dataset.labels)));
+  // A task entry's records are made from the images alone; the others read the dataset's fields.
+  const task = entry.task !== undefined;
+  const missing = task ? [] : entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && dataset.labels)));
   if (missing.length > 0) throw new ArgumentError(`${entry.name} trains on batches with ${entry.fields.join(', ')}, but ${run.data} has no ${missing.join(', ')}`);
   const transform = rangeTransform(entry.dataRange);
   // One batch to time a training step on, as the record the model reads.
-  const probe = T.tidy(() => batchRecord(entry, transform(T.slice(dataset.images, [{ stop: run.batch }])), dataset.labels && T.slice(dataset.labels, [{ stop: run.batch }])));
+  const probe = task
+    ? await uploadedTaskRecord(entry, config, T.slice(dataset.images, [{ stop: run.batch }]), 0, 'cpu')
+    : T.tidy(() => batchRecord(entry, transform(T.slice(dataset.images, [{ stop: run.batch }])), dataset.labels && T.slice(dataset.labels, [{ stop: run.batch }])));
   const device = await resumedOrChosenDevice(args.device, resumed?.state.device, entry, config, lr, probe);
   run.device = device;
   disposeRecord(probe);
@@ -130,12 +134,15 @@ export async function train(args: TrainArgs): Promise<number> {
     // The optimizer state carries the old learning rate; an explicit --lr overrides it.
     if (args.lr !== undefined) for (const o of Object.values(training.optimizers)) for (const g of o.paramGroups) g.lr = args.lr;
   }
-  const loader = new DataLoader(dataset, { batchSize: run.batch, shuffle: true, seed: run.seed, dropLast: true, device, transform });
+  // A task's records are made on the host from raw images, then uploaded.
+  const loader = new DataLoader(dataset, { batchSize: run.batch, shuffle: true, seed: run.seed, dropLast: true, ...(task ? { device: 'cpu' } : { device, transform }) });
   run.totalSteps = args.steps ?? (args.epochs !== undefined ? args.epochs * loader.length : (resumed?.state.totalSteps ?? light?.steps ?? entry.training.steps));
   const sampleEvery = args.sampleEvery ?? light?.sampleEvery ?? entry.training.sampleEvery;
   // The grid's real images (for models whose picture is a reconstruction), fixed for the run.
-  const shown = await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
-  const previewBatch = T.tidy(() => batchRecord(entry, transform(shown), dataset.labels && T.slice(dataset.labels, [{ stop: SAMPLE_COUNT }])));
+  const shown = task ? T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]) : await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
+  const previewBatch = task
+    ? await uploadedTaskRecord(entry, config, shown, run.seed, device)
+    : T.tidy(() => batchRecord(entry, transform(shown), dataset.labels && T.slice(dataset.labels, [{ stop: SAMPLE_COUNT }])));
   if (!Object.values(previewBatch).includes(shown)) shown.dispose();
 
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
@@ -172,7 +179,10 @@ export async function train(args: TrainArgs): Promise<number> {
       const step = run.step;
       T.manualSeed(stepSeed(run.seed, step));
       using batch = loader.batch(Math.floor(step / loader.length), step % loader.length);
-      const losses = training.step(batchRecord(entry, batch.images, batch.labels), { step, totalSteps: run.totalSteps });
+      // A task's record is seeded by the step, so a resumed run makes the same ones.
+      const record = task ? await uploadedTaskRecord(entry, config, batch.images, stepSeed(run.seed, step), device) : batchRecord(entry, batch.images, batch.labels);
+      const losses = training.step(record, { step, totalSteps: run.totalSteps });
+      if (task) disposeRecord(record);
       const [first, ...rest] = Object.values(losses);
       for (const l of rest) l.dispose();
       lastLoss?.dispose();

@@ -1,0 +1,111 @@
+// The image-to-image GANs (models/pix2pix.ts, ...) and their shared blocks: the U-Net's and the
+// PatchGAN's shapes, the kept sources `sample` translates, the preview's rows, the losses against
+// a hand computation, and `genlab train` making their records from a task (resuming exactly).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { loadEmbeddedMnist } from '../src/node.js';
+import { taskRecord, type Pix2pix } from '../models/index.js';
+import { PatchDiscriminator, SourceBank, UNet28, l1, tripletRows } from '../models/blocks/translation.js';
+import { harness, disposeHarness, step } from './setup/models.js';
+import { train } from '../src/cli/train.js';
+
+const values = (t: Tensor) => Array.from(t.dataSync());
+const digits = loadEmbeddedMnist({ limit: 8 }).images;
+/** Images whose every pixel is its index, so slices can be told apart. */
+const numbered = (n: number) => T.reshape(T.arange(0, n * 4, 1, { dtype: 'float32' }), [n, 1, 2, 2]);
+
+describe('translation blocks', () => {
+  it('the U-Net maps [N, C, 28, 28] to [N, 1, 28, 28] through 14 and 7, and every output pixel depends on the input', () => {
+    T.manualSeed(0);
+    const net = new UNet28(3, 4);
+    const x = T.randn([2, 3, 28, 28]).requiresGrad_(true);
+    const y = net.forward(x);
+    expect(y.shape).toEqual([2, 1, 28, 28]);
+    expect(net.down2.forward(net.down1.forward(x)).shape).toEqual([2, 8, 7, 7]);
+    // The skips carry the input straight across: a corner output pixel sees the corner input pixel.
+    T.sum(T.slice(y, [{ stop: 1 }, {}, { stop: 1 }, { stop: 1 }])).backward();
+    expect(Math.abs(values(x.grad!)[0]!)).toBeGreaterThan(0);
+    expect(new PatchDiscriminator(2, 4).forward(T.randn([3, 2, 28, 28])).shape).toEqual([3, 1, 7, 7]);
+  });
+
+  it('the source bank keeps the last batch repeated to its size and cycles through it', () => {
+    const bank = new SourceBank(5, [1, 2, 2]);
+    bank.remember(numbered(2));
+    const kept = values(bank.take(7)).filter((_, i) => i % 4 === 0);
+    expect(kept).toEqual([0, 4, 0, 4, 0, 0, 4]);
+  });
+
+  it('the preview rows cycle (source, output, target) by groups of columns, cut to N', () => {
+    const [s, o, t] = [numbered(5), T.add(numbered(5), 100), T.add(numbered(5), 200)];
+    const first = (x: Tensor) => values(x).filter((_, i) => i % 4 === 0);
+    expect(first(tripletRows([s, o, t], 2))).toEqual([0, 4, 100, 104, 200]);
+    expect(first(tripletRows([s, o, t], 8))).toEqual([0, 4, 8, 12, 16]);
+  });
+});
+
+describe('pix2pix', () => {
+  const record = () => taskRecord('edges', digits, 0, [-1, 1]);
+
+  it('G loss = BCE(D(x, G(x)) -> 1) + 100 L1, the L1 reported first; D loss halved', async () => {
+    T.manualSeed(1);
+    const h = harness('pix2pix', 'cpu', { config: { width: 4 }, lr: 0 });
+    const model = h.model as Pix2pix;
+    const batch = record();
+    // lr 0: the step leaves the weights, so its losses can be recomputed after it.
+    const losses = step(h, batch);
+    const fake = model.translate(batch.source!);
+    const fakeLogits = model.judge(batch.source!, fake);
+    const realLogits = model.judge(batch.source!, batch.target!);
+    const distance = await l1(fake, batch.target!).item();
+    expect(await losses.l1!.item()).toBeCloseTo(distance, 5);
+    expect(await losses.g!.item()).toBeCloseTo(await T.bceWithLogits(fakeLogits, T.onesLike(fakeLogits)).item() + 100 * distance, 3);
+    const dLoss = (await T.bceWithLogits(realLogits, T.onesLike(realLogits)).item() + await T.bceWithLogits(fakeLogits, T.zerosLike(fakeLogits)).item()) / 2;
+    expect(await losses.d!.item()).toBeCloseTo(dLoss, 4);
+    disposeHarness(h);
+  });
+
+  it('samples translate the kept sources; the preview shows sources, outputs and targets', async () => {
+    T.manualSeed(2);
+    const h = harness('pix2pix', 'cpu', { config: { width: 4 } });
+    const model = h.model as Pix2pix;
+    const batch = record();
+    for (const l of Object.values(step(h, batch))) l.dispose();
+    const expected = T.noGrad(() => { model.eval(); const y = model.translate(T.slice(batch.source!, [{ stop: 3 }])); model.train(); return y; });
+    expect(values(model.sample(11)).slice(0, 3 * 784)).toEqual(values(expected));
+    const picture = model.preview(batch);
+    expect(picture.shape).toEqual([8, 1, 28, 28]);
+    expect(values(T.slice(picture, [{ stop: 3 }]))).toEqual(values(T.slice(batch.source!, [{ stop: 3 }])));
+    disposeHarness(h);
+  });
+
+  it('a few steps on one batch bring the outputs closer to the targets', async () => {
+    T.manualSeed(3);
+    const h = harness('pix2pix', 'cpu', { config: { width: 8 }, lr: 1e-2 });
+    const batch = record();
+    const l1s: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const losses = step(h, batch);
+      l1s.push(await losses.l1!.item());
+      for (const l of Object.values(losses)) l.dispose();
+    }
+    expect(l1s[7]!).toBeLessThan(0.8 * l1s[0]!);
+    disposeHarness(h);
+  });
+});
+
+describe('genlab train on a task', () => {
+  it('makes the records from the images by step, so a resumed pix2pix run ends with the same weights', async () => {
+    const tmp = () => mkdtempSync(join(tmpdir(), 'genlab-translation-'));
+    const [straight, first] = [tmp(), tmp()];
+    const common = { model: 'pix2pix', device: 'cpu', batch: 4, limit: 16, sampleEvery: 0, config: { width: '4' } };
+    expect(await train({ ...common, steps: 4, out: straight })).toBe(0);
+    expect(await train({ ...common, steps: 2, out: first })).toBe(0);
+    expect(await train({ model: 'pix2pix', device: 'cpu', steps: 4, sampleEvery: 0, resume: join(first, 'checkpoint') })).toBe(0);
+    const bytes = (dir: string) => readFileSync(join(dir, 'checkpoint', 'model.safetensors'));
+    expect(bytes(first).equals(bytes(straight))).toBe(true);
+  });
+});

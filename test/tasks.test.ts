@@ -1,0 +1,141 @@
+// The synthetic translation tasks (models/tasks): each is deterministic from its seed, makes the
+// record it declares, and has its transform's defining property, checked on hand-made images and
+// on real digits.
+import { describe, expect, it } from 'vitest';
+import * as T from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { loadEmbeddedMnist } from '../src/node.js';
+import { ATTRIBUTES, TASKS, TASK_NAMES, makeTaskBatch, taskRecord } from '../models/index.js';
+import { dilate, erodePlus, holes, outline, slant } from '../models/tasks/image-ops.js';
+
+const N = 8;
+const digits = loadEmbeddedMnist({ limit: N }).images;
+const values = (t: Tensor) => Array.from(t.dataSync());
+const half = (x: Tensor, which: 0 | 1) => T.slice(x, [which === 0 ? { stop: N / 2 } : { start: N / 2, stop: N }]);
+const mass = (x: Tensor) => values(T.sum(x, [1, 2, 3]));
+
+/** A 28x28 image with ink 1 at the listed [row, col] pixels. */
+function drawn(pixels: readonly (readonly [number, number])[]): Tensor {
+  const a = new Float32Array(28 * 28);
+  for (const [r, c] of pixels) a[r * 28 + c] = 1;
+  return T.tensor(a, { shape: [1, 1, 28, 28] });
+}
+
+describe('every task', () => {
+  it.each(TASK_NAMES)('%s: the same seed gives the same record, its declared fields, in [0, 1] or one-hot', (name) => {
+    const one = makeTaskBatch(name, digits, 7);
+    const again = makeTaskBatch(name, digits, 7);
+    expect(Object.keys(one).sort()).toEqual([...TASKS[name].fields].sort());
+    for (const [field, t] of Object.entries(one)) {
+      expect(values(again[field]!)).toEqual(values(t));
+      if (t.dtype === 'float32') expect(values(t).every((v) => v >= 0 && v <= 1)).toBe(true);
+    }
+    // Scaled to [-1, 1], image fields move and the rest stay.
+    const scaled = taskRecord(name, digits, 7, [-1, 1]);
+    for (const [field, t] of Object.entries(one)) {
+      const isImage = ['images', 'source', 'target', 'a', 'b'].includes(field);
+      expect(values(scaled[field]!)).toEqual(isImage ? values(T.sub(T.mul(t, 2), 1)) : values(t));
+    }
+  });
+
+  it.each(['occluded', 'italic', 'attributes'] as const)('%s: another seed gives another record', (name) => {
+    const [a, b] = [makeTaskBatch(name, digits, 1), makeTaskBatch(name, digits, 2)];
+    const field = TASKS[name].fields.find((f) => f !== 'target' && f !== 'a')!;
+    expect(values(a[field]!)).not.toEqual(values(b[field]!));
+  });
+
+  it('refuses a batch off the CPU-side shape, and an unpaired batch of one image', () => {
+    expect(() => makeTaskBatch('edges', T.zeros([2, 28, 28]), 0)).toThrow(/task edges: images must be \[N, 1, H, W\], got \[2, 28, 28\]/);
+    expect(() => makeTaskBatch('inverted', T.zeros([1, 1, 28, 28]), 0)).toThrow(/at least 2 images/);
+  });
+});
+
+describe('defining properties', () => {
+  it('morphology: dilation of a point is a 3x3 square, erosion <= x <= dilation, the outline is what dilation adds', () => {
+    const point = drawn([[10, 12]]);
+    expect(values(dilate(point)).reduce((s, v) => s + v, 0)).toBe(9);
+    expect(values(outline(point)).reduce((s, v) => s + v, 0)).toBe(8);
+    expect(values(outline(point))[10 * 28 + 12]).toBe(0);
+    const [x, up, down] = [values(digits), values(dilate(digits)), values(erodePlus(digits))];
+    expect(x.every((v, i) => down[i]! <= v && v <= up[i]!)).toBe(true);
+    const edges = makeTaskBatch('edges', digits, 0);
+    expect(values(edges.target!)).toEqual(x);
+    const sum = values(T.add(edges.source!, digits));
+    expect(Math.max(...sum.map((v, i) => Math.abs(v - up[i]!)))).toBeLessThan(1e-6);
+  });
+
+  it('occluded: a grey square of 9-13 px, the target elsewhere', () => {
+    const { source, target } = makeTaskBatch('occluded', digits, 3);
+    const [s, t] = [values(source!), values(target!)];
+    for (let i = 0; i < N; i++) {
+      const grey: [number, number][] = [];
+      for (let p = 0; p < 784; p++) if (s[i * 784 + p] === 0.5) grey.push([Math.floor(p / 28), p % 28]);
+      const side = Math.max(...grey.map(([r]) => r)) - Math.min(...grey.map(([r]) => r)) + 1;
+      expect(side).toBeGreaterThanOrEqual(9);
+      expect(side).toBeLessThanOrEqual(13);
+      expect(grey.length).toBe(side * side);
+      const inBox = new Set(grey.map(([r, c]) => r * 28 + c));
+      for (let p = 0; p < 784; p++) if (!inBox.has(p)) expect(s[i * 784 + p]).toBe(t[i * 784 + p]);
+    }
+  });
+
+  it('inverted, thick: domain a is the first half plain (or thinned), b the other half inverted (or thickened)', () => {
+    const inv = makeTaskBatch('inverted', digits, 0);
+    expect(values(inv.a!)).toEqual(values(half(digits, 0)));
+    expect(values(inv.b!)).toEqual(values(T.sub(1, half(digits, 1))));
+    expect(mass(inv.b!).every((m) => m / 784 > 0.5)).toBe(true);
+    const thick = makeTaskBatch('thick', digits, 0);
+    const [massA, massB] = [mass(thick.a!), mass(thick.b!)];
+    mass(half(digits, 0)).forEach((m, i) => expect(massA[i]!).toBeLessThan(0.8 * m));
+    mass(half(digits, 1)).forEach((m, i) => expect(massB[i]!).toBeGreaterThan(1.5 * m));
+  });
+
+  it('italic: a vertical bar leans right at the top by the seeded shear, s in [0.3, 0.45], measured by image moments', () => {
+    const bar = drawn(Array.from({ length: 16 }, (_, r) => [6 + r, 14] as const));
+    const pair = T.cat([bar, bar], 0);
+    expect(Math.abs(values(slant(bar))[0]!)).toBeLessThan(1e-6);
+    const { b } = makeTaskBatch('italic', pair, 5);
+    const s = -values(slant(b!))[0]!;
+    expect(s).toBeGreaterThan(0.28);
+    expect(s).toBeLessThan(0.47);
+    // On digits: every italic digit leans further right than its upright self.
+    const digitsItalic = makeTaskBatch('italic', T.cat([digits, digits], 0), 5).b!;
+    const [before, after] = [values(slant(digits)), values(slant(digitsItalic))];
+    before.forEach((v, i) => expect(after[i]!).toBeLessThan(v - 0.2));
+  });
+
+  it('attributes: each digit is drawn in its labelled domain', () => {
+    const { images, labels } = makeTaskBatch('attributes', digits, 11);
+    const domains = Array.from(labels!.dataSync());
+    expect(domains.every((d) => d >= 0 && d < ATTRIBUTES.length)).toBe(true);
+    expect(new Set(domains).size).toBeGreaterThan(1);
+    domains.forEach((d, i) => {
+      const x = T.slice(digits, [{ start: i, stop: i + 1 }]);
+      const y = values(T.slice(images!, [{ start: i, stop: i + 1 }]));
+      if (ATTRIBUTES[d] === 'thick') expect(y).toEqual(values(dilate(x)));
+      if (ATTRIBUTES[d] === 'thin') expect(y).toEqual(values(erodePlus(x)));
+      if (ATTRIBUTES[d] === 'inverted') expect(y).toEqual(values(T.sub(1, x)));
+      if (ATTRIBUTES[d] === 'rotated' || ATTRIBUTES[d] === 'italic') expect(y).not.toEqual(values(x));
+    });
+  });
+
+  it('label map: one-hot {background, stroke, hole}; a ring has its inside as a hole, a diagonal-closed loop too, an open hook none', () => {
+    const ring: [number, number][] = [];
+    for (let i = 8; i <= 16; i++) ring.push([8, i], [16, i], [i, 8], [i, 16]);
+    const { labelMap, images } = makeTaskBatch('label-map', T.cat([drawn(ring), digits], 0), 0);
+    expect(values(T.sum(labelMap!, 1)).every((v) => v === 1)).toBe(true);
+    const at = (ch: number, r: number, c: number) => values(labelMap!)[ch * 784 + r * 28 + c];
+    expect([at(2, 12, 12), at(1, 8, 10), at(0, 2, 2), at(2, 2, 2)]).toEqual([1, 1, 1, 0]);
+    expect(values(T.sum(T.slice(labelMap!, [{ stop: 1 }, { start: 2, stop: 3 }]))) [0]).toBe(49);
+    expect(values(T.slice(images!, [{ start: 1 }]))).toEqual(values(digits));
+    // A diamond drawn with diagonal steps only: the background cannot pass between diagonal ink.
+    const diamond = drawn([[10, 14], [11, 15], [12, 16], [13, 15], [14, 14], [13, 13], [12, 12], [11, 13]]);
+    expect(values(holes(diamond)).reduce((s, v) => s + v, 0)).toBe(5);
+    const hook = drawn(ring.filter(([r, c]) => !(r === 8 && c === 12)));
+    expect(values(holes(hook)).every((v) => v === 0)).toBe(true);
+    // Embedded digit 0 (the first) has a hole; 1 (the second) has none.
+    const digitHoles = mass(holes(digits));
+    expect(digitHoles[0]).toBeGreaterThan(10);
+    expect(digitHoles[1]).toBe(0);
+  });
+});
