@@ -36,7 +36,7 @@ export { RealNvp, realnvp, realNvpLevels, type RealNvpConfig } from './realnvp.j
 export { Glow, glow, glowLevels, type GlowConfig } from './glow.js';
 export { FlowModel, MultiScaleFlow, FactorOut, flowTraining, type FlowConfig, type LevelBuilder } from './blocks/flow.js';
 export { ActNorm, AffineCoupling, InvertibleConv1x1, Squeeze, type FlowLayer, type CouplingMask, type ScaleBound } from './blocks/flow-layers.js';
-export { PixelCnn, pixelcnn, bernoulliPixels, categoricalPixels, bitsPerDim, PIXELCNN_ARCHS, PIXEL_OUTPUTS, type PixelCnnConfig, type PixelLikelihood } from './pixelcnn.js';
+export { PixelCnn, pixelcnn, bernoulliPixels, categoricalPixels, bitsPerDim, likelihoodTraining, PIXELCNN_ARCHS, PIXEL_OUTPUTS, type PixelCnnConfig, type PixelLikelihood } from './pixelcnn.js';
 export { MaskedConv2d, kernelMask, type MaskType } from './blocks/masked-conv.js';
 export { PixelRnn, pixelrnn, type PixelRnnConfig } from './pixelrnn.js';
 export { RowLstm, type RowState } from './blocks/row-lstm.js';

@@ -136,12 +136,13 @@ export class PixelCnn extends nn.Module implements GenerativeModel {
 /** Nats per image → bits per dimension (784 pixels). */
 export const bitsPerDim = (nats: Tensor): Tensor => T.div(nats, SIDE * SIDE * Math.LN2);
 
-function pixelCnnTraining(model: PixelCnn, lr: number): Training {
+/** Adam on the mean exact NLL (nats per image) of a model with one, reporting bits/dim beside it. */
+export function likelihoodTraining(model: nn.Module & { negativeLogLikelihood(images: Tensor): Tensor }, lr: number, name: string): Training {
   const adam = new optim.Adam(model.parameters(), { lr });
   return {
     optimizers: { adam },
     step: (batch) => minimize(adam, () => {
-      const loss = T.mean(model.negativeLogLikelihood(requireField(batch, 'images', 'pixelcnn')));
+      const loss = T.mean(model.negativeLogLikelihood(requireField(batch, 'images', name)));
       return { loss, bitsPerDim: bitsPerDim(loss) };
     }),
   };
@@ -159,5 +160,5 @@ export const pixelcnn = registerModel({
   // Width 32 with 4 blocks: ~2 s a wasm step on two loaded cores (4x less than width 64 with 7 blocks).
   withoutGpu: { config: { width: 32, blocks: 4 }, steps: 600, sampleEvery: 300 },
   build: (config, device) => new PixelCnn(config, device),
-  train: (model, { lr }) => pixelCnnTraining(model, lr),
+  train: (model, { lr }) => likelihoodTraining(model, lr, 'pixelcnn'),
 });

@@ -14,13 +14,13 @@
  * step of every layer from the kept states, not a pass over the image.
  */
 import * as T from '../src/index.js';
-import { nn, optim } from '../src/index.js';
+import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { MaskedConv2d } from './blocks/masked-conv.js';
 import { RowLstm, type RowState } from './blocks/row-lstm.js';
-import { deviceOf, evaluating, minimize, requireField } from './blocks/train.js';
-import { bernoulliPixels, bitsPerDim } from './pixelcnn.js';
-import type { Batch, GenerativeModel, Training } from './protocol.js';
+import { deviceOf, evaluating } from './blocks/train.js';
+import { bernoulliPixels, likelihoodTraining } from './pixelcnn.js';
+import type { Batch, GenerativeModel } from './protocol.js';
 import { registerModel } from './registry.js';
 
 const SIDE = 28;
@@ -114,17 +114,6 @@ export class PixelRnn extends nn.Module implements GenerativeModel {
   }
 }
 
-function pixelRnnTraining(model: PixelRnn, lr: number): Training {
-  const adam = new optim.Adam(model.parameters(), { lr });
-  return {
-    optimizers: { adam },
-    step: (batch) => minimize(adam, () => {
-      const loss = T.mean(model.negativeLogLikelihood(requireField(batch, 'images', 'pixelrnn')));
-      return { loss, bitsPerDim: bitsPerDim(loss) };
-    }),
-  };
-}
-
 export const pixelrnn = registerModel({
   name: 'pixelrnn',
   description: 'PixelRNN: 7x7 mask-A conv + Row LSTM layers (1x3 masked input-to-state, 1x3 state-to-state); exact NLL in nats on binarised digits',
@@ -135,5 +124,5 @@ export const pixelrnn = registerModel({
   training: { batch: 32, lr: 1e-3, steps: 3000, sampleEvery: 1000 },
   withoutGpu: { config: { width: 16, layers: 1 }, steps: 600, sampleEvery: 300 },
   build: (config, device) => new PixelRnn(config, device),
-  train: (model, { lr }) => pixelRnnTraining(model, lr),
+  train: (model, { lr }) => likelihoodTraining(model, lr, 'pixelrnn'),
 });
