@@ -15,6 +15,7 @@ import type { Stylegan } from '../models/stylegan.js';
 import { realsAt, type Progan } from '../models/progan.js';
 import { gradcheck, randomF64 } from './setup/gradcheck.js';
 import { heldBytes } from './setup/memory.js';
+import { evaluableModel } from '../src/cli/eval-model.js';
 import { disposeHarness, harness, step as trainingStep } from './setup/models.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
@@ -186,6 +187,21 @@ describe('stylegan', () => {
     const mean = Array.from(g.map(z, 0).dataSync());
     close(mean, new Array(24).fill(0.25), 1e-7);
     close(g.map(z, 0.5).dataSync(), T.mul(T.add(g.map(z), 0.25), 0.5).dataSync(), 1e-6);
+    disposeHarness(h);
+  });
+
+  it('gives genlab eval a w-space latent path for PPL: the EMA mapping of z, and its synthesis', async () => {
+    T.manualSeed(0);
+    const h = harness('stylegan', 'cpu', { config: TINY });
+    const path = evaluableModel(h.entry, h.model, { ...h.entry.config, ...TINY }, 'cpu').latentPath!;
+    expect(path.space).toBe('w');
+    const z = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
+    const w = await path.sample!(z, 2);
+    const ema = (h.model as Stylegan).ema;
+    close(w, T.noGrad(() => ema.map(T.tensor(Float32Array.from(z), { shape: [2, 8] }))).dataSync(), 1e-6);
+    const images = await path.decode(w, 2);
+    expect(images.shape).toEqual([2, 1, 28, 28]);
+    expect(images.dataSync().every((v) => v >= 0 && v <= 1)).toBe(true);
     disposeHarness(h);
   });
 

@@ -8,7 +8,7 @@ import * as T from '../index.js';
 import type { DeviceName, Tensor } from '../index.js';
 import type { EvaluableModel } from '../metrics/evaluate.js';
 import type { LatentPath } from '../metrics/ppl.js';
-import type { GenerativeModel, ModelEntry } from '../../models/index.js';
+import type { GenerativeModel, ModelEntry, StyleGenerator } from '../../models/index.js';
 import { rangeTransform } from './shared.js';
 
 /** [lo, hi] -> [0, 1], clamped (a tanh output can round past its range). */
@@ -42,7 +42,36 @@ function generatorPath(m: GenerativeModel) {
   return { dim: gan.config.zDim, decode: (z: Tensor) => gan.generator.forward(z) };
 }
 
+/**
+ * StyleGAN's PPL in w, as its paper reports it: z -> w by the EMA generator's mapping, then lerp in
+ * w and the synthesis of w at every layer (the sampled endpoints need zDim = wDim).
+ */
+function styleganPath(model: GenerativeModel, range: readonly [number, number], device: DeviceName): LatentPath | undefined {
+  const g = (model as unknown as { ema: StyleGenerator }).ema;
+  const { zDim, wDim } = g.config;
+  if (zDim !== wDim) return undefined;
+  const codes = (values: Float64Array, n: number) => T.tensor(Float32Array.from(values), { shape: [n, wDim], device });
+  return {
+    dim: wDim,
+    space: 'w',
+    async sample(z, n) {
+      const input = codes(z, n);
+      const w = T.noGrad(() => g.map(input));
+      const out = Float64Array.from(await w.data());
+      for (const t of [input, w]) t.dispose();
+      return out;
+    },
+    async decode(values, n) {
+      const w = codes(values, n);
+      const images = T.noGrad(() => T.tidy(() => toUnit(g.synthesize(g.broadcast(w)), range)));
+      w.dispose();
+      return onCpu(images);
+    },
+  };
+}
+
 function latentPathOf(entry: ModelEntry, model: GenerativeModel, device: DeviceName): LatentPath | undefined {
+  if (entry.name === 'stylegan') return styleganPath(model, entry.dataRange, device);
   const path = LATENT_PATHS[entry.name]?.(model);
   if (!path) return undefined;
   const range = entry.name === 'vae' ? ([0, 1] as const) : entry.dataRange;
