@@ -29,6 +29,7 @@ export * from './ops/reduce-extra.js';
 export * from './ops/scan.js';
 export * from './ops/order-stats.js';
 export * from './ops/indexing-extra.js';
+export * from './ops/pool-extra.js';
 export * from './ops/losses-extra.js';
 export * from './ops/spatial-extra.js';
 export * from './ops/grid.js';

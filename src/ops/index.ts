@@ -31,6 +31,7 @@ export * from './reduce-extra.js';
 export * from './scan.js';
 export * from './order-stats.js';
 export * from './indexing-extra.js';
+export * from './pool-extra.js';
 export * from './losses-extra.js';
 export * from './spatial-extra.js';
 export * from './grid.js';

@@ -11,7 +11,8 @@ import type { Pool2dArgs } from '../backend/backend.js';
 import { record } from '../autograd.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, composite, requireFloat, wrap } from './core.js';
+import { checkFits, checkInputs, composite, named, requireFloat, wrap } from './core.js';
+import { maxPool2dWithIndices, type MaxPool2dOptions } from './pool-extra.js';
 import { ones } from './creation.js';
 import { mul } from './elementwise.js';
 import { mean } from './reduce.js';
@@ -82,8 +83,14 @@ function poolArgs(name: string, x: Tensor, kernelSize: Pair, opts: AvgPool2dOpti
   return { args: { kernel, stride, padding, countIncludePad: opts.countIncludePad ?? true }, outShape: [n, c, ho, wo] };
 }
 
-/** Max over each window of x [N, C, H, W]; padded cells never win. */
-export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
+/**
+ * Max over each window of x [N, C, H, W]; padded cells never win. With `dilation` or `ceilMode`
+ * it runs as the composite of maxPool2dWithIndices (src/ops/pool-extra.ts).
+ */
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions & { dilation?: Pair; ceilMode?: boolean } = {}): Tensor {
+  if ((opts.dilation !== undefined && opts.dilation !== 1) || opts.ceilMode) {
+    return named('maxPool2d', () => maxPool2dWithIndices(x, kernelSize, opts as MaxPool2dOptions).values);
+  }
   const { args, outShape } = poolArgs('maxPool2d', x, kernelSize, opts);
   return pool('max', x, args, outShape);
 }
