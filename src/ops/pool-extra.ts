@@ -37,7 +37,7 @@ function pooledSize(op: string, size: number, k: number, s: number, p: number, d
 /**
  * Max over each window of x [N, C, H, W] and where it was: `indices` (int32) holds the winner's
  * flat position h·W + w in its channel's plane, what `maxUnpool2d` takes.
- * @torch torch.nn.functional.max_pool2d(..., return_indices=True)
+ * @torch torch.nn.functional.max_pool2d(return_indices=True)
  */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, opts: MaxPool2dOptions = {}): { values: Tensor; indices: Tensor } {
   const op = 'maxPool2dWithIndices';
