@@ -52,3 +52,4 @@ export { ConvEncoder as SelfSupervisedEncoder, ntXent, infoNce, enqueued, dinoLo
 export { Transgan, TransformerGenerator, VitCritic, TransformerBlock, transgan, type TransganConfig } from './transgan.js';
 export { TASKS, TASK_NAMES, ATTRIBUTES, LABEL_MAP_CLASSES, IMAGE_FIELDS, makeTaskBatch, taskRecord, type Task, type TaskName } from './tasks/index.js';
 export { Pix2pix, pix2pix, type Pix2pixConfig } from './pix2pix.js';
+export { Cyclegan, cyclegan, ResnetGenerator, lsganCritic, lsganGenerator, type CycleganConfig } from './cyclegan.js';

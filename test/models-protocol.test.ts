@@ -52,6 +52,7 @@ const SMALL: Record<string, object> = {
   dino: { width: 4, prototypes: 16, bottleneck: 8, locals: 2 },
   transgan: { width: 4, zDim: 8, depths: [1, 1, 1], criticDepth: 1, heads: 1 },
   pix2pix: { width: 4 },
+  cyclegan: { width: 4, blocks: 1 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { taskRecord, type Pix2pix } from '../models/index.js';
-import { PatchDiscriminator, SourceBank, UNet28, l1, tripletRows } from '../models/blocks/translation.js';
+import { lsganCritic, lsganGenerator, taskRecord, type Cyclegan, type Pix2pix } from '../models/index.js';
+import { PatchDiscriminator, ReplayBuffer, SourceBank, UNet28, l1, tripletRows } from '../models/blocks/translation.js';
 import { harness, disposeHarness, step } from './setup/models.js';
 import { train } from '../src/cli/train.js';
 
@@ -93,6 +93,53 @@ describe('pix2pix', () => {
       for (const l of Object.values(losses)) l.dispose();
     }
     expect(l1s[7]!).toBeLessThan(0.8 * l1s[0]!);
+    disposeHarness(h);
+  });
+});
+
+describe('cyclegan', () => {
+  it('the replay buffer: fills first (fakes shown as they are), then each fake swaps a random slot with probability ½', async () => {
+    // While filling: slots take the fakes in order, every fake is shown.
+    expect(ReplayBuffer.choose(4, 1, 2, 0)).toEqual({ shown: [4, 5], slots: [0, 4, 5, 3], filled: 3 });
+    // Full: each fake is shown itself or, swapping, a stored image whose slot it takes.
+    let swaps = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const { shown, slots } = ReplayBuffer.choose(5, 5, 1, seed);
+      if (shown[0] === 5) expect(slots).toEqual([0, 1, 2, 3, 4]);
+      else {
+        swaps++;
+        expect(slots[shown[0]!]).toBe(5);
+        expect(slots.filter((v, j) => v !== j)).toEqual([5]);
+      }
+    }
+    expect(swaps).toBeGreaterThan(70);
+    expect(swaps).toBeLessThan(130);
+    // The tensors follow the indices: the pool keeps the fake, D sees the old image.
+    const pool = new ReplayBuffer(2, [1, 2, 2]);
+    const first = pool.query(numbered(2), 0, 0);
+    expect(values(first)).toEqual(values(numbered(2)));
+    const later = pool.query(T.add(numbered(1), 100), 2, 3);
+    const { shown } = ReplayBuffer.choose(2, 2, 1, 3);
+    expect(values(later)).toEqual(shown[0] === 2 ? values(T.add(numbered(1), 100)) : values(T.slice(numbered(2), [{ start: shown[0]!, stop: shown[0]! + 1 }])));
+  });
+
+  it('LSGAN: ½[(D(real) - 1)² + D(fake)²] for D, (D(fake) - 1)² for G', async () => {
+    const [real, fake] = [T.tensor([1, 0.5]), T.tensor([0, 2])];
+    expect(await lsganCritic(real, fake).item()).toBeCloseTo(0.5 * (0.125 + 2), 6);
+    expect(await lsganGenerator(fake).item()).toBeCloseTo(1, 6);
+  });
+
+  it('a step reports the cycle L1 first; G and F map [N, 1, 28, 28] to itself; sample translates kept a', async () => {
+    T.manualSeed(4);
+    const h = harness('cyclegan', 'cpu', { config: { width: 4, blocks: 1, task: 'thick' } });
+    const model = h.model as Cyclegan;
+    const batch = taskRecord('thick', digits, 0, [-1, 1]);
+    const losses = step(h, batch);
+    expect(Object.keys(losses)).toEqual(['cycle', 'd', 'g']);
+    expect(await losses.cycle!.item()).toBeGreaterThan(0);
+    expect(model.toB.forward(batch.a!).shape).toEqual([4, 1, 28, 28]);
+    const expected = T.noGrad(() => { model.eval(); const y = model.toB.forward(batch.a!); model.train(); return y; });
+    expect(values(model.sample(4))).toEqual(values(expected));
     disposeHarness(h);
   });
 });

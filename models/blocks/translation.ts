@@ -41,17 +41,17 @@ export class SourceBank extends nn.Module {
 
 /**
  * The grid of a translation: rows of `columns` images cycling through (source, output, target)
- * for successive groups of `columns` examples, cut to N images (the batch's size).
+ * for successive groups of `columns` examples, cut to `total` images (default: the batch's size).
  */
-export function tripletRows(rows: readonly Tensor[], columns = 8): Tensor {
+export function tripletRows(rows: readonly Tensor[], columns = 8, total = rows[0]!.shape[0]!): Tensor {
   const n = rows[0]!.shape[0]!;
   const parts: Tensor[] = [];
-  for (let start = 0, shown = 0; shown < n; start += columns) {
+  for (let start = 0, shown = 0; shown < total; start += columns) {
     for (const r of rows) {
-      if (shown >= n) break;
+      if (shown >= total) break;
       // Past the batch's end, the first examples again (only for tiny batches).
       const from = start % n;
-      const m = Math.min(columns, n - shown, n - from);
+      const m = Math.min(columns, total - shown, n - from);
       parts.push(T.slice(r, [{ start: from, stop: from + m }]));
       shown += m;
     }
