@@ -53,7 +53,7 @@ export const realnvp = registerModel({
   config: { width: 64, depth: 6, levels: 2, temperature: 0.7, logitAlpha: 0.05 } as RealNvpConfig,
   // lr 3e-3 as glow's (measured there: a CPU run has a few hundred steps); the paper's is 1e-3.
   training: { batch: 64, lr: 3e-3, steps: 5000, sampleEvery: 500 },
-  withoutGpu: { config: { width: 32, depth: 4 }, steps: 200, sampleEvery: 100 },
+  withoutGpu: { config: { width: 32, depth: 4 }, steps: 300, sampleEvery: 100 },
   build: (config, device) => new RealNvp(config, device),
   train: (model, { lr }) => flowTraining(model, lr, 'realnvp'),
 });
