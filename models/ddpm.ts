@@ -120,8 +120,8 @@ export const ddpm = registerModel({
   } as DdpmConfig,
   choices: { schedule: BETA_SCHEDULES, sampler: SAMPLERS, output: UNET_OUTPUTS },
   training: { batch: 32, lr: 5e-4, steps: 20000, sampleEvery: 2000 },
-  // Without a GPU: width 8 (wasm at load average 21-26 took 2-8 s a step; width 16 about twice that), an EMA short
-  // enough not to lag a few hundred steps, and 20 DDIM steps per grid.
+  // Without a GPU: width 8 (on two shared cores at load average 17-37 the CPU and wasm backends both took 5-12 s a
+  // step, width 16 about twice that), an EMA short enough not to lag a few hundred steps, 20 DDIM steps per grid.
   withoutGpu: { config: { width: 8, groups: 4, heads: 2, steps: 20, emaDecay: 0.99 }, steps: 300, sampleEvery: 100 },
   build: (config, device) => new Ddpm(config, device),
   train: (model, { lr }) => ddpmTraining(model, lr),
