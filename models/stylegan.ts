@@ -103,17 +103,17 @@ export class StyleGenerator extends nn.Module {
   }
 
   /** Images [N, 1, 28, 28] (the centre of 32x32; unbounded, ≈ [-1, 1]) from per-layer styles ws [N, L, wDim]. */
-  synthesize(ws: Tensor): Tensor {
+  synthesize(ws: Tensor, noise = true): Tensor {
     const styles = T.split(ws, 1, 1).map((w) => T.squeeze(w, 1));
     let next = 0;
     const style = () => styles[next++]!;
     const n = ws.shape[0]!;
     let x = this.fourier ? this.fourier.forward(styles[0]!) : T.expand(this.constant!, [n, ...this.constant!.shape.slice(1)]);
     const layers = [...this.layers];
-    x = layers[0]!.forward(x, style());
+    x = layers[0]!.forward(x, style(), noise);
     let rgb = this.toRgb.at(0).forward(x, style());
     for (let r = 1; r < this.toRgb.length; r++) {
-      x = layers[2 * r]!.forward(layers[2 * r - 1]!.forward(x, style()), style());
+      x = layers[2 * r]!.forward(layers[2 * r - 1]!.forward(x, style(), noise), style(), noise);
       rgb = T.add(T.interpolate(rgb, { scaleFactor: 2, mode: 'bilinear' }), this.toRgb.at(r).forward(x, style()));
     }
     return T.slice(rgb, [{}, {}, { start: 2, stop: 30 }, { start: 2, stop: 30 }]);

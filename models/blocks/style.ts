@@ -71,12 +71,13 @@ export class StyleLayer extends nn.Module {
     this.scale = 1 / Math.sqrt(inC * k * k);
   }
 
-  forward(x: Tensor, w: Tensor): Tensor {
+  /** `noise` false leaves the noise out (PPL compares two nearby ws, which must not differ by noise). */
+  forward(x: Tensor, w: Tensor, noise = true): Tensor {
     const input = this.opts.up ? upBilinear(x) : x;
     const k = this.weight.shape[2]!;
     let y = modulatedConv2d(input, T.mul(this.weight, this.scale), this.affine.forward(w), { demodulate: this.opts.demodulate ?? true, padding: (k - 1) / 2 });
     const [n, , h, wd] = y.shape as [number, number, number, number];
-    if (this.noiseStrength) y = T.add(y, T.mul(T.randn([n, 1, h, wd], { device: y.device, dtype: y.dtype }), this.noiseStrength));
+    if (this.noiseStrength && noise) y = T.add(y, T.mul(T.randn([n, 1, h, wd], { device: y.device, dtype: y.dtype }), this.noiseStrength));
     y = T.add(y, T.reshape(this.bias, [1, -1, 1, 1]));
     const act = this.opts.activation ?? 'lrelu';
     return act === 'none' ? y : act === 'filtered' ? filteredLrelu(y) : T.mul(lrelu(y), Math.SQRT2);

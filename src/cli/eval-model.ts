@@ -44,7 +44,8 @@ function generatorPath(m: GenerativeModel) {
 
 /**
  * StyleGAN's PPL in w, as its paper reports it: z -> w by the EMA generator's mapping, then lerp in
- * w and the synthesis of w at every layer (the sampled endpoints need zDim = wDim).
+ * w and the synthesis of w at every layer without noise, as the reference's constant noise (the
+ * sampled endpoints need zDim = wDim).
  */
 function styleganPath(model: GenerativeModel, range: readonly [number, number], device: DeviceName): LatentPath | undefined {
   const g = (model as unknown as { ema: StyleGenerator }).ema;
@@ -63,7 +64,7 @@ function styleganPath(model: GenerativeModel, range: readonly [number, number], 
     },
     async decode(values, n) {
       const w = codes(values, n);
-      const images = T.noGrad(() => T.tidy(() => toUnit(g.synthesize(g.broadcast(w)), range)));
+      const images = T.noGrad(() => T.tidy(() => toUnit(g.synthesize(g.broadcast(w), false), range)));
       w.dispose();
       return onCpu(images);
     },
