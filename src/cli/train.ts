@@ -147,8 +147,6 @@ export async function train(args: TrainArgs): Promise<number> {
 
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch${run.heldOut ? '; its held-out part is left for genlab eval' : ''}`);
-  if (run.step > 0) console.log(`resuming from step ${run.step} of ${args.resume}`);
-  console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch`);
   if (run.step > 0) console.log(`resuming from step ${run.step} of ${resumeFrom}`);
   if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
 
