@@ -8,13 +8,17 @@
  * (Atomics.notify); every participant, the calling thread included, claims task numbers with
  * Atomics.add until they run out, and the caller waits until every worker has checked out. Each
  * participant has its own scratch block (GEMM packing buffers). The caller blocks with
- * Atomics.wait where allowed (Node, workers) and spins where not (a page's main thread).
+ * Atomics.wait where allowed (Node, workers) and spins where not (a page's main thread). A worker
+ * that traps reports it through the control block and still checks out, so the caller throws
+ * instead of waiting for ever; workers that do not check out within STALL_MS are retired.
  */
 
 /** Int32 slots of the control block. */
-const GEN = 0, NEXT = 1, COUNT = 2, PENDING = 3, FN = 4, ARGC = 5, STOP = 6, ARGS = 8;
+const GEN = 0, NEXT = 1, COUNT = 2, PENDING = 3, FN = 4, ARGC = 5, STOP = 6, FAILED = 7, ARGS = 8;
 export const CONTROL_BYTES = 256;
 const MAX_ARGS = CONTROL_BYTES / 4 - ARGS;
+/** How long one parallel kernel may wait for its workers before the pool reports them stuck. */
+const STALL_MS = 300_000;
 
 /** The worker body; plain JavaScript so it runs from a string in either environment. */
 const WORKER_LOOP = `
@@ -30,7 +34,13 @@ function serve(module, memory, control, scratch, names) {
       const fn = exports[names[c[${FN}]]];
       const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
       const count = c[${COUNT}];
-      for (let t = Atomics.add(c, ${NEXT}, 1); t < count; t = Atomics.add(c, ${NEXT}, 1)) fn(t, scratch, ...args);
+      try {
+        for (let t = Atomics.add(c, ${NEXT}, 1); t < count; t = Atomics.add(c, ${NEXT}, 1)) fn(t, scratch, ...args);
+      } catch (e) {
+        // A trap here must not leave the caller waiting for this worker: report it through memory
+        // (the caller's thread is blocked, so an 'error' event would never reach it) and check out.
+        Atomics.store(c, ${FAILED}, 1);
+      }
       if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
     }
   };
@@ -142,11 +152,30 @@ export class ThreadPool {
     c[COUNT] = count;
     Atomics.store(c, NEXT, 0);
     Atomics.store(c, PENDING, this.workers.length);
+    Atomics.store(c, FAILED, 0);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
-    for (let t = Atomics.add(c, NEXT, 1); t < count; t = Atomics.add(c, NEXT, 1)) fn(t, scratch, ...args);
-    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) {
-      if (canBlock) Atomics.wait(c, PENDING, left);
+    // The workers are in this job whatever happens here: wait for them before any error leaves.
+    let failure: unknown = null;
+    try {
+      for (let t = Atomics.add(c, NEXT, 1); t < count; t = Atomics.add(c, NEXT, 1)) fn(t, scratch, ...args);
+    } catch (e) {
+      failure = e;
     }
+    // Blocking waits in slices, so that a worker that never checks out (killed, or a lost wake-up)
+    // becomes an error naming the kernel instead of a process that hangs without a word: a blocked
+    // main thread cannot even run a SIGTERM handler.
+    const started = Date.now();
+    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) {
+      if (canBlock) Atomics.wait(c, PENDING, left, 1000);
+      if (Date.now() - started > STALL_MS) {
+        const workers = this.workers.length;
+        // The stuck workers may still write: retire them all; later kernels run on this thread.
+        this.stop();
+        throw new Error(`wasm thread pool: ${left} of ${workers} workers did not finish ${name} (${count} tasks) within ${STALL_MS / 1000} s; continuing single-threaded`);
+      }
+    }
+    if (failure) throw failure;
+    if (Atomics.load(c, FAILED)) throw new Error(`wasm thread pool: a worker failed while running ${name} (${count} tasks)`);
   }
 }
