@@ -176,6 +176,17 @@ function closeScope(s: TensorScope, result: unknown): void {
   }
 }
 
+/** Run `fn` with `s` as the innermost scope; if it throws, dispose what it made and rethrow. */
+function runInScope<T>(s: TensorScope, fn: () => T): T {
+  scopeStack.push(s);
+  try {
+    return fn();
+  } catch (e) {
+    closeScope(s, undefined);
+    throw e;
+  }
+}
+
 /**
  * Run `fn` and dispose every tensor it created, except those reachable from its return value
  * (arrays, plain objects and Maps are searched) and those passed to `keep()`. `fn` must be
@@ -183,14 +194,7 @@ function closeScope(s: TensorScope, result: unknown): void {
  */
 export function tidy<T>(fn: () => T): T {
   const s = new TensorScope();
-  scopeStack.push(s);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(s, undefined);
-    throw e;
-  }
+  const result = runInScope(s, fn);
   if (result instanceof Promise) {
     closeScope(s, undefined);
     throw new TypeError('tidy: the function returned a Promise; tidy scopes are synchronous. Use `using s = scope()` in async code.');
@@ -205,14 +209,7 @@ export function tidy<T>(fn: () => T): T {
  */
 export function disposeOnError<T>(fn: () => T): T {
   const s = new TensorScope();
-  scopeStack.push(s);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(s, undefined);
-    throw e;
-  }
+  const result = runInScope(s, fn);
   const idx = scopeStack.lastIndexOf(s);
   if (idx >= 0) scopeStack.splice(idx, 1);
   // Tensors a nested keep() removed are not in s; the rest belong to the enclosing scope now.

@@ -1,31 +1,27 @@
 /** More of PyTorch's activation modules, over the ops of the same names (src/ops/activations.ts). */
 import { celu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, relu6, selu, softmin, softsign } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
+import { alongDim, elementwise } from './activation.js';
 import { Module } from './module.js';
 
-export class Mish extends Module {
-  forward(x: Tensor): Tensor {
-    return mish(x);
-  }
-}
+export class Mish extends elementwise(mish) {}
 
-export class Hardswish extends Module {
-  forward(x: Tensor): Tensor {
-    return hardswish(x);
-  }
-}
+export class Hardswish extends elementwise(hardswish) {}
 
-export class Hardsigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return hardsigmoid(x);
-  }
-}
+export class Hardsigmoid extends elementwise(hardsigmoid) {}
 
-export class ReLU6 extends Module {
-  forward(x: Tensor): Tensor {
-    return relu6(x);
-  }
-}
+export class ReLU6 extends elementwise(relu6) {}
+
+export class SELU extends elementwise(selu) {}
+
+export class Softsign extends elementwise(softsign) {}
+
+export class LogSigmoid extends elementwise(logsigmoid) {}
+
+/** Gated linear unit: the first half of `dim` times the sigmoid of the second. */
+export class GLU extends alongDim(glu) {}
+
+export class Softmin extends alongDim(softmin) {}
 
 export class Hardtanh extends Module {
   constructor(readonly minVal = -1, readonly maxVal = 1) {
@@ -41,12 +37,6 @@ export class Hardtanh extends Module {
   }
 }
 
-export class SELU extends Module {
-  forward(x: Tensor): Tensor {
-    return selu(x);
-  }
-}
-
 export class CELU extends Module {
   constructor(readonly alpha = 1) {
     super();
@@ -58,46 +48,5 @@ export class CELU extends Module {
 
   override extraRepr(): string {
     return `alpha=${this.alpha}`;
-  }
-}
-
-export class Softsign extends Module {
-  forward(x: Tensor): Tensor {
-    return softsign(x);
-  }
-}
-
-export class LogSigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return logsigmoid(x);
-  }
-}
-
-/** Gated linear unit: the first half of `dim` times the sigmoid of the second. */
-export class GLU extends Module {
-  constructor(readonly dim = -1) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return glu(x, this.dim);
-  }
-
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
-  }
-}
-
-export class Softmin extends Module {
-  constructor(readonly dim = -1) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return softmin(x, this.dim);
-  }
-
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
   }
 }

@@ -3,11 +3,37 @@ import { elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, silu, softmax, softplu
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
-export class ReLU extends Module {
-  forward(x: Tensor): Tensor {
-    return relu(x);
-  }
+/** The base classes the factories below make (named, so declaration files can spell them). */
+export type ElementwiseModuleClass = new () => Module & { forward(x: Tensor): Tensor };
+export type AlongDimModuleClass = new (dim?: number) => Module & { readonly dim: number; forward(x: Tensor): Tensor };
+
+/** A module base class applying `fn` elementwise: `class ReLU extends elementwise(relu) {}`. */
+export function elementwise(fn: (x: Tensor) => Tensor): ElementwiseModuleClass {
+  return class extends Module {
+    forward(x: Tensor): Tensor {
+      return fn(x);
+    }
+  };
 }
+
+/** A module base class applying `fn` along a dim (default -1): `class Softmax extends alongDim(softmax) {}`. */
+export function alongDim(fn: (x: Tensor, dim: number) => Tensor): AlongDimModuleClass {
+  return class extends Module {
+    constructor(readonly dim = -1) {
+      super();
+    }
+
+    forward(x: Tensor): Tensor {
+      return fn(x, this.dim);
+    }
+
+    override extraRepr(): string {
+      return `dim=${this.dim}`;
+    }
+  };
+}
+
+export class ReLU extends elementwise(relu) {}
 
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
@@ -38,60 +64,16 @@ export class ELU extends Module {
 }
 
 /** The exact (erf) GELU, PyTorch's default. */
-export class GELU extends Module {
-  forward(x: Tensor): Tensor {
-    return gelu(x);
-  }
-}
+export class GELU extends elementwise((x) => gelu(x)) {}
 
-export class SiLU extends Module {
-  forward(x: Tensor): Tensor {
-    return silu(x);
-  }
-}
+export class SiLU extends elementwise(silu) {}
 
-export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor {
-    return sigmoid(x);
-  }
-}
+export class Sigmoid extends elementwise(sigmoid) {}
 
-export class Tanh extends Module {
-  forward(x: Tensor): Tensor {
-    return tanh(x);
-  }
-}
+export class Tanh extends elementwise(tanh) {}
 
-export class Softplus extends Module {
-  forward(x: Tensor): Tensor {
-    return softplus(x);
-  }
-}
+export class Softplus extends elementwise((x) => softplus(x)) {}
 
-export class Softmax extends Module {
-  constructor(readonly dim = -1) {
-    super();
-  }
+export class Softmax extends alongDim(softmax) {}
 
-  forward(x: Tensor): Tensor {
-    return softmax(x, this.dim);
-  }
-
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
-  }
-}
-
-export class LogSoftmax extends Module {
-  constructor(readonly dim = -1) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    return logSoftmax(x, this.dim);
-  }
-
-  override extraRepr(): string {
-    return `dim=${this.dim}`;
-  }
-}
+export class LogSoftmax extends alongDim(logSoftmax) {}

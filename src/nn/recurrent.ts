@@ -26,12 +26,12 @@ function project(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
 /** One layer-direction's weights, as the cells and the sequence layers hold them. */
 interface Weights { wIh: Tensor; wHh: Tensor; bIh: Tensor | null; bHh: Tensor | null }
 
-/** One step of `mode` from state (h, c); c is used by the LSTM only. */
-function step(mode: Mode, x: Tensor, h: Tensor, c: Tensor | null, w: Weights): [Tensor, Tensor | null] {
-  if (mode === 'lstm') {
-    const bias = w.bIh && w.bHh ? add(w.bIh, w.bHh) : w.bIh ?? w.bHh;
-    return lstmCell(x, h, c!, w.wIh, w.wHh, bias);
-  }
+/** The LSTM cell's one bias, b_ih + b_hh: summed once per sequence, not at every step. */
+const lstmBias = (w: Weights): Tensor | null => (w.bIh && w.bHh ? add(w.bIh, w.bHh) : w.bIh ?? w.bHh);
+
+/** One step of `mode` from state (h, c); c and `bias` (lstmBias(w)) are used by the LSTM only. */
+function step(mode: Mode, x: Tensor, h: Tensor, c: Tensor | null, w: Weights, bias: Tensor | null): [Tensor, Tensor | null] {
+  if (mode === 'lstm') return lstmCell(x, h, c!, w.wIh, w.wHh, bias);
   const xi = project(x, w.wIh, w.bIh);
   const hh = project(h, w.wHh, w.bHh);
   if (mode !== 'gru') return [(mode === 'tanh' ? tanh : relu)(add(xi, hh)), null];
@@ -130,10 +130,12 @@ abstract class Recurrent extends Module {
         const k = layer * directions + d;
         let h = hs?.[k] ?? zero();
         let c = this.mode === 'lstm' ? cs?.[k] ?? zero() : null;
+        const weights = this.#weights[k]!;
+        const bias = this.mode === 'lstm' ? lstmBias(weights) : null;
         const ys: Tensor[] = new Array(time);
         for (let i = 0; i < time; i++) {
           const t = d ? time - 1 - i : i;
-          [h, c] = step(this.mode, steps[t]!, h, c, this.#weights[k]!);
+          [h, c] = step(this.mode, steps[t]!, h, c, weights, bias);
           ys[t] = h;
         }
         outputs.push(stack(ys, 0));
@@ -216,7 +218,7 @@ abstract class Cell extends Module {
       if (t.shape.join() !== [batch, this.hiddenSize].join()) throw new ShapeError(`${name}: the state must be [${batch}, ${this.hiddenSize}], got ${fmtShape(s!.shape)}`);
       return t;
     };
-    const [hNext, cNext] = step(this.mode, xx, state(h), this.mode === 'lstm' ? state(c) : null, this.#weights);
+    const [hNext, cNext] = step(this.mode, xx, state(h), this.mode === 'lstm' ? state(c) : null, this.#weights, this.mode === 'lstm' ? lstmBias(this.#weights) : null);
     const back = (t: Tensor) => (unbatched ? reshape(t, [this.hiddenSize]) : t);
     return [back(hNext), cNext ? back(cNext) : null];
   }
