@@ -12,7 +12,8 @@
  * (D_B(G(a)) - 1)² + (D_A(F(b)) - 1)² + 10·(‖F(G(a)) - a‖₁ + ‖G(F(b)) - b‖₁) + 5·(‖G(b) - b‖₁ + ‖F(a) - a‖₁):
  * the cycle makes the two maps inverse to each other, so a translation keeps the digit; the
  * identity term keeps what is already in the target domain. Adam 2e-4, β1 0.5.
- * Sampling: G applied to n kept sources of domain a (the last training batch's).
+ * Sampling: G applied to n kept sources of domain a (the last training batch's), or to the first n
+ * of a given record's `a` (`genlab eval`: the held-out digits').
  */
 import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -20,7 +21,7 @@ import type { DeviceName, Tensor } from '../src/index.js';
 import { ganAdam } from './blocks/gan.js';
 import { adversarialRound, evaluating, requireField } from './blocks/train.js';
 import { PatchDiscriminator, ReplayBuffer, SourceBank, l1, tripletRows } from './blocks/translation.js';
-import type { Batch, GenerativeModel, Training } from './protocol.js';
+import type { Batch, GenerativeModel, SampleOptions, Training } from './protocol.js';
 import { registerModel } from './registry.js';
 
 export interface CycleganConfig {
@@ -104,9 +105,9 @@ export class Cyclegan extends nn.Module implements GenerativeModel {
     return new nn.ModuleList([this.toB, this.toA]);
   }
 
-  /** G(a) for n kept sources of domain a. */
-  sample(n: number): Tensor {
-    return evaluating(this.toB, () => this.toB.forward(this.bank.take(n)));
+  /** G(a) for n kept sources of domain a (or the first n of `sources.a`). */
+  sample(n: number, options: SampleOptions = {}): Tensor {
+    return evaluating(this.toB, () => this.toB.forward(this.bank.take(n, options.sources, 'a', 'cyclegan')));
   }
 
   /** Rows of a, G(a), F(G(a)) (the cycle back), then b, F(b), G(F(b)): as many images as the batch's digits. */

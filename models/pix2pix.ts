@@ -10,7 +10,8 @@
  * relative to G, as the paper); G minimises BCE(D(x, G(x)) -> 1) + λ‖y - G(x)‖₁ with λ = 100: the L1
  * term alone gives the blurry mean, the patch loss sharpens it. No z: the paper found the noise
  * ignored and gives dropout as the only randomness; here G is deterministic. Adam 2e-4, β1 0.5.
- * Sampling: translates n kept sources (the last training batch's; blocks/translation.ts).
+ * Sampling: translates n kept sources (the last training batch's; blocks/translation.ts), or the
+ * first n of a given record's `source` (`genlab eval`: the held-out digits').
  */
 import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -18,7 +19,7 @@ import type { DeviceName, Tensor } from '../src/index.js';
 import { discriminatorLoss, ganAdam } from './blocks/gan.js';
 import { adversarialRound, evaluating, requireField } from './blocks/train.js';
 import { PatchDiscriminator, SourceBank, UNet28, l1, tripletRows } from './blocks/translation.js';
-import type { Batch, GenerativeModel, Training } from './protocol.js';
+import type { Batch, GenerativeModel, SampleOptions, Training } from './protocol.js';
 import { registerModel } from './registry.js';
 
 export interface Pix2pixConfig {
@@ -51,9 +52,9 @@ export class Pix2pix extends nn.Module implements GenerativeModel {
     return this.discriminator.forward(T.cat([source, image], 1));
   }
 
-  /** G(x) for n kept sources, in eval mode. */
-  sample(n: number): Tensor {
-    return evaluating(this.generator, () => this.translate(this.bank.take(n)));
+  /** G(x) for n kept sources (or the first n of `sources.source`), in eval mode. */
+  sample(n: number, options: SampleOptions = {}): Tensor {
+    return evaluating(this.generator, () => this.translate(this.bank.take(n, options.sources, 'source', 'pix2pix')));
   }
 
   /** Rows of sources, their translations and the targets. */

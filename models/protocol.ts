@@ -40,6 +40,12 @@ export interface SampleOptions {
   labels?: Tensor;
   /** Denoising steps for iterative samplers (DDIM's step count in the diffusion models). */
   steps?: number;
+  /**
+   * For a model trained on a task (models/tasks): a record of that task (on the model's device,
+   * images in its range) whose first `n` sources it translates instead of the sources it keeps;
+   * `genlab eval` passes records of the held-out digits.
+   */
+  sources?: Batch;
 }
 
 /**

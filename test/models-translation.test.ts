@@ -12,6 +12,7 @@ import { lsganCritic, lsganGenerator, taskRecord, type Cyclegan, type Pix2pix } 
 import { PatchDiscriminator, ReplayBuffer, SourceBank, UNet28, l1, tripletRows } from '../models/blocks/translation.js';
 import { harness, disposeHarness, step } from './setup/models.js';
 import { train } from '../src/cli/train.js';
+import { evaluableModel } from '../src/cli/eval-model.js';
 
 const values = (t: Tensor) => Array.from(t.dataSync());
 const digits = loadEmbeddedMnist({ limit: 8 }).images;
@@ -141,6 +142,34 @@ describe('cyclegan', () => {
     const expected = T.noGrad(() => { model.eval(); const y = model.toB.forward(batch.a!); model.train(); return y; });
     expect(values(model.sample(4))).toEqual(values(expected));
     disposeHarness(h);
+  });
+});
+
+describe('sample(n, { sources })', () => {
+  it('translates the first n sources of a given record; genlab eval walks the held-out digits in order', async () => {
+    T.manualSeed(5);
+    const h = harness('pix2pix', 'cpu', { config: { width: 4 } });
+    const model = h.model as Pix2pix;
+    const held = loadEmbeddedMnist({ limit: 6 }).images;
+    const translated = (record: Record<string, Tensor>, n: number) =>
+      T.noGrad(() => { model.eval(); const y = model.translate(T.slice(record.source!, [{ stop: n }])); model.train(); return values(y); });
+    const record = taskRecord('edges', held, 0, [-1, 1]);
+    expect(values(model.sample(3, { sources: record }))).toEqual(translated(record, 3));
+    expect(() => model.sample(7, { sources: record })).toThrow(/pix2pix: sample's sources.source: 7 rows asked for/);
+    // The evaluable model's two calls: digits 0-2, then 3-5, each record seeded by its window's start.
+    const evaluable = evaluableModel(h.entry, model, h.entry.config, 'cpu', undefined, held);
+    const [first, second] = [await evaluable.generate(3), await evaluable.generate(3)];
+    const unit = (v: number[]) => v.map((x) => Math.min(1, Math.max(0, (x + 1) / 2)));
+    const window = (start: number) => taskRecord('edges', T.cat([T.slice(held, [{ start }]), T.slice(held, [{ stop: start }])], 0), start, [-1, 1]);
+    expect(values(first)).toEqual(unit(translated(window(0), 3)).map((x) => Math.fround(x)));
+    expect(values(second)).toEqual(unit(translated(window(3), 3)).map((x) => Math.fround(x)));
+    // cyclegan reads domain a: the first half of each window.
+    const c = harness('cyclegan', 'cpu', { config: { width: 4, blocks: 1 } });
+    const pair = taskRecord('inverted', held, 0, [-1, 1]);
+    const expected = T.noGrad(() => { c.model.eval(); const y = (c.model as Cyclegan).toB.forward(pair.a!); c.model.train(); return values(y); });
+    expect(values(c.model.sample(3, { sources: pair }))).toEqual(expected);
+    disposeHarness(h);
+    disposeHarness(c);
   });
 });
 

@@ -6,12 +6,16 @@
  * `sample(n)` of a translation model: a translation model has no prior over sources, so it keeps
  * the sources of its last training batch (a buffer, saved in the checkpoint) and returns the
  * translations of n of them, cycling through the bank when n is larger (models with a code, as
- * BicycleGAN, draw a fresh code for each). `preview(batch)` translates the batch's own sources.
+ * BicycleGAN, draw a fresh code for each). `sample(n, { sources })` translates the first n rows of
+ * the record's source field instead (`genlab eval` passes the held-out digits' records).
+ * `preview(batch)` translates the batch's own sources.
  */
 import * as T from '../../src/index.js';
 import { nn } from '../../src/index.js';
 import type { DeviceName, Tensor } from '../../src/index.js';
 import { uniforms } from '../tasks/image-ops.js';
+import type { Batch, BatchField } from '../protocol.js';
+import { requireField } from './train.js';
 
 /** Sources kept for `sample`: the last training batch's, repeated to `size` rows. */
 export class SourceBank extends nn.Module {
@@ -32,11 +36,18 @@ export class SourceBank extends nn.Module {
     next.dispose();
   }
 
-  /** `n` kept sources, cycling through the bank. */
-  take(n: number): Tensor {
+  /** `n` kept sources, cycling through the bank, or the first `n` rows of `field` of a given record. */
+  take(n: number, sources?: Batch, field: BatchField = 'source', model = 'translation model'): Tensor {
+    if (sources) return firstRows(requireField(sources, field, model), n, `${model}: sample's sources.${field}`);
     const copies = Math.ceil(n / this.size);
     return T.slice(T.cat(Array.from({ length: copies }, () => this.sources), 0), [{ stop: n }]);
   }
+}
+
+/** The first `n` rows of `x`; a typed error naming `what` when it has fewer. */
+export function firstRows(x: Tensor, n: number, what: string): Tensor {
+  if (x.shape[0]! < n) throw new T.ShapeError(`${what}: ${n} rows asked for, the record has ${T.fmtShape(x.shape)}`);
+  return x.shape[0] === n ? x : T.slice(x, [{ stop: n }]);
 }
 
 /**

@@ -2,14 +2,15 @@
  * A model built from a checkpoint as an EvaluableModel: `sample(n, { labels })` mapped from the
  * entry's `dataRange` to [0, 1], the requested labels for models that train on labels,
  * `logLikelihood` on held-out images in the model's range, and the latent path (for PPL) of the
- * models whose samples are a network of a Gaussian code.
+ * models whose samples are a network of a Gaussian code. A model trained on a task translates the
+ * held-out digits' records (`sample(n, { sources })`), not the few sources it keeps.
  */
 import * as T from '../index.js';
 import type { DeviceName, Tensor } from '../index.js';
 import type { EvaluableModel } from '../metrics/evaluate.js';
 import type { LatentPath } from '../metrics/ppl.js';
-import type { GenerativeModel, ModelEntry, StyleGenerator } from '../../models/index.js';
-import { rangeTransform } from './shared.js';
+import type { Batch, GenerativeModel, ModelEntry, StyleGenerator } from '../../models/index.js';
+import { rangeTransform, uploadedTaskRecord } from './shared.js';
 
 /** [lo, hi] -> [0, 1], clamped (a tanh output can round past its range). */
 function toUnit(images: Tensor, range: readonly [number, number]): Tensor {
@@ -89,22 +90,45 @@ function latentPathOf(entry: ModelEntry, model: GenerativeModel, device: DeviceN
 }
 
 /**
+ * A task entry's sources: records of `images` (the held-out digits, [N, 1, H, W] in [0, 1] on the
+ * CPU) taken in order by windows of 2m, cycling, the window's start as the task's seed. The
+ * window is twice the m asked for because an unpaired task's domain a is its first half; each
+ * held-out digit is a source once before any repeats.
+ */
+function heldOutSources(entry: ModelEntry, config: object, images: Tensor, device: DeviceName): (m: number) => Promise<Batch> {
+  const total = images.shape[0]!;
+  let cursor = 0;
+  return async (m) => {
+    const order = Int32Array.from({ length: 2 * m }, (_, i) => (cursor + i) % total);
+    const window = T.tidy(() => T.indexSelect(images, 0, T.tensor(order, { shape: [2 * m], dtype: 'int32' })));
+    const record = await uploadedTaskRecord(entry, config, window, cursor, device);
+    window.dispose();
+    cursor = (cursor + m) % total;
+    return record;
+  };
+}
+
+/**
  * `importanceSamples`: k for models whose `logLikelihood` takes `{ samples }` (the VAE's
  * importance-weighted bound; k = 1 is the ELBO).
  */
-export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName, importanceSamples?: number): EvaluableModel {
+export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName, importanceSamples?: number, heldOut?: Tensor): EvaluableModel {
   // Batch norm's running statistics, no dropout: as `sample` draws.
   model.eval();
   const range = entry.dataRange;
-  const conditional = entry.fields.includes('labels');
+  // A task's labels (StarGAN's domains) are not digit classes to ask for.
+  const conditional = entry.fields.includes('labels') && !entry.task;
+  const sources = entry.task && heldOut ? heldOutSources(entry, config, heldOut, device) : undefined;
   const classes = conditional ? ((config as { classes?: number }).classes ?? 10) : undefined;
   const out: EvaluableModel = {
     classes,
     latentPath: latentPathOf(entry, model, device),
     async generate(n, labels) {
       const y = labels && conditional ? T.tensor(labels, { shape: [n], dtype: 'int32', device }) : undefined;
-      const images = T.noGrad(() => T.tidy(() => toUnit(model.sample(n, y ? { labels: y } : {}), range)));
+      const record = await sources?.(n);
+      const images = T.noGrad(() => T.tidy(() => toUnit(model.sample(n, { ...(y ? { labels: y } : {}), ...(record ? { sources: record } : {}) }), range)));
       y?.dispose();
+      for (const t of Object.values(record ?? {})) t?.dispose();
       return onCpu(images);
     },
   };

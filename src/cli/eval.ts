@@ -95,7 +95,7 @@ export async function evaluateCheckpoint(args: EvalArgs, opened?: OpenedCheckpoi
   const featureNet = args.featureNet ?? (data === 'fashion-mnist' ? 'fashion-mnist' : 'mnist');
   const extractor = loadFeatureNet(featureNet);
   const { train, heldOut, description } = loadTrainAndHeldOut(data);
-  const evaluable = evaluableModel(entry, model, config, device, args.iwSamples);
+  const evaluable = evaluableModel(entry, model, config, device, args.iwSamples, heldOut.images);
   say(`genlab eval ${dir}: ${name} (step ${step}) on ${device}; ${description}; feature network ${extractor.name}`);
   const report = await evaluate(evaluable, { n: args.n, train, heldOut, extractor, seed: args.seed, log: (l) => say(`  ${l} ...`) });
   for (const t of [train.images, train.labels, heldOut.images, heldOut.labels]) t?.dispose();
