@@ -2,9 +2,15 @@
  * Which directory a `genlab train` run writes to, and the guard that keeps it from replacing the
  * checkpoint of another run: a run's checkpoint carries a run id (kept across resumes), and an
  * existing checkpoint under `--out` is replaced only by the run it belongs to, or with `--force`.
+ *
+ * The guard alone looked only at the checkpoint present when a run started: two runs started in
+ * one directory before either had saved both passed it, then wrote the same samples and the same
+ * checkpoint, and the one killed last saved its SIGTERM checkpoint over the other's. So a run also
+ * holds its directory for as long as it trains (a lock file naming its process), and the guard is
+ * checked again right before each save.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { hasCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
@@ -52,4 +58,69 @@ export function guardCheckpoint(out: string, runId: string, resumed: string | un
   }
   if (owner === runId) return;
   throw new ArgumentError(`${target} holds ${what} from another run; continue it with --resume ${target}, choose another --out, or pass --force to replace it`);
+}
+
+const LOCK_FILE = '.genlab-train.lock';
+
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Holds `out` for this run until the returned release is called: refuses (before any training
+ * time is spent) when a live process holds it, and takes over the lock of a process that died.
+ * `--force` does not override a live holder: two processes writing one directory lose both runs.
+ */
+export function claimRunDir(out: string, runId: string): () => void {
+  mkdirSync(out, { recursive: true });
+  const lock = join(out, LOCK_FILE);
+  const mine = JSON.stringify({ pid: process.pid, runId });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lock, mine, { flag: 'wx' });
+      return () => release(lock, mine);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder: { pid?: unknown } = {};
+    try {
+      holder = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder;
+    } catch {
+      // Unreadable (a holder killed while writing it, or gone since): stale.
+    }
+    if (typeof holder.pid === 'number' && holder.pid !== process.pid && alive(holder.pid)) {
+      throw new ArgumentError(`${out} is in use by another genlab train (process ${holder.pid}, lock file ${lock}); wait for it, stop it, or choose another --out`);
+    }
+    rmSync(lock, { force: true });
+  }
+  throw new ArgumentError(`${out}: could not take its lock file ${lock} (other runs keep claiming it)`);
+}
+
+function release(lock: string, mine: string): void {
+  try {
+    if (readFileSync(lock, 'utf8') === mine) unlinkSync(lock);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Where a run saves: `out`'s checkpoint when it is still this run's to replace (see
+ * guardCheckpoint), else a directory of its own beside it, so a save never destroys another run's
+ * checkpoint and never loses this run's steps either.
+ */
+export function saveTarget(out: string, runId: string, resumed: string | undefined, force: boolean): string {
+  try {
+    guardCheckpoint(out, runId, resumed, force);
+    return join(out, CHECKPOINT_DIR);
+  } catch (e) {
+    if (!(e instanceof ArgumentError)) throw e;
+    return join(out, `${CHECKPOINT_DIR}-${runId}`);
+  }
 }

@@ -23,7 +23,7 @@ import { createProgress } from './progress.js';
 import { CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, rangeTransform, uploadedTaskRecord } from './shared.js';
 import { ArgumentError } from '../errors.js';
 import { applyConfig } from './config.js';
-import { guardCheckpoint, newRunId, resumeCheckpoint, runDirOf } from './run-dir.js';
+import { claimRunDir, guardCheckpoint, newRunId, resumeCheckpoint, runDirOf, saveTarget } from './run-dir.js';
 
 export { applyConfig } from './config.js';
 
@@ -91,6 +91,7 @@ export async function train(args: TrainArgs): Promise<number> {
     runId: resumed?.state.runId ?? newRunId(),
   };
   guardCheckpoint(out, run.runId!, resumeFrom, args.force ?? false);
+  const releaseOut = claimRunDir(out, run.runId!);
   const overrides = args.config ?? {};
   if (resumed && Object.keys(overrides).length > 0) throw new ArgumentError('--config cannot change the configuration of a resumed run (it is in the checkpoint)');
   // Without a hardware GPU, a run that names no configuration and no length is the model's lighter one.
@@ -210,7 +211,7 @@ export async function train(args: TrainArgs): Promise<number> {
     console.log(`${ran} steps in ${seconds.toFixed(1)} s (${(ran / seconds).toFixed(1)} steps/s on ${device}), final loss ${lossText}`);
     if (sampleEvery <= 0 || run.step % sampleEvery !== 0) await writeSamples(run.step);
   }
-  const checkpointDir = join(out, 'checkpoint');
+  const checkpointDir = saveTarget(out, run.runId!, resumeFrom, args.force ?? false);
   await saveCheckpoint(checkpointDir, {
     module: model,
     optimizers: training.optimizers,
@@ -221,6 +222,7 @@ export async function train(args: TrainArgs): Promise<number> {
   model.dispose();
   for (const o of Object.values(training.optimizers)) o.dispose();
   disposeRecord(previewBatch);
+  releaseOut();
   if (!interrupted) return 0;
   console.log(`interrupted (${interrupted}): continue with \`genlab train ${entry.name} --resume ${checkpointDir}\``);
   return interrupted === 'SIGTERM' ? 143 : 130;
