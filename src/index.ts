@@ -35,6 +35,7 @@ export * from './ops/spatial-extra.js';
 export * from './ops/grid.js';
 export * from './ops/linalg.js';
 export * from './ops/random-extra.js';
+export * from './ops/random-dist.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { scaledDotProductAttention, attentionReference, type AttentionOptions } from './ops/attention.js';
 export { takeAlongAxis, gather, scatterAdd, indexSelect, embedding, oneHot } from './ops/indexing.js';
