@@ -8,33 +8,60 @@ import type { DeviceName } from '../index.js';
 import type { Batch, ModelEntry } from '../../models/index.js';
 import { ArgumentError } from '../errors.js';
 
+/** How long timing one device may take, and how much slower than the best so far a device may be before it is given up. */
+export interface TimingLimits {
+  /** Wall-clock seconds per device: past it, the steps timed so far decide. */
+  budget: number;
+  /** A step (or the mean so far) over `margin` times the best device's ends that device's timing. */
+  margin: number;
+}
+
 /**
- * Seconds per training step of `entry` on `device` (two warm-up steps, then three timed). With a
- * `rival` time, gives up as soon as one step takes more than three times it (returning that
- * step's time): a conv model's step can take half a minute on the CPU backend where SwiftShader
- * needs three seconds, and five of them would make the choice cost more than the run.
+ * Each device gets 20 s: under load (other processes on these cores) five steps of each model on
+ * each backend once took 13 minutes of a 20-minute run.
  */
+export const TIMING_LIMITS: TimingLimits = { budget: 20, margin: 3 };
+
+/**
+ * Seconds per call of `step`: two warm-up calls (the first compiles kernels), then up to three
+ * timed. Gives up early, returning the time measured so far, when a call or the mean exceeds
+ * `margin` times `rival` (the best device's time: a conv model's step can take half a minute on
+ * the CPU backend where SwiftShader needs three seconds) or when the device's `budget` is spent.
+ * `clock` (seconds) is injectable so that the policy is tested without timing anything.
+ */
+export async function measureStep(
+  step: () => Promise<void>, rival = Infinity, limits: TimingLimits = TIMING_LIMITS, clock: () => number = () => performance.now() / 1000,
+): Promise<number> {
+  const start = clock();
+  const timed = async () => {
+    const t0 = clock();
+    await step();
+    return clock() - t0;
+  };
+  const first = await timed();
+  const over = (t: number) => t > limits.margin * rival || clock() - start > limits.budget;
+  if (over(first)) return first;
+  const second = await timed();
+  if (over(second)) return second;
+  let total = 0;
+  for (let i = 1; i <= 3; i++) {
+    total += await timed();
+    if (over(total / i)) return total / i;
+  }
+  return total / 3;
+}
+
+/** Seconds per training step of `entry` on `device` (see measureStep). */
 async function timeStep(entry: ModelEntry, config: object, lr: number, device: DeviceName, probe: Batch, rival = Infinity): Promise<number> {
   const model = entry.build(config, device);
   const training = entry.train(model, { lr });
   const batch: Batch = Object.fromEntries(await Promise.all(Object.entries(probe).map(async ([k, t]) => [k, await t!.to(device)])));
   let step = 0;
-  const timed = async () => {
-    const t0 = performance.now();
-    for (const loss of Object.values(training.step(batch, { step: step++, totalSteps: 5 }))) loss.dispose();
-    await T.sync(device);
-    return (performance.now() - t0) / 1000;
-  };
   try {
-    const first = await timed();
-    if (first > 3 * rival) return first;
-    await timed();
-    let total = 0;
-    for (let i = 0; i < 3; i++) {
-      total += await timed();
-      if (total / (i + 1) > 3 * rival) return total / (i + 1);
-    }
-    return total / 3;
+    return await measureStep(async () => {
+      for (const loss of Object.values(training.step(batch, { step: step++, totalSteps: 5 }))) loss.dispose();
+      await T.sync(device);
+    }, rival);
   } finally {
     for (const [k, t] of Object.entries(batch)) if (t !== probe[k as keyof Batch]) t!.dispose();
     model.dispose();
