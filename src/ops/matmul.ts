@@ -35,7 +35,8 @@ export function batchedMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boo
   if (k !== kb) {
     throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} @ ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
   }
-  const batch = Math.max(ba, bb);
+  // A batch of 1 broadcasts against the other's, a batch of 0 included (an empty product).
+  const batch = ba === 1 ? bb : ba;
   const outShape = [batch, m, n];
   checkFits('matmul', backend, outShape, a.dtype);
   const storage = backend.matmul(a, b, {
@@ -49,8 +50,8 @@ export function batchedMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boo
     // C = op(A) op(B):  dop(A) = G op(B)^T,  dop(B) = op(A)^T G; stored transposes flip the product.
     let ga = transA ? batchedMatmul(b, g, transB, true, opts) : batchedMatmul(g, b, false, !transB, opts);
     let gb = transB ? batchedMatmul(g, a, true, transA, opts) : batchedMatmul(a, g, !transA, false, opts);
-    if (ba === 1 && batch > 1) ga = sum(ga, 0, true);
-    if (bb === 1 && batch > 1) gb = sum(gb, 0, true);
+    if (ba === 1 && batch !== 1) ga = sum(ga, 0, true);
+    if (bb === 1 && batch !== 1) gb = sum(gb, 0, true);
     return [ga, gb];
   });
 }

@@ -52,6 +52,8 @@ export function moments(x: Tensor, axes?: Axes, keepdim = false, opts: { variant
  * scale's gradient is the weight gradient, a fused multiply-and-sum), to any order.
  */
 function scaleShift(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
+  // Empty (a batch of 0): broadcasting gives the empty result, and the gradients of scale and shift are zeros.
+  if (x.size === 0) return add(mul(x, scale), shift);
   const first = Math.max(scale.shape.findIndex((d) => d !== 1), 0);
   const lead = scale.shape.reduce((last, d, i) => (d !== 1 ? i + 1 : last), 0);
   const slots = numel(x.shape.slice(first, lead));
@@ -190,7 +192,7 @@ function groupNormNamed(op: string, x: Tensor, groups: number, weight: Tensor | 
   const toChannels = (t: Tensor) => reshape(expand(t, [n, groups, channels / groups]), perSampleChannel);
   const asChannel = (t: Tensor | null) => t && reshape(t, channelShape(x));
   return composite([x, ...[weight, bias].filter((t): t is Tensor => t !== null)], () => {
-    const [mean, variance] = moments(reshape(x, [n, groups, -1]), 2, true);
+    const [mean, variance] = moments(reshape(x, [n, groups, numel(x.shape.slice(1)) / groups]), 2, true);
     return normalize(x, toChannels(mean), toChannels(variance), eps, asChannel(weight), asChannel(bias));
   });
 }
