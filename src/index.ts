@@ -36,6 +36,8 @@ export * from './ops/grid.js';
 export * from './ops/linalg.js';
 export * from './ops/random-extra.js';
 export * from './ops/random-dist.js';
+export * from './ops/conv3d.js';
+export * from './ops/norm-local.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { scaledDotProductAttention, attentionReference, type AttentionOptions } from './ops/attention.js';
 export { takeAlongAxis, gather, scatterAdd, indexSelect, embedding, oneHot } from './ops/indexing.js';

@@ -9,6 +9,7 @@ export { Conv1d, PReLU, Unfold, Fold, PixelShuffle, PixelUnshuffle, type Conv1dO
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d, type BatchNormOptions } from './normalization.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Dropout } from './dropout.js';
+export { Conv3d, LocalResponseNorm, AlphaDropout, type Conv3dOptions } from './layers-3d.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionCall } from './attention.js';
 export { Upsample } from './upsample.js';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax } from './activation.js';

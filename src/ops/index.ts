@@ -37,3 +37,6 @@ export * from './spatial-extra.js';
 export * from './grid.js';
 export * from './linalg.js';
 export * from './random-extra.js';
+export * from './random-dist.js';
+export * from './conv3d.js';
+export * from './norm-local.js';
