@@ -1,7 +1,12 @@
-/** Bringing up WebGPU and waiting for devices. */
+/**
+ * Bringing up the WebGPU and wasm backends and waiting for devices. Each backend's code is loaded
+ * with a dynamic import when it is first started, so a program that only uses the CPU backend
+ * leaves it out, and a code-splitting bundler (Vite, esbuild with `splitting`) puts it in a chunk
+ * of its own that a page fetches when it calls `initWebGPU()` or `initWasm()`.
+ */
 import type { DeviceName } from './backend/backend.js';
 import { allBackends, getBackend, hasBackend, registerBackend, setDefaultDevice } from './backend/registry.js';
-import { createWebGPUBackend, type WebGPUBackend } from './backend/webgpu/index.js';
+import type { WebGPUBackend } from './backend/webgpu/index.js';
 import type { WasmBackend } from './backend/wasm/index.js';
 
 export interface DeviceInfo {
@@ -44,7 +49,8 @@ let pending: Promise<WebGPUBackend> | null = null;
  */
 export async function initWebGPU(opts: InitWebGPUOptions = {}): Promise<DeviceInfo> {
   if (!webgpu || webgpu.lost) {
-    pending ??= createWebGPUBackend({ gpu: opts.gpu as GPU | undefined, powerPreference: opts.powerPreference })
+    pending ??= import('./backend/webgpu/index.js')
+      .then(({ createWebGPUBackend }) => createWebGPUBackend({ gpu: opts.gpu as GPU | undefined, powerPreference: opts.powerPreference }))
       .then((backend) => {
         webgpu = backend;
         registerBackend(backend);
@@ -62,8 +68,14 @@ export async function initWebGPU(opts: InitWebGPUOptions = {}): Promise<DeviceIn
 /**
  * Start the wasm backend (SIMD kernels in a WebAssembly memory) with `threads` participants
  * (default: the logical cores; 1 where there is no SharedArrayBuffer) and wait for its workers.
+ * Call it before the first use of the `'wasm'` device; later calls change the thread count.
  */
 export async function initWasm(opts: { threads?: number; makeDefault?: boolean } = {}): Promise<DeviceInfo> {
+  if (!hasBackend('wasm')) {
+    const { WasmBackend } = await import('./backend/wasm/index.js');
+    // Another call may have registered it while the module loaded.
+    if (!hasBackend('wasm')) registerBackend(new WasmBackend());
+  }
   await (getBackend('wasm', 'initWasm') as WasmBackend).setThreads(opts.threads);
   if (opts.makeDefault) setDefaultDevice('wasm');
   return deviceInfo('wasm');

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ENTRIES, buildAndPack, bundleBytes, exportedTypes, installTarball, runInProject, typecheck, usageSource } from './package/consumer.js';
+import { ENTRIES, buildAndPack, bundleSizes, exportedTypes, installTarball, runInProject, typecheck, usageSource } from './package/consumer.js';
 
 type Checked = Awaited<ReturnType<typeof typecheck>>;
 let checks: Record<'bundler' | 'node16' | 'nodenext', Promise<Checked>>;
@@ -101,23 +101,26 @@ describe('a consumer without the optional peer `webgpu` (as a browser-only proje
 });
 
 describe('bundle size (esbuild, minified, browser)', () => {
-  // sideEffects in package.json lets a bundler drop every module a program does not use.
-  it('tensor + add stays under its bound', async () => {
-    const bytes = await bundleBytes(project, "import { tensor, add } from '@genlab/tensor'; console.log(add(tensor([1, 2]), 1));");
-    // The target is 60 kB (52 kB of it the CPU backend and the core); the backend registry imports
-    // the wasm backend (28 kB) so that the 'wasm' device starts synchronously on first use. 88.2 kB
-    // measured on 2026-12-02 after the argument checks of every op and the WebGPU fusion landed:
-    // the bound guards against growth, the target is not met.
-    expect(bytes).toBeLessThanOrEqual(95_000);
+  // sideEffects in package.json lets a bundler drop every module a program does not use, and the
+  // WebGPU and wasm backends are loaded by dynamic imports in initWebGPU() and initWasm().
+  it('tensor + add: at most 60 kB', async () => {
+    const { single } = await bundleSizes(project, "import { tensor, add } from '@genlab/tensor'; console.log(add(tensor([1, 2]), 1));");
+    // 58.3 kB measured on 2026-12-02 (88.9 kB before the wasm backend left the registry's static
+    // imports): the CPU backend (27 kB, every primitive: it is one object), the ops that add's
+    // broadcasting and backward reach, Tensor, autograd and memory tracking.
+    expect(single).toBeLessThanOrEqual(60_000);
   });
 
-  it('the whole library stays under its bound', async () => {
-    const bytes = await bundleBytes(project, "import * as T from '@genlab/tensor'; console.log(T);");
-    // The target is 300 kB. 376 kB measured: the kernels' WGSL text is 121 kB of it (minified;
-    // kernels/lib is appended to every kernel that uses it), then the WebGPU, wasm and CPU
-    // backends (44, 28 and 27 kB). 422 kB measured on 2026-12-02 with the WebGPU fusion and the
-    // diffusion blocks in: the bound guards against growth, the target is not met.
-    expect(bytes).toBeLessThanOrEqual(450_000);
+  it('the whole library: at most 300 kB before a backend is started', async () => {
+    const { single, initial, total } = await bundleSizes(project, "import * as T from '@genlab/tensor'; console.log(T);");
+    // What a page loads first with a code-splitting bundler (Vite, Rollup, esbuild --splitting):
+    // 228 kB measured on 2026-12-02; the WebGPU backend with its kernels (~150 kB) and the wasm
+    // backend (~30 kB) come in chunks fetched by initWebGPU() and initWasm().
+    expect(initial).toBeLessThanOrEqual(300_000);
+    // One file without splitting holds them all: 398 kB measured on 2026-12-02 (443 kB before each
+    // kernels/lib file was bundled once instead of once per kernel using it). A guard against growth.
+    expect(single).toBeLessThanOrEqual(410_000);
+    expect(total).toBeLessThanOrEqual(410_000);
   });
 });
 

@@ -8,6 +8,7 @@ import type { BinaryOp, DType, MatmulArgs, UnaryOp } from '../src/backend/backen
 import { WasmBackend } from '../src/backend/wasm/index.js';
 import { GEMM } from '../src/backend/wasm/gemm.js';
 import { DeviceError } from '../src/errors.js';
+import { tensor } from '../src/index.js';
 import { TOL } from './setup/tolerance.js';
 import { input, parity, useWasmBackends, variants } from './setup/wasm-parity.js';
 
@@ -105,6 +106,11 @@ for (const [label, wasm] of variants) {
 }
 
 describe('wasm backend: memory and errors', () => {
+  it('is started by initWasm(), not implicitly (its code is loaded then)', () => {
+    expect(() => tensor([1, 2], { device: 'wasm' })).toThrow(DeviceError);
+    expect(() => tensor([1, 2], { device: 'wasm' })).toThrow(/wasm backend is not started; call `await initWasm\(\)` first/);
+  });
+
   it('reuses released blocks, trims the pool and reports both', () => {
     const b = new WasmBackend({ shared: false });
     const before = b.memory();

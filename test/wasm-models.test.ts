@@ -1,7 +1,7 @@
 // Every registered model that trains by steps, one training step on the CPU reference and on the
 // wasm backend from the same seed and batch: the losses agree. And a DCGAN training loop on wasm
 // holds its memory flat: tensors, the heap's in-use bytes and the wasm memory itself.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { configOf, listModels, taskRecord } from '../models/index.js';
@@ -15,6 +15,7 @@ import { heldBytes } from './setup/memory.js';
 const N = 8;
 const wasmModels = listModels().filter((e) => !e.devices || e.devices.includes('wasm'));
 
+beforeAll(() => T.initWasm());
 afterAll(() => (getBackend('wasm') as WasmBackend).rt.pool.stop());
 
 /** The registered configuration with conv trunks narrowed, as the other model tests do. */

@@ -1,11 +1,11 @@
 /**
  * Which backends exist in this process and which device new tensors land on by default.
- * The CPU backend is always present; WebGPU is added by `initWebGPU()` because acquiring an
- * adapter is asynchronous.
+ * The CPU backend is always present. WebGPU is added by `initWebGPU()` (acquiring an adapter is
+ * asynchronous) and wasm by `initWasm()`: this module imports neither, so a program that never
+ * starts them does not bundle their code (src/device.ts loads each with a dynamic import).
  */
 import type { Backend, DeviceName } from './backend.js';
 import { cpuBackend } from './cpu/index.js';
-import { WasmBackend } from './wasm/index.js';
 import { DeviceError } from '../errors.js';
 
 const backends = new Map<DeviceName, Backend>([['cpu', cpuBackend]]);
@@ -14,25 +14,13 @@ let defaultDevice: DeviceName = 'cpu';
 export function getBackend(device: DeviceName, op = 'getBackend'): Backend {
   const b = backends.get(device);
   if (!b) {
-    if (device === 'wasm') return startWasm();
+    if (device === 'wasm') throw new DeviceError(`${op}: the wasm backend is not started; call \`await initWasm()\` first`);
     if (device === 'webgpu') {
       throw new DeviceError(`${op}: the WebGPU backend is not initialised; call \`await initWebGPU()\` first`);
     }
     throw new DeviceError(`${op}: unknown device '${String(device)}' (expected 'cpu', 'wasm' or 'webgpu')`);
   }
   return b;
-}
-
-/**
- * The wasm backend starts on first use, synchronously (its module is assembled in memory); its
- * worker threads, one per core, start in the background and join once ready. `initWasm()` waits
- * for them and sets the count.
- */
-function startWasm(): WasmBackend {
-  const wasm = new WasmBackend();
-  backends.set('wasm', wasm);
-  wasm.setThreads().catch(() => undefined);
-  return wasm;
 }
 
 export function registerBackend(backend: Backend): void {

@@ -103,9 +103,18 @@ export async function typecheck(project: string, name: string, compilerOptions: 
   return { errors: lines.filter((l) => !l.startsWith('/')).join('\n').trim(), files: lines.filter((l) => l.startsWith('/')) };
 }
 
-/** Minified size in bytes of a browser bundle of `source` (an ES module importing the package), made in the project. */
-export async function bundleBytes(project: string, source: string): Promise<number> {
-  const result = await build({
+export interface BundleSizes {
+  /** One minified file (esbuild without code splitting): everything the program can reach. */
+  single: number;
+  /** With code splitting: the entry chunk and the chunks it imports statically, what a page loads first. */
+  initial: number;
+  /** With code splitting: every chunk, the dynamically imported ones (initWebGPU, initWasm) included. */
+  total: number;
+}
+
+/** Minified sizes in bytes of browser bundles of `source` (an ES module importing the package), made in the project. */
+export async function bundleSizes(project: string, source: string): Promise<BundleSizes> {
+  const bundle = (splitting: boolean) => build({
     stdin: { contents: source, resolveDir: project, loader: 'js' },
     bundle: true,
     minify: true,
@@ -113,8 +122,22 @@ export async function bundleBytes(project: string, source: string): Promise<numb
     format: 'esm',
     platform: 'browser',
     logLevel: 'silent',
+    metafile: true,
+    splitting,
+    outdir: join(project, 'bundle-out'),
   });
-  return result.outputFiles[0]!.contents.byteLength;
+  const [one, split] = await Promise.all([bundle(false), bundle(true)]);
+  const outputs = split.metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => outputs[path]!.entryPoint)!;
+  const loaded = new Set<string>();
+  const visit = (path: string): void => {
+    if (loaded.has(path)) return;
+    loaded.add(path);
+    for (const { path: next, kind } of outputs[path]!.imports) if (kind === 'import-statement') visit(next);
+  };
+  visit(entry);
+  const bytes = (paths: Iterable<string>) => [...paths].reduce((sum, path) => sum + outputs[path]!.bytes, 0);
+  return { single: one.outputFiles[0]!.contents.byteLength, initial: bytes(loaded), total: bytes(Object.keys(outputs)) };
 }
 
 /** Runs a Node script in the project (`.mjs` or `.cjs`), returning its standard output. */
