@@ -9,7 +9,10 @@
  * Loss: BCE-with-logits for D (real -> 1, fake -> 0); non-saturating -log D(G(z)) for G by
  * default, the minimax log(1 - D(G(z))) with `generatorLoss: 'minimax'`. One D step, then one
  * G step against the frozen D (the notes' "분별망 가중치를 고정"); Adam 2e-4, β1 0.5.
- * Sampling: z ~ N(0, I) through G in eval mode (BN running statistics).
+ * Sampling: z ~ N(0, I) through an exponential moving average of G's weights (decay 0.999, warmed
+ * up over the first steps) in eval mode (BN running statistics). G's weights keep moving with the
+ * game; their average over the last ~1,000 steps draws cleaner, more stable samples (Yazıcı et al.
+ * 2019 measured lower FID for DCGANs this way). `emaDecay: 0` samples G itself.
  *
  * The example of notes 002 §3.2 trains on one Fashion-MNIST class, bags (label 8): pass an IDX images file
  * of the bags to `genlab train dcgan --data FILE` (test/models-gans.test.ts trains on them).
@@ -19,7 +22,7 @@ import type { DeviceName, Tensor } from '../src/index.js';
 import {
   DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, latent, unconditionalGanTraining, type GeneratorLoss,
 } from './blocks/gan.js';
-import { deviceOf, evaluating } from './blocks/train.js';
+import { averagedCopy, deviceOf, evaluating } from './blocks/train.js';
 import type { GenerativeModel } from './protocol.js';
 import { registerModel } from './registry.js';
 
@@ -28,11 +31,14 @@ export interface DcganConfig {
   /** Channels at 14x14 (twice as many at 7x7): 64 is docs/models.md's; 16 trains ~10x faster on a CPU. */
   width: number;
   generatorLoss: GeneratorLoss;
+  /** Decay of the EMA of G's weights that sampling uses (0: none, sample G itself). */
+  emaDecay: number;
 }
 
 export class Dcgan extends nn.Module implements GenerativeModel {
   generator: DcganGenerator;
   discriminator: nn.Sequential;
+  ema?: DcganGenerator;
 
   constructor(readonly config: DcganConfig, device?: DeviceName) {
     super();
@@ -40,6 +46,7 @@ export class Dcgan extends nn.Module implements GenerativeModel {
     const trunk = new DcganDiscriminatorTrunk(1, config.width, device);
     this.discriminator = new nn.Sequential(trunk, new nn.Linear(trunk.features, 1, { device }));
     nn.dcganInit_(this);
+    if (config.emaDecay > 0) this.ema = averagedCopy(this.generator, () => new DcganGenerator(config.zDim, config.width, device));
   }
 
   /** G(z) for fresh codes z ~ N(0, I). */
@@ -47,9 +54,10 @@ export class Dcgan extends nn.Module implements GenerativeModel {
     return this.generator.forward(latent(n, this.config.zDim, deviceOf(this.generator)));
   }
 
-  /** z ~ N(0, I) through G in eval mode (BN running statistics). */
+  /** z ~ N(0, I) through G's EMA (or G) in eval mode (BN running statistics). */
   sample(n: number): Tensor {
-    return evaluating(this.generator, () => this.generate(n));
+    const g = this.ema ?? this.generator;
+    return evaluating(g, () => g.forward(latent(n, this.config.zDim, deviceOf(g))));
   }
 }
 
@@ -59,7 +67,7 @@ export const dcgan = registerModel({
   notes: 'notes 002 §3.1-3.2',
   dataRange: [-1, 1],
   fields: ['images'],
-  config: { zDim: 100, width: 64, generatorLoss: 'non-saturating' } as DcganConfig,
+  config: { zDim: 100, width: 64, generatorLoss: 'non-saturating', emaDecay: 0.999 } as DcganConfig,
   choices: { generatorLoss: GENERATOR_LOSSES },
   training: { batch: 64, lr: 2e-4, steps: 1500, sampleEvery: 250 },
   // Width 64 takes ~5 s a step without a GPU; width 16 draws recognisable samples in minutes.

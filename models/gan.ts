@@ -13,31 +13,41 @@
  * BCE-with-logits (real -> 1, fake -> 0); G with the non-saturating -log D(G(z)) by default, or
  * the saturating minimax log(1 - D(G(z))) with `generatorLoss: 'minimax'` (notes 003 explains why
  * the first learns faster). One D step, then one G step against the frozen D; Adam 2e-4, β1 0.5.
- * Sampling: draw z ~ N(0, I) and run G; D is not needed after training.
+ * Sampling: draw z ~ N(0, I) and run the exponential moving average of G's weights (decay 0.999,
+ * warmed up; `emaDecay: 0` runs G itself): G keeps moving with the game, and its average over the
+ * last ~1,000 steps draws steadier samples. D is not needed after training.
  */
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { GENERATOR_LOSSES, latent, unconditionalGanTraining, type GeneratorLoss } from './blocks/gan.js';
-import { deviceOf, evaluating } from './blocks/train.js';
+import { averagedCopy, deviceOf, evaluating } from './blocks/train.js';
 import type { GenerativeModel } from './protocol.js';
 import { registerModel } from './registry.js';
 
 export interface GanConfig {
   zDim: number;
   generatorLoss: GeneratorLoss;
+  /** Decay of the EMA of G's weights that sampling uses (0: none, sample G itself). */
+  emaDecay: number;
+}
+
+/** G: z -> 256 -> 512 (BN) -> 784, LeakyReLU 0.2, tanh out, as [n, 1, 28, 28]. */
+function mlpGenerator(zDim: number, device?: DeviceName): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Linear(zDim, 256, { device }), new nn.LeakyReLU(0.2),
+    new nn.Linear(256, 512, { device }), new nn.BatchNorm1d(512, { device }), new nn.LeakyReLU(0.2),
+    new nn.Linear(512, 784, { device }), new nn.Tanh(), new nn.Unflatten(1, [1, 28, 28]),
+  );
 }
 
 export class Gan extends nn.Module implements GenerativeModel {
   generator: nn.Sequential;
   discriminator: nn.Sequential;
+  ema?: nn.Sequential;
 
   constructor(readonly config: GanConfig, device?: DeviceName) {
     super();
-    this.generator = new nn.Sequential(
-      new nn.Linear(config.zDim, 256, { device }), new nn.LeakyReLU(0.2),
-      new nn.Linear(256, 512, { device }), new nn.BatchNorm1d(512, { device }), new nn.LeakyReLU(0.2),
-      new nn.Linear(512, 784, { device }), new nn.Tanh(), new nn.Unflatten(1, [1, 28, 28]),
-    );
+    this.generator = mlpGenerator(config.zDim, device);
     this.discriminator = new nn.Sequential(
       new nn.Flatten(),
       new nn.Linear(784, 512, { device }), new nn.LeakyReLU(0.2),
@@ -46,6 +56,7 @@ export class Gan extends nn.Module implements GenerativeModel {
     );
     // Default (PyTorch-style uniform fan-in) init, not DCGAN's N(0, 0.02): through three
     // fully connected layers those small weights leave G's output ≈ 0 and its gradients tiny.
+    if (config.emaDecay > 0) this.ema = averagedCopy(this.generator, () => mlpGenerator(config.zDim, device));
   }
 
   /** Images [n, 1, 28, 28] in [-1, 1] from fresh noise. */
@@ -53,9 +64,10 @@ export class Gan extends nn.Module implements GenerativeModel {
     return this.generator.forward(latent(n, this.config.zDim, deviceOf(this.generator)));
   }
 
-  /** z ~ N(0, I) through G in eval mode (BN running statistics). */
+  /** z ~ N(0, I) through G's EMA (or G) in eval mode (BN running statistics). */
   sample(n: number): Tensor {
-    return evaluating(this.generator, () => this.generate(n));
+    const g = this.ema ?? this.generator;
+    return evaluating(g, () => g.forward(latent(n, this.config.zDim, deviceOf(g))));
   }
 }
 
@@ -65,7 +77,7 @@ export const gan = registerModel({
   notes: 'notes 002 §3.1',
   dataRange: [-1, 1],
   fields: ['images'],
-  config: { zDim: 64, generatorLoss: 'non-saturating' } as GanConfig,
+  config: { zDim: 64, generatorLoss: 'non-saturating', emaDecay: 0.999 } as GanConfig,
   choices: { generatorLoss: GENERATOR_LOSSES },
   training: { batch: 64, lr: 2e-4, steps: 3000, sampleEvery: 500 },
   withoutGpu: { steps: 1500, sampleEvery: 500 },

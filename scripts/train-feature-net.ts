@@ -34,7 +34,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const data = positionals[0] ?? 'mnist';
-const epochs = Number(values.epochs ?? (data === 'mnist' ? 15 : 3));
+const epochs = Number(values.epochs ?? (data === 'mnist' ? 30 : 3));
 const batch = Number(values.batch ?? 64);
 const lr = Number(values.lr ?? 2e-3);
 const seed = Number(values.seed ?? 0);

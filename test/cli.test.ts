@@ -39,8 +39,13 @@ const TINY = ['--device', 'cpu', '--batch', '16', '--limit', '200'];
 describe('genlab train', () => {
   it('trains on a tiny budget and writes sample grids and a checkpoint', async () => {
     const out = tmp();
-    const r = await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '8', '--sample-every', '4', '--out', out]);
+    const r = await genlab(['train', 'mlp-autoencoder', ...TINY, '--steps', '8', '--sample-every', '4', '--eval-every', '4', '--eval-n', '50', '--out', out]);
     expect(r.out).toContain('mlp-autoencoder: 419,120 parameters on cpu; 200 images from mnist');
+    // --eval-every: FID of 50 samples at steps 4 and 8 against the held-out digits, with its floor.
+    expect(r.out).toMatch(/eval at step 4: FID [\d.]+ \(floor [\d.]+, N 50\), confident [\d.]+%/);
+    const evals = readFileSync(join(out, 'eval.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(evals.map((e) => [e.step, e.n])).toEqual([[4, 50], [8, 50]]);
+    for (const e of evals) expect(e.fid).toBeGreaterThan(e.fidFloor);
     expect(r.out).toMatch(/8 steps in [\d.]+ s \([\d.]+ steps\/s on cpu\), final loss 0\.\d{4}/);
     expect(r.code).toBe(0);
     for (const step of ['000004', '000008']) {

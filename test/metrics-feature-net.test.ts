@@ -5,14 +5,14 @@ import { metrics } from '../src/index.js';
 import { loadDataset, loadFeatureNet, loadTrainAndHeldOut } from '../src/node.js';
 
 describe('shipped feature networks', () => {
-  // 98.6% as shipped: short of the 99% aimed at (docs/metrics.md); the bound keeps it from slipping.
-  it('MNIST: at least 98.5% on the 1,000 stratified held-out digits (100 a class, never trained on)', async () => {
+  // 99.2% as shipped (docs/metrics.md): the 99% aimed at.
+  it('MNIST: at least 99% on the 1,000 stratified held-out digits (100 a class, never trained on)', async () => {
     const net = loadFeatureNet('mnist');
     expect(net.featureDim).toBe(128);
     const { train, heldOut } = loadTrainAndHeldOut('mnist');
     const { accuracy, n } = await metrics.classAccuracy(net, heldOut.images, heldOut.labels!.dataSync());
     expect(n).toBe(1000);
-    expect(accuracy).toBeGreaterThanOrEqual(0.985);
+    expect(accuracy).toBeGreaterThanOrEqual(0.99);
     expect(accuracy.toFixed(4)).toBe(net.metadata['genlab.held_out_accuracy']);
     for (const t of [train.images, train.labels!, heldOut.images, heldOut.labels!]) t.dispose();
   });

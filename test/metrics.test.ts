@@ -143,6 +143,21 @@ describe('Inception score', () => {
   });
 });
 
+describe('recognition (confident fraction, class shares)', () => {
+  it('counts rows at or above the threshold and the argmax share of each class', () => {
+    // 4 rows over 3 classes: argmax 0 (p 0.95), 0 (p 0.5), 2 (p 0.9 exactly), 1 (p 0.6).
+    const probs = [0.95, 0.03, 0.02, 0.5, 0.3, 0.2, 0.05, 0.05, 0.9, 0.2, 0.6, 0.2];
+    const r = metrics.recognition(probs, 3, 0.9);
+    expect(r.n).toBe(4);
+    expect(r.confident).toBe(0.5);
+    expect(r.shares).toEqual([0.5, 0.25, 0.25]);
+  });
+  it('a collapsed set puts every sample in one class', () => {
+    const probs = Array.from({ length: 10 * 10 }, (_, k) => (k % 10 === 8 ? 1 : 0));
+    expect(metrics.recognition(probs, 10).shares).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+  });
+});
+
 describe('perceptual path length', () => {
   /** Identity features of [n, d] "images". */
   const identity = (d: number): metrics.FeatureExtractor => ({

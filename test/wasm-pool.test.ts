@@ -28,4 +28,11 @@ describe('wasm thread pool', () => {
     const got = Array.from(await T.matmul(await a.to('wasm'), await b.to('wasm')).data());
     got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-3));
   });
+
+  it('initWasm() without a count keeps the count asked for before (genlab --threads 1)', async () => {
+    const info = await T.initWasm({ threads: 1 });
+    expect(info.adapter).toContain('1 thread');
+    expect((await T.initWasm()).adapter).toContain('1 thread');
+    expect((await T.initWasm({ threads: 2 })).adapter).toContain('2 threads');
+  });
 });

@@ -12,7 +12,7 @@ import * as T from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
 import type { DeviceName, Tensor } from '../../src/index.js';
 import type { Training } from '../protocol.js';
-import { adversarialRound, requireField } from './train.js';
+import { adversarialRound, requireField, warmedDecay } from './train.js';
 
 /** 'non-saturating': min -log D(G(z)) (default). 'minimax': min log(1 - D(G(z))), as in the game's value function. */
 export type GeneratorLoss = 'non-saturating' | 'minimax';
@@ -53,11 +53,16 @@ export function ganAdam(module: nn.Module, lr: number): optim.Adam {
 export interface UnconditionalGan extends nn.Module {
   generator: nn.Module;
   discriminator: nn.Sequential;
-  config: { generatorLoss: GeneratorLoss };
+  config: { generatorLoss: GeneratorLoss; emaDecay?: number };
+  /** An exponential moving average of G's weights, which sampling uses; absent when emaDecay is 0. */
+  ema?: nn.Module;
   generate(n: number): Tensor;
 }
 
-/** Their training: one D step on real images vs detached fakes, then one G step against the frozen D. */
+/**
+ * Their training: one D step on real images vs detached fakes, then one G step against the frozen D,
+ * then the EMA of G (when the model keeps one) moves toward G.
+ */
 export function unconditionalGanTraining(model: UnconditionalGan, lr: number): Training {
   const d = model.discriminator;
   const optD = ganAdam(d, lr);
@@ -68,10 +73,12 @@ export function unconditionalGanTraining(model: UnconditionalGan, lr: number): T
       const real = requireField(batch, 'images', model.constructor.name);
       return T.tidy(() => {
         const fake = model.generate(real.shape[0]!);
+        const ema = model.ema && { average: model.ema, source: model.generator, decay: warmedDecay(model.config.emaDecay ?? 0, context.step) };
         return adversarialRound({
           critic: d, optD, optG,
           dLoss: () => discriminatorLoss(d.forward(real), d.forward(fake.detach())),
           gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
+          ...(ema ? { ema } : {}),
         }, context);
       });
     },

@@ -137,16 +137,44 @@ export function adversarialRound(parts: AdversarialParts, context: StepContext):
   return { d: out.d!, g: out.g, ...(out.gp ? { gp: out.gp } : {}) };
 }
 
+/**
+ * The EMA decay at `step`: min(decay, (1 + step) / (10 + step)), so an average of a short run is not
+ * mostly the initial weights (the warm-up of TensorFlow's ExponentialMovingAverage with num_updates).
+ */
+export function warmedDecay(decay: number, step: number): number {
+  return Math.min(decay, (1 + step) / (10 + step));
+}
+
+/** A frozen copy of `source` made by `make` (same architecture) holding its current weights: the start of an EMA. */
+export function averagedCopy<M extends nn.Module>(source: M, make: () => M): M {
+  const copy = make();
+  copy.loadStateDict(source.stateDict());
+  copy.requiresGrad_(false);
+  return copy;
+}
+
 /** average ← decay·average + (1 - decay)·source, for every floating-point entry of the state dicts. */
 export function updateEma(average: nn.Module, source: nn.Module, decay: number): void {
   const from = source.stateDict();
+  // decay and 1 - decay as tensors made for this call: a warmed-up decay differs at every step, and
+  // as number literals each value would take a slot of the ops' shared constant cache.
+  const weights = new Map<string, [Tensor, Tensor]>();
+  const weightsFor = (t: Tensor): [Tensor, Tensor] => {
+    const key = `${t.device}:${t.dtype}`;
+    if (!weights.has(key)) weights.set(key, [decay, 1 - decay].map((v) => T.tensor([v], { shape: [], dtype: t.dtype, device: t.device })) as [Tensor, Tensor]);
+    return weights.get(key)!;
+  };
   T.noGrad(() => {
     for (const [name, target] of Object.entries(average.stateDict())) {
       const value = from[name];
       if (!value) continue;
-      const next = T.tidy(() => (target.dtype === 'int32' || target.dtype === 'bool' ? T.clone(value) : T.add(T.mul(target, decay), T.mul(value, 1 - decay))));
+      const integer = target.dtype === 'int32' || target.dtype === 'bool';
+      // Made outside the tidy, which would dispose them with its temporaries.
+      const [keep, take] = integer ? [] : weightsFor(target);
+      const next = T.tidy(() => (integer ? T.clone(value) : T.add(T.mul(target, keep!), T.mul(value, take!))));
       target.assign_(next);
       next.dispose();
     }
   });
+  for (const pair of weights.values()) for (const t of pair) t.dispose();
 }

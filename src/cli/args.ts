@@ -48,6 +48,8 @@ export class UsageError extends Error {
 
 const DEVICES = ['webgpu', 'wasm', 'cpu'] as const;
 export const DEVICE_FLAG: FlagSpec = { kind: 'choice', value: 'DEVICE', choices: DEVICES, help: 'device to run on (default: the fastest found)' };
+/** Like torch.set_num_threads: main.ts applies it before the command runs. */
+export const THREADS_FLAG: FlagSpec = { kind: 'count', value: 'N', help: 'threads of the wasm backend (default: every logical core); e.g. 1 for two runs side by side' };
 
 export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, f]) => {

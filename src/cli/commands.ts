@@ -1,5 +1,5 @@
 /** The `genlab` subcommands: their flags (see args.ts) and what runs them. */
-import { DEVICE_FLAG, UsageError, type CommandSpec, type FlagValue } from './args.js';
+import { DEVICE_FLAG, THREADS_FLAG, UsageError, type CommandSpec, type FlagValue } from './args.js';
 import { evalCommand } from './eval.js';
 import { importStateDict } from './import.js';
 import { info } from './info.js';
@@ -28,6 +28,7 @@ const trainCommand: Command = {
       lr: { kind: 'positive', value: 'X', help: "learning rate (default: the model's)" },
       seed: { kind: 'index', value: 'N', help: 'seed of the data order and every random draw (default 0)' },
       device: { ...DEVICE_FLAG, help: 'device to train on (default: a hardware GPU, else the fastest of those timed; a resumed run keeps its own)' },
+      threads: THREADS_FLAG,
       out: { kind: 'text', value: 'DIR', help: "run directory: samples/ and checkpoint/ (default: the resumed run's directory, else runs/<model>)" },
       'sample-every': { kind: 'index', value: 'N', help: 'steps between sample grids (0: only at the end)' },
       limit: { kind: 'count', value: 'N', help: 'use only the first N images' },
@@ -35,6 +36,8 @@ const trainCommand: Command = {
       config: CONFIG_FLAG,
       resume: { kind: 'text', value: 'DIR', help: "continue the run of a checkpoint (or run) directory, in that run's directory" },
       force: { kind: 'switch', help: 'replace the checkpoint of another run under --out' },
+      'eval-every': { kind: 'count', value: 'K', help: 'every K steps, log FID of fresh samples against the held-out images (floor beside it) to the console and <out>/eval.jsonl (default: never)' },
+      'eval-n': { kind: 'count', value: 'N', help: 'samples per --eval-every evaluation (default 1000)' },
     },
     notes: [
       'examples:',
@@ -61,6 +64,8 @@ const trainCommand: Command = {
       limit: f.limit as number | undefined,
       classes: f.classes as number[] | undefined,
       config: (f.config as Record<string, string> | undefined) ?? {},
+      evalEvery: f['eval-every'] as number | undefined,
+      evalN: f['eval-n'] as number | undefined,
     });
   },
 };
@@ -78,6 +83,7 @@ const sampleCommand: Command = {
       out: { kind: 'text', value: 'FILE', help: 'PNG file to write (default samples.png)' },
       seed: { kind: 'index', value: 'N', help: 'seed of the samples (default 0)' },
       device: DEVICE_FLAG,
+      threads: THREADS_FLAG,
       preview: { kind: 'switch', help: "the model's picture of real test images (reconstructions, denoising) instead of samples" },
     },
   },
@@ -109,6 +115,7 @@ const evaluateCommand: Command = {
       iw: { kind: 'count', value: 'K', help: "the VAE's likelihood as the importance-weighted bound with K samples (default: the ELBO)" },
       seed: { kind: 'index', value: 'N', help: 'seed of the generated images (default 0)' },
       device: DEVICE_FLAG,
+      threads: THREADS_FLAG,
     },
   },
   run(operands, f) {

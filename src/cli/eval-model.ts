@@ -38,9 +38,12 @@ const LATENT_PATHS: Record<string, (model: GenerativeModel) => { dim: number; de
   },
 };
 
+/** The generator that `sample` draws from: its EMA where the model keeps one. */
 function generatorPath(m: GenerativeModel) {
-  const gan = m as unknown as { config: { zDim: number }; generator: { forward(z: Tensor): Tensor } };
-  return { dim: gan.config.zDim, decode: (z: Tensor) => gan.generator.forward(z) };
+  type Generator = { forward(z: Tensor): Tensor };
+  const gan = m as unknown as { config: { zDim: number }; generator: Generator; ema?: Generator };
+  const g = gan.ema ?? gan.generator;
+  return { dim: gan.config.zDim, decode: (z: Tensor) => g.forward(z) };
 }
 
 /**

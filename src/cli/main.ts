@@ -4,6 +4,7 @@
  * declares them). From the sources: node --import tsx --import ./scripts/wgsl-register.mjs src/cli/main.ts ...
  */
 import { tmpdir } from 'node:os';
+import { initWasm } from '../device.js';
 import { GenlabError } from '../errors.js';
 import { helpText, parseCommand, UsageError } from './args.js';
 import { COMMANDS } from './commands.js';
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // Dawn prints a warning for every adapter query without it.
   process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  // Before any command code: every later initWasm() keeps this count.
+  if (parsed.flags.threads !== undefined) await initWasm({ threads: parsed.flags.threads as number });
   return command.run(parsed.operands, parsed.flags);
 }
 

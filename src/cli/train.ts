@@ -19,6 +19,7 @@ import { saveImageGrid } from '../io/png.js';
 import { generatorOf, getModel, type Batch, type ModelEntry } from '../../models/index.js';
 import { describedModel, loadModel } from './load-model.js';
 import { chooseDevice, hasHardwareGpu } from './device.js';
+import { trainingEvaluator } from './train-eval.js';
 import { createProgress } from './progress.js';
 import { CONFIG_KEY, DATA_KEY, MODEL_KEY, PROTOCOL_KEY, PROTOCOL_VERSION, rangeTransform, uploadedTaskRecord } from './shared.js';
 import { ArgumentError } from '../errors.js';
@@ -47,6 +48,10 @@ export interface TrainArgs {
   classes?: number[];
   /** Overrides of the model's configuration, as typed on the command line (see `applyConfig`). */
   config?: Record<string, string>;
+  /** Steps between FID evaluations during training (0 or absent: none; see train-eval.ts). */
+  evalEvery?: number;
+  /** Samples per evaluation during training (default 1,000). */
+  evalN?: number;
 }
 
 /** What a checkpoint stores to resume a run (JSON in its optimizer file). */
@@ -150,6 +155,7 @@ export async function train(args: TrainArgs): Promise<number> {
   console.log(`${entry.name}: ${params.toLocaleString('en-US')} parameters on ${device}; ${count} images from ${run.data}${run.classes ? ` (classes ${run.classes.join(',')})` : ''}, batch ${run.batch}, ${loader.length} steps per epoch${run.heldOut ? '; its held-out part is left for genlab eval' : ''}`);
   if (run.step > 0) console.log(`resuming from step ${run.step} of ${resumeFrom}`);
   if (run.step >= run.totalSteps) console.log(`nothing to do: the run is at step ${run.step} of ${run.totalSteps}`);
+  const evaluator = args.evalEvery ? await trainingEvaluator(entry, model, config, device, run.data, out, args.evalN ?? 1000, console.log) : undefined;
 
   // SIGINT (Ctrl-C) and SIGTERM (kill, a job scheduler) both stop after the current step and save; a second one exits at once.
   let interrupted: NodeJS.Signals | null = null;
@@ -195,6 +201,7 @@ export async function train(args: TrainArgs): Promise<number> {
       const rate = (run.step - firstStep) / ((performance.now() - t0) / 1000);
       progress.update(run.step, { loss: lossText, rate: rate.toFixed(1) });
       if (sampleEvery > 0 && run.step % sampleEvery === 0) await writeSamples(run.step);
+      if (evaluator && run.step % args.evalEvery! === 0) progress.log(await evaluator.at(run.step));
       // Let a pending Ctrl-C be delivered between steps (the loop is otherwise synchronous on the CPU).
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -14,7 +14,7 @@ import { slice } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Extracted, FeatureExtractor } from './extractor.js';
 import { fid } from './fid.js';
-import { accuracyOf, inceptionScore } from './inception.js';
+import { accuracyOf, inceptionScore, recognition } from './inception.js';
 import { kid } from './kid.js';
 import { perceptualPathLength, type LatentPath } from './ppl.js';
 import { precisionRecall } from './precision-recall.js';
@@ -52,6 +52,10 @@ export interface EvaluationReport {
   precision: Scored;
   recall: Scored;
   classAccuracy?: Scored;
+  /** The fraction of samples the feature net's classifier names with probability ≥ 0.9. */
+  confident?: Scored;
+  /** The share of samples in each class by the classifier, with the training images' shares as the floor. */
+  classShares?: { shares: number[]; floor: number[]; n: number };
   ppl?: Scored & { epsilon: number; space: 'z' | 'w' };
   likelihood?: { kind: string; natsPerImage: number; bitsPerDim: number; n: number };
   seconds: number;
@@ -69,7 +73,7 @@ export interface EvaluateOptions {
 }
 
 /** Features of `n` images produced `batch` at a time (generation and extraction interleaved to bound memory). */
-async function extractAll(n: number, batch: number, extractor: FeatureExtractor, produce: (start: number, m: number) => Promise<Tensor>): Promise<Extracted> {
+export async function extractAll(n: number, batch: number, extractor: FeatureExtractor, produce: (start: number, m: number) => Promise<Tensor>): Promise<Extracted> {
   const features = new Float64Array(n * extractor.featureDim);
   const probs = extractor.classes ? new Float64Array(n * extractor.classes) : undefined;
   for (let start = 0; start < n; start += batch) {
@@ -107,6 +111,9 @@ export async function evaluate(model: EvaluableModel, opts: EvaluateOptions): Pr
   if (extractor.classes && genF.probs && realF.probs) {
     const [g, r] = [inceptionScore(genF.probs, extractor.classes), inceptionScore(realF.probs, extractor.classes)];
     report.is = { value: g.mean, std: g.std, n: g.n, floor: { value: r.mean, std: r.std, n: r.n } };
+    const [sg, sr] = [recognition(genF.probs, extractor.classes), recognition(realF.probs, extractor.classes)];
+    report.confident = { value: sg.confident, n, floor: { value: sr.confident, n } };
+    report.classShares = { shares: sg.shares, floor: sr.shares, n };
   }
   log('FID');
   const [fg, fr] = [fid(genF.features, heldF.features, d), fid(realF.features, heldF.features, d)];

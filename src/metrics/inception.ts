@@ -44,15 +44,43 @@ export function inceptionScore(probs: ArrayLike<number>, classes: number, opts: 
   return { mean, std, splits, n: per * splits };
 }
 
+/** The most probable class of each row of `probs` [n, classes], and its probability. */
+function argmaxRows(probs: ArrayLike<number>, classes: number): { best: Int32Array; top: Float64Array } {
+  const n = Math.floor(probs.length / classes);
+  const best = new Int32Array(n);
+  const top = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let b = 0;
+    for (let c = 1; c < classes; c++) if (probs[r * classes + c]! > probs[r * classes + b]!) b = c;
+    best[r] = b;
+    top[r] = probs[r * classes + b]!;
+  }
+  return { best, top };
+}
+
+/**
+ * How a classifier sees a set of samples: the fraction it recognises with probability at least
+ * `threshold` (a blurred or malformed digit gets a spread-out softmax), and the share of the set it
+ * puts in each class (a mode-collapsed generator draws a few classes far more often than 1/classes).
+ */
+export function recognition(probs: ArrayLike<number>, classes: number, threshold = 0.9): { confident: number; shares: number[]; n: number } {
+  const { best, top } = argmaxRows(probs, classes);
+  const n = best.length;
+  const counts = new Array<number>(classes).fill(0);
+  let confident = 0;
+  for (let r = 0; r < n; r++) {
+    counts[best[r]!]!++;
+    if (top[r]! >= threshold) confident++;
+  }
+  return { confident: confident / n, shares: counts.map((c) => c / n), n };
+}
+
 /** The fraction of rows whose most probable class is `labels[i]`. */
 export function accuracyOf(probs: ArrayLike<number>, classes: number, labels: ArrayLike<number>): number {
   if (probs.length !== labels.length * classes) throw new ArgumentError(`accuracy: ${probs.length / classes} rows of probabilities but ${labels.length} labels`);
+  const { best } = argmaxRows(probs, classes);
   let right = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[r * classes + c]! > probs[r * classes + best]!) best = c;
-    if (best === labels[r]) right++;
-  }
+  for (let r = 0; r < labels.length; r++) if (best[r] === labels[r]) right++;
   return right / labels.length;
 }
 

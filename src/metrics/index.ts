@@ -5,7 +5,7 @@
  */
 export { type FeatureExtractor, type Extracted, featureNetExtractor } from './extractor.js';
 export { FeatureNet, FEATURE_DIM } from './feature-net.js';
-export { inceptionScore, accuracyOf, classAccuracy, type InceptionScore } from './inception.js';
+export { inceptionScore, accuracyOf, classAccuracy, recognition, type InceptionScore } from './inception.js';
 export { fid, frechetDistance, gaussianStats, traceSqrtProduct, type GaussianStats } from './fid.js';
 export { kid, mmd2Unbiased, type Kid, type KidOptions } from './kid.js';
 export { precisionRecall, kthNeighbourRadii2, type PrecisionRecall } from './precision-recall.js';

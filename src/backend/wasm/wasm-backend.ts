@@ -52,16 +52,23 @@ export class WasmBackend extends ReferenceKernels implements Backend {
     this.conv = new WasmConv(this, this.gemm);
   }
 
+  private requestedThreads: number | undefined;
+
   /** Worker threads in use, the calling thread included (1 without a shared memory). */
   get threads(): number {
     return this.rt.pool.threads;
   }
 
-  /** Start worker threads up to `threads` participants in all (default: the logical cores). */
+  /**
+   * Start worker threads up to `threads` participants in all. Without a count: the count asked for
+   * earlier, else the logical cores (so `initWasm()` after `initWasm({ threads: 1 })` keeps one).
+   */
   setThreads(threads?: number): Promise<number> {
+    if (threads !== undefined) this.requestedThreads = threads;
+    const asked = this.requestedThreads;
     // One change at a time: two overlapping calls would both start the missing workers.
     const next = this.threadChange.then(async () => {
-      const want = Math.max(1, Math.floor(threads ?? (await defaultThreads())));
+      const want = Math.max(1, Math.floor(asked ?? (await defaultThreads())));
       if (want < this.threads) this.rt.pool.stop();
       await startThreads(this.rt, want);
       return this.threads;
