@@ -115,9 +115,11 @@ describe('indexing and sequence ops on WebGPU', () => {
     const h = T.oneHot(await ints([2, 0, 1]).to('webgpu'), 3);
     expect(Array.from(await h.data())).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
   });
-  it('out-of-range indices give zero rows on WebGPU (no readback to check them)', async () => {
+  it('out-of-range indices on WebGPU: a device-side assert at the next read; the rows read as zeros', async () => {
     const w = await T.add(T.reshape(T.arange(6), [3, 2]), 1).float().to('webgpu');
     const rows = T.embedding(await ints([1, 3, -1]).to('webgpu'), w);
+    await expect(rows.data()).rejects.toThrow(/^embedding: index out of range \[0, 3\) at position 1 .*values include -1 and 3/);
+    // Reported once; nothing was read or written out of bounds.
     expect(Array.from(await rows.data())).toEqual([3, 4, 0, 0, 0, 0]);
     const cpuWeight = await w.to('cpu');
     expect(() => T.embedding(ints([1, 3]), cpuWeight)).toThrow(T.ArgumentError);

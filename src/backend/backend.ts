@@ -156,6 +156,12 @@ export interface Backend {
   read(ref: TensorRef): Promise<HostArray>;
   /** Synchronous read where the backend can (CPU); undefined elsewhere. */
   readSync?(ref: TensorRef): HostArray;
+  /**
+   * Where reads are asynchronous (WebGPU): check on the device that the int32 entries of `index`
+   * lie in [0, site.size) (or equal `ignore`), raising an error naming `site.op` at the next read
+   * or sync (a device-side assert). Backends with `readSync` are checked on the host instead.
+   */
+  assertIndexRange?(index: TensorRef, site: { op: string; what: string; shape: readonly number[]; size: number }, ignore?: number): void;
   /** Submit queued work now (no-op on the CPU). */
   flush(): void;
   /** Resolves when all submitted work has finished. */

@@ -11,7 +11,7 @@ import * as T from '../index.js';
 import type { DeviceName, Tensor } from '../index.js';
 import { DataLoader } from '../io/dataloader.js';
 import { loadCheckpoint, readCheckpointInfo, saveCheckpoint } from '../io/checkpoint.js';
-import type { ImageDataset } from '../io/dataset.js';
+import { checkLabels, type ImageDataset } from '../io/dataset.js';
 import { loadDataset, selectClasses } from '../io/datasets.js';
 import { loadTrainAndHeldOut } from '../io/held-out.js';
 import { subset } from '../io/split.js';
@@ -114,6 +114,8 @@ export async function train(args: TrainArgs): Promise<number> {
   if (count < run.batch) throw new ArgumentError(`the dataset has ${count} images, fewer than one batch of ${run.batch}`);
   // A task entry's records are made from the images alone; the others read the dataset's fields.
   const task = entry.task !== undefined;
+  const classes = (config as { classes?: unknown }).classes;
+  if (!task && dataset.labels && entry.fields.includes('labels') && typeof classes === 'number') checkLabels(dataset.labels, classes, run.data);
   const missing = task ? [] : entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && dataset.labels)));
   if (missing.length > 0) throw new ArgumentError(`${entry.name} trains on batches with ${entry.fields.join(', ')}, but ${run.data} has no ${missing.join(', ')}`);
   const transform = rangeTransform(entry.dataRange);

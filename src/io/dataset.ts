@@ -31,7 +31,26 @@ export function imageDatasetFromIdx(images: IdxArray, labels: IdxArray | null, o
     if (labels.shape.length !== 1 || labels.shape[0] !== total) {
       throw new ShapeError(`${source}: ${total} images but labels of shape [${labels.shape.join(', ')}]`);
     }
-    out.labels = tensor(Int32Array.from(labels.data.subarray(0, n)), { shape: [n], dtype: 'int32', device: 'cpu' });
+    const kept = labels.data.subarray(0, n);
+    // Float IDX labels would be truncated by the int32 conversion: 1.5 is not a class, nor is 3e9.
+    const bad = Array.prototype.findIndex.call(kept, (v: number) => !Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31);
+    if (bad >= 0) throw new FormatError(`${source}: label ${kept[bad]} of example ${bad} is not an int32 class index`);
+    out.labels = tensor(Int32Array.from(kept), { shape: [n], dtype: 'int32', device: 'cpu' });
   }
   return out;
+}
+
+/**
+ * Throws a FormatError naming `source` when a label is not a class of a model with `classes`
+ * classes. Run when a dataset is loaded for training, so that a bad label is reported before the
+ * first step on every device (on WebGPU an embedding or a loss sees it only at the next read).
+ */
+export function checkLabels(labels: Tensor, classes: number, source: string): void {
+  const values = labels.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) {
+      throw new FormatError(`${source}: label ${v} of example ${i} is not a class of this model (0 to ${classes - 1})`);
+    }
+  }
 }

@@ -6,7 +6,7 @@
 export { FormatError, MissingFileError } from './format-error.js';
 export { encodeSafetensors, serializeSafetensors, parseSafetensors, type SafetensorsContents, type SafetensorsEntry, type EncodeOptions } from './safetensors.js';
 export { parseIdx, type IdxArray } from './idx.js';
-export { imageDatasetFromIdx, type ImageDataset } from './dataset.js';
+export { checkLabels, imageDatasetFromIdx, type ImageDataset } from './dataset.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './dataloader.js';
 export * as transforms from './transforms.js';
 export { imageGrid, type GridImage, type GridOptions } from './grid.js';

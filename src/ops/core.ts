@@ -177,6 +177,7 @@ export function composite<T>(inputs: readonly Tensor[], fn: () => T): T {
  * the tensors made before the error are disposed.
  */
 export function named<T>(op: string, fn: () => T): T {
+  namedOps.push(op);
   try {
     return disposeOnError(fn);
   } catch (e) {
@@ -186,7 +187,21 @@ export function named<T>(op: string, fn: () => T): T {
       if (e.stack) e.stack = `${e.name}: ${e.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
     }
     throw e;
+  } finally {
+    namedOps.pop();
   }
+}
+
+/** The ops `named` is running, outermost first. */
+const namedOps: string[] = [];
+
+/**
+ * The op the user called, for errors raised later than the call (device-side asserts): the
+ * outermost `named` op, with `op` after it as `named` writes it; `op` alone when it is the user's.
+ */
+export function userOpName(op: string): string {
+  const outer = namedOps[0];
+  return outer === undefined || outer === op ? op : `${outer} (in ${op})`;
 }
 
 /** Dispose the lifted or cast copies an op made of its arguments, once nothing records them. */

@@ -6,10 +6,12 @@
  * along an axis (backward: scatter-add into zeros) and scatter-adding along an axis (backward:
  * gather), so second derivatives flow through indexing too.
  *
- * Index range: on the CPU, indices are checked before any work and a bad one throws an
- * ArgumentError naming the op. On WebGPU the check would need a readback inside the step, so it is
- * not made: an out-of-range index gathers 0 (a zero row for embeddings) and scatters nothing.
- * Nothing ever reads or writes out of bounds.
+ * Index range: on the CPU and wasm backends, indices are checked before any work and a bad one
+ * throws an ArgumentError naming the op. On WebGPU a host check would need a readback inside the
+ * step, so the check runs on the device and its ArgumentError is raised at the next read or sync
+ * (a device-side assert, as in PyTorch on CUDA); the op itself still returns, having gathered 0
+ * for a bad index (a zero row for embeddings) and scattered nothing. Nothing ever reads or writes
+ * out of bounds.
  *
  * Repeated indices accumulate. On WebGPU they meet in atomic adds, so the order of a float sum
  * (and its last bits) can vary from run to run, as with PyTorch's CUDA index_add.
@@ -19,7 +21,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, normAxis, numel, shapesEqual } from '../shape.js';
 import type { DType } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
-import { checkFits, checkInputs, named, readSync, wrap } from './core.js';
+import { backendOf, checkFits, checkInputs, named, readSync, userOpName, wrap } from './core.js';
 import { arange } from './creation.js';
 import { add, cast, eq } from './elementwise.js';
 import { expand, reshape } from './shapeops.js';
@@ -31,11 +33,15 @@ export function requireIndex(op: string, index: Tensor, arg = 'index'): void {
 }
 
 /**
- * On the CPU, throw if an index is outside [0, size) (entries equal to `ignore` excepted); on WebGPU
- * this would be a readback inside the step, so the kernels' zero-row contract applies instead.
+ * Throws if an index is outside [0, size) (entries equal to `ignore` excepted): at once where the
+ * backend reads synchronously, else at the next read or sync (a device-side assert).
  */
 export function checkIndexRange(op: string, index: Tensor, size: number, what: string, ignore?: number): void {
-  if (index.device !== 'cpu') return;
+  const backend = backendOf(index, op);
+  if (!backend.readSync) {
+    backend.assertIndexRange?.(index, { op: userOpName(op), what, shape: index.shape, size }, ignore);
+    return;
+  }
   const values = readSync(index, op);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -125,7 +131,7 @@ function selectAlong(x: Tensor, axis: number, index: Tensor): Tensor {
 /**
  * Rows of `weight` [numEmbeddings, dim] looked up by int32 `indices` of any shape: output
  * [...indices.shape, dim]. The weight's gradient is a scatter-add of the output gradient, so
- * repeated indices accumulate. Out-of-range indices: see the module comment (zero rows on WebGPU).
+ * repeated indices accumulate. Out-of-range indices: see the module comment (a device-side assert on WebGPU).
  */
 export function embedding(indices: Tensor, weight: Tensor): Tensor {
   checkInputs('embedding', indices, weight);

@@ -31,6 +31,7 @@ import * as pooling from './pool2d.js';
 import type { SpatialContext } from './spatial.js';
 import { attentionBackward, attentionForward, type AttentionContext } from './attention.js';
 import { encodeGather, encodeScatterAdd } from './indexing.js';
+import { DeviceAsserts, type CapturedFlags, type IndexSite } from './asserts.js';
 import { encodeCumsum } from './cumsum.js';
 import { encodeLstmCell } from './lstm.js';
 import { encodeSort } from './sort.js';
@@ -73,6 +74,7 @@ export class WebGPUBackend implements Backend {
   readonly device: GPUDevice;
   private readonly health: DeviceHealth;
   private readonly queue: CommandQueue;
+  private readonly asserts: DeviceAsserts;
   private readonly kernels: KernelRegistry;
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
@@ -94,6 +96,7 @@ export class WebGPUBackend implements Backend {
     this.adapterInfo = info;
     this.health = new DeviceHealth(device);
     this.queue = new CommandQueue(device, this.health);
+    this.asserts = new DeviceAsserts(device);
     this.kernels = new KernelRegistry(device);
     this.maxBindingBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.storagePool = new BufferPool(device, BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, this.maxBindingBytes);
@@ -164,10 +167,13 @@ export class WebGPUBackend implements Backend {
     if (numel === 0) return out;
     const bytes = numel * WORD_BYTES;
     const staging = this.stagingPool.acquire(bytes);
+    let flags: CapturedFlags | null = null;
+    let flagWords: Int32Array | null = null;
     try {
       this.queue.copy(src.entry.buffer, staging.buffer, bytes);
+      flags = this.asserts.capture(this.queue, this.stagingPool);
       this.queue.flush();
-      await Promise.all([staging.buffer.mapAsync(MAP_MODE_READ, 0, bytes), this.queue.settle(), this.kernels.settle()]);
+      await Promise.all([staging.buffer.mapAsync(MAP_MODE_READ, 0, bytes), DeviceAsserts.map(flags), this.queue.settle(), this.kernels.settle()]);
       this.health.raiseRecorded();
       const words = staging.buffer.getMappedRange(0, bytes);
       if (ref.dtype === 'bool') (out as Uint8Array).set(new Uint32Array(words));
@@ -180,7 +186,9 @@ export class WebGPUBackend implements Backend {
       // A pooled staging buffer must go back unmapped, or the next copy into it is invalid.
       if (staging.buffer.mapState === 'mapped') staging.buffer.unmap();
       this.stagingPool.release(staging, this.queue.batch);
+      flagWords = DeviceAsserts.release(flags, this.stagingPool, this.queue.batch);
     }
+    DeviceAsserts.raise(flags, flagWords);
     return out;
   }
 
@@ -190,9 +198,21 @@ export class WebGPUBackend implements Backend {
   }
 
   async sync(): Promise<void> {
-    this.flush();
-    await Promise.all([this.device.queue.onSubmittedWorkDone(), this.queue.settle(), this.kernels.settle()]);
-    this.health.raiseRecorded();
+    const flags = this.asserts.capture(this.queue, this.stagingPool);
+    let flagWords: Int32Array | null = null;
+    try {
+      this.flush();
+      await Promise.all([this.device.queue.onSubmittedWorkDone(), DeviceAsserts.map(flags), this.queue.settle(), this.kernels.settle()]);
+      this.health.raiseRecorded();
+    } finally {
+      flagWords = DeviceAsserts.release(flags, this.stagingPool, this.queue.batch);
+    }
+    DeviceAsserts.raise(flags, flagWords);
+  }
+
+  /** Checks on the device that `index`'s entries lie in [0, site.size) (or equal `ignore`); see asserts.ts. */
+  assertIndexRange(index: TensorRef, site: IndexSite, ignore?: number): void {
+    this.asserts.checkIndices(this.kernels, this.queue, asGPU(index.storage).entry, numelOf(index.shape), site, ignore);
   }
 
   memory(): BackendMemory {

@@ -17,6 +17,7 @@ export const KERNEL_LAYOUTS = {
   cumsum: {"storage":[[0,1],[1,0]],"paramsBinding":2,"paramsBytes":16,"members":{"lines":["u32",[0]],"len":["u32",[1]],"inner":["u32",[2]]},"overrides":["DTYPE","WG"]},
   fill: {"storage":[[0,0]],"paramsBinding":1,"paramsBytes":16,"members":{"n":["u32",[0]],"bits":["u32",[1]]},"overrides":["WG"]},
   gather: {"storage":[[0,1],[1,1],[2,0]],"paramsBinding":3,"paramsBytes":16,"members":{"n":["u32",[0]],"inner":["u32",[1]],"index_len":["u32",[2]],"data_len":["u32",[3]]},"overrides":["WG"]},
+  indexCheck: {"storage":[[0,1],[1,0]],"paramsBinding":2,"paramsBytes":32,"members":{"n":["u32",[0]],"size":["i32",[1]],"ignore":["i32",[2]],"has_ignore":["u32",[3]],"slot":["u32",[4]]},"overrides":["WG"]},
   lstm: {"storage":[[0,1],[1,1],[2,1],[3,1],[4,0],[5,0]],"paramsBinding":6,"paramsBytes":16,"members":{"n":["u32",[0]],"hidden":["u32",[1]]},"overrides":["HAS_BIAS","WG"]},
   matmulNaive: {"storage":[[0,1],[1,1],[2,0]],"paramsBinding":3,"paramsBytes":48,"members":{"m":["u32",[0]],"n":["u32",[1]],"k":["u32",[2]],"a_batch":["u32",[3]],"b_batch":["u32",[4]],"a_row":["u32",[5]],"a_col":["u32",[6]],"b_row":["u32",[7]],"b_col":["u32",[8]]},"overrides":["WG_X","WG_Y"]},
   matmulRegister: {"storage":[[0,1],[1,1],[2,1],[3,1],[4,0]],"paramsBinding":5,"paramsBytes":48,"members":{"m":["u32",[0]],"n":["u32",[1]],"k":["u32",[2]],"a_batch":["u32",[3]],"b_batch":["u32",[4]],"a_row":["u32",[5]],"a_col":["u32",[6]],"b_row":["u32",[7]],"b_col":["u32",[8]]},"overrides":["TRANS_A","TRANS_B","VEC_A","VEC_B","WG_X","WG_Y"]},

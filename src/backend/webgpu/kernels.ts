@@ -18,6 +18,7 @@ import copy from '../../../kernels/copy.wgsl';
 import cumsum from '../../../kernels/cumsum.wgsl';
 import fill from '../../../kernels/fill.wgsl';
 import gather from '../../../kernels/gather.wgsl';
+import indexCheck from '../../../kernels/index_check.wgsl';
 import lstm from '../../../kernels/lstm.wgsl';
 import matmulNaive from '../../../kernels/matmul_naive.wgsl';
 import matmulRegister from '../../../kernels/matmul_register.wgsl';
@@ -45,7 +46,7 @@ export const KERNEL_SOURCES = {
   argreduce, binary, cast, copy, fill, random, reduce, unary, where,
   matmulNaive, matmulRegister, matmulShared, matmulSplitk,
   conv2dGemm, conv2dDirect, conv2dGradWeightGemm, conv2dGradWeightDirect, pool2d, pool2dGrad, moments, momentsSubgroups,
-  attention, attentionBackward, cumsum, gather, lstm, scatter, softmax, sort,
+  attention, attentionBackward, cumsum, gather, indexCheck, lstm, scatter, softmax, sort,
   optimizer,
 } as const;
 

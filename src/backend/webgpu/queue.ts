@@ -107,6 +107,14 @@ export class CommandQueue {
     this.commandEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes);
   }
 
+  /** Records zeroing `bytes` of `buffer` in program order with the dispatches around it. */
+  clear(buffer: GPUBuffer, bytes: number): void {
+    this.beforeCommand?.();
+    this.health.assertAlive();
+    this.endPass();
+    this.commandEncoder().clearBuffer(buffer, 0, bytes);
+  }
+
   flush(): void {
     this.beforeCommand?.();
     this.health.raiseRecorded();
