@@ -12,6 +12,7 @@ import { checkInputs, composite, named, wrap } from './core.js';
 import { abs, add, cast, div, eq, exp, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, pad, permute, reshape, slice } from './shapeops.js';
 
+/** One axis or a list of axes (negative ones count from the end); omitted means every axis. */
 export type Axes = number | readonly number[];
 
 function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
@@ -30,6 +31,10 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
   }
 }
 
+/**
+ * The sum over `axes` (all by default), as `torch.sum(x, dim, keepdim)`; bool sums to int32.
+ * `keepdim` keeps the reduced dimensions with size 1. Throws `AxisError` for an axis out of range.
+ */
 export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   checkInputs('sum', x);
   const ax = normAxes('sum', axes, x.shape);
@@ -39,6 +44,10 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   return finish(out, x, ax, keepdim);
 }
 
+/**
+ * The mean over `axes` (all by default), as `torch.mean(x, dim, keepdim)`. Float tensors only
+ * (`DTypeError` otherwise: cast first).
+ */
 export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   checkInputs('mean', x);
   if (!isFloat(x.dtype)) throw new DTypeError(`mean: input must be floating point, got ${x.dtype} with shape ${fmtShape(x.shape)}; cast it first`);
@@ -58,6 +67,10 @@ export function variance(x: Tensor, axes?: Axes, opts: { correction?: number; ke
   });
 }
 
+/**
+ * The standard deviation over `axes` (all by default), with Bessel's correction by default
+ * (`correction: 1`), as `torch.std`.
+ */
 export function std(x: Tensor, axes?: Axes, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
   checkInputs('std', x);
   return named('std', () => composite([x], () => sqrt(variance(x, axes, opts))));
@@ -79,7 +92,15 @@ function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim:
   return finish(out, x, ax, keepdim);
 }
 
+/**
+ * The maximum over `axes` (all by default), as `torch.amax(x, dim, keepdim)`; ties share the
+ * gradient evenly. Throws `ShapeError` when reducing over a zero-size dimension.
+ */
 export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('max', x, axes, keepdim);
+/**
+ * The minimum over `axes` (all by default), as `torch.amin(x, dim, keepdim)`; ties share the
+ * gradient evenly. Throws `ShapeError` when reducing over a zero-size dimension.
+ */
 export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('min', x, axes, keepdim);
 
 /**
@@ -161,6 +182,10 @@ function argReduce(op: ArgReduceOp, x: Tensor, axis: number | undefined, keepdim
 
 /** Index of the largest value along `axis` (of the flattened tensor when omitted); first index on ties. */
 export const argmax = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmax', x, axis, keepdim);
+/**
+ * Index (int32) of the smallest value along `axis` (of the flattened tensor when omitted); first
+ * index on ties. As `torch.argmin`.
+ */
 export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmin', x, axis, keepdim);
 
 /** Sum a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
