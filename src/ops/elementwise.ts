@@ -16,6 +16,11 @@ import { sumToShape } from './reduce.js';
 
 const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/**
+ * The values converted to `dtype` (`float32`, `float64`, `int32`, `bool`), as `x.to(dtype)` in
+ * PyTorch: float to int truncates toward zero, nonzero is true. Gradients flow between float dtypes
+ * only. Throws `DTypeError` for an unknown dtype or float64 off the CPU backend.
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const backend = checkInputs('cast', x);
   if (!DTYPES.includes(dtype)) throw new DTypeError(`cast: unsupported dtype ${JSON.stringify(dtype)}; supported: ${DTYPES.join(', ')}`);
@@ -49,22 +54,39 @@ const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+/** `-x`, elementwise (`torch.neg`). */
 export const neg = (x: Tensor): Tensor => unary('neg', x, (g) => neg(g), undefined, true);
+/** `|x|`, elementwise (`torch.abs`); the gradient at 0 is 0. */
 export const abs = (x: Tensor): Tensor => unary('abs', x, (g) => mul(g, sign(x)), undefined, true);
+/** -1, 0 or 1 by the sign of each element (`torch.sign`); no gradient. */
 export const sign = (x: Tensor): Tensor => unary('sign', x, null, undefined, true);
+/** `x * x`, elementwise (`torch.square`). */
 export const square = (x: Tensor): Tensor => unary('square', x, (g) => mul(g, mul(x, 2)), undefined, true);
+/** `1 / x`, elementwise (`torch.reciprocal`). */
 export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x, (g, y) => neg(mul(g, square(y))));
+/** `e ** x`, elementwise (`torch.exp`). */
 export const exp = (x: Tensor): Tensor => unary('exp', x, (g, y) => mul(g, y));
+/** The natural logarithm, elementwise (`torch.log`): NaN below 0, -Infinity at 0. */
 export const log = (x: Tensor): Tensor => unary('log', x, (g) => div(g, x));
+/** `log(1 + x)`, accurate for small x (`torch.log1p`). */
 export const log1p = (x: Tensor): Tensor => unary('log1p', x, (g) => div(g, add(x, 1)));
+/** `exp(x) - 1`, accurate for small x (`torch.expm1`). */
 export const expm1 = (x: Tensor): Tensor => unary('expm1', x, (g, y) => mul(g, add(y, 1)));
+/** The square root, elementwise (`torch.sqrt`); NaN below 0. */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, (g, y) => div(mul(g, 0.5), y));
+/** `1 / sqrt(x)`, elementwise (`torch.rsqrt`). */
 export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, (g, y) => mul(g, mul(pow(y, 3), -0.5)));
+/** The sine (radians), elementwise (`torch.sin`). */
 export const sin = (x: Tensor): Tensor => unary('sin', x, (g) => mul(g, cos(x)));
+/** The cosine (radians), elementwise (`torch.cos`). */
 export const cos = (x: Tensor): Tensor => unary('cos', x, (g) => neg(mul(g, sin(x))));
+/** The hyperbolic tangent, elementwise (`torch.tanh`). */
 export const tanh = (x: Tensor): Tensor => unary('tanh', x, (g, y) => mul(g, sub(1, square(y))));
+/** The logistic function `1 / (1 + exp(-x))`, elementwise (`torch.sigmoid`). */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (g, y) => mul(g, mul(y, sub(1, y))));
+/** The Gauss error function, elementwise (`torch.erf`). */
 export const erf = (x: Tensor): Tensor => unary('erf', x, (g) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)));
+/** `max(x, 0)`, elementwise (`torch.relu`); the gradient at 0 is 0. */
 export const relu = (x: Tensor): Tensor => unary('relu', x, (g) => mul(g, cast(gt(x, 0), g.dtype)));
 /** The backward multiplies g by the slope, so the slope takes g's dtype (exact in float64 gradient checks). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
@@ -113,9 +135,13 @@ function geluTanh(x: Tensor): Tensor {
     return mul(mul(x, 0.5), add(tanh(inner), 1));
   });
 }
+/** The largest integer not above each element (`torch.floor`); no gradient. */
 export const floor = (x: Tensor): Tensor => unary('floor', x, null, undefined, true);
+/** The smallest integer not below each element (`torch.ceil`); no gradient. */
 export const ceil = (x: Tensor): Tensor => unary('ceil', x, null, undefined, true);
+/** Each element rounded to the nearest integer (`torch.round`); no gradient. */
 export const round = (x: Tensor): Tensor => unary('round', x, null, undefined, true);
+/** Elementwise NOT as a bool tensor, any dtype's nonzero being true (`torch.logical_not`). */
 export function logicalNot(x: Tensor): Tensor {
   checkInputs('logicalNot', x);
   return unary('logicalNot', x.dtype === 'bool' ? x : cast(x, 'bool'), null, undefined, true);
@@ -143,9 +169,20 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike, rule: ((g: Tensor, t
   return out;
 }
 
+/**
+ * `a + b` with NumPy broadcasting (`torch.add`); numbers are lifted to tensors of the other
+ * operand's dtype and device. Throws `ShapeError` when the shapes do not broadcast and
+ * `DeviceError` for tensors on different devices.
+ */
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b, (g) => [g, g]);
+/** `a - b` with broadcasting (`torch.sub`); see `add` for the rules. */
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b, (g) => [g, neg(g)]);
+/** `a * b`, elementwise with broadcasting (`torch.mul`); see `add` for the rules. */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b, (g, ta, tb) => [mul(g, tb), mul(g, ta)]);
+/**
+ * `a / b`, true division with broadcasting (`torch.div`); int32 operands divide as integers of
+ * their dtype. See `add` for the rules.
+ */
 export const div = (a: TensorLike, b: TensorLike): Tensor =>
   binary('div', a, b, (g, _ta, tb, out) => [div(g, tb), neg(div(mul(g, out), tb))]);
 /** d/da a^b = b a^(b-1); d/db a^b = a^b ln a (taken as 0 where a <= 0, as the real power is only defined there for integer b). */
@@ -161,6 +198,7 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
     const w = add(cast(gt(ta, tb), g.dtype), mul(cast(eq(ta, tb), g.dtype), 0.5));
     return [mul(g, w), mul(g, sub(1, w))];
   });
+/** The elementwise minimum with broadcasting (`torch.minimum`); ties split the gradient evenly. */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
   binary('minimum', a, b, (g, ta, tb) => {
     const w = add(cast(lt(ta, tb), g.dtype), mul(cast(eq(ta, tb), g.dtype), 0.5));
@@ -170,13 +208,23 @@ export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
 export const mod = (a: TensorLike, b: TensorLike): Tensor =>
   binary('mod', a, b, (g, ta, tb) => [g, neg(mul(g, floor(div(ta, tb))))]);
 
+/** `a == b` as a bool tensor, with broadcasting (`torch.eq`). */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b, null);
+/** `a != b` as a bool tensor, with broadcasting (`torch.ne`). */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b, null);
+/** `a < b` as a bool tensor, with broadcasting (`torch.lt`). */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b, null);
+/** `a <= b` as a bool tensor, with broadcasting (`torch.le`). */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b, null);
+/** `a > b` as a bool tensor, with broadcasting (`torch.gt`). */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b, null);
+/** `a >= b` as a bool tensor, with broadcasting (`torch.ge`). */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b, null);
+/**
+ * Elementwise AND as a bool tensor, nonzero being true, with broadcasting (`torch.logical_and`).
+ */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logical('logicalAnd', a, b);
+/** Elementwise OR as a bool tensor, nonzero being true, with broadcasting (`torch.logical_or`). */
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => logical('logicalOr', a, b);
 
 function logical(op: 'logicalAnd' | 'logicalOr', a: TensorLike, b: TensorLike): Tensor {

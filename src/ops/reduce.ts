@@ -33,7 +33,7 @@ function checkNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
 
 /**
  * The sum over `axes` (all by default), as `torch.sum(x, dim, keepdim)`; bool sums to int32.
- * `keepdim` keeps the reduced dimensions with size 1. Throws `AxisError` for an axis out of range.
+ * `keepdim` keeps the reduced dimensions with size 1. Throws `ShapeError` for an axis out of range or repeated.
  */
 export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   checkInputs('sum', x);
