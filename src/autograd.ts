@@ -11,9 +11,14 @@ import { tidy, keep } from './memory.js';
 import type { Tensor } from './tensor.js';
 import * as ops from './ops/index.js';
 
+/**
+ * The record an op leaves on its output when an input requires gradients (`tensor.gradFn`,
+ * `grad_fn` in PyTorch).
+ */
 export interface GradNode {
   /** The op's name, for error messages and debugging. */
   readonly name: string;
+  /** The op's tensor inputs, in the order of `backward`'s gradients. */
   readonly inputs: readonly Tensor[];
   /** Gradients for each input (null: no gradient flows to that input). */
   readonly backward: (gradOutput: Tensor) => (Tensor | null)[];
@@ -21,6 +26,7 @@ export interface GradNode {
 
 let gradEnabled = true;
 
+/** Whether ops record the graph now: false inside `noGrad` (`torch.is_grad_enabled`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -9,13 +9,17 @@ import { allBackends, getBackend, hasBackend, registerBackend, setDefaultDevice 
 import type { WebGPUBackend } from './backend/webgpu/index.js';
 import type { WasmBackend } from './backend/wasm/index.js';
 
+/** What `initWebGPU`, `initWasm` and `deviceInfo` report about a device. */
 export interface DeviceInfo {
+  /** The device described. */
   device: DeviceName;
   /** Adapter vendor / architecture / description as the browser or Dawn reports them. */
   adapter?: string;
   /** True for software adapters (SwiftShader, llvmpipe). */
   isSoftware?: boolean;
+  /** WebGPU only: the device's limits (`maxBufferSize`, `maxComputeWorkgroupSizeX`, ...). */
   limits?: Record<string, number>;
+  /** WebGPU only: the features the device was created with (`shader-f16`, `subgroups`, ...). */
   features?: string[];
 }
 
@@ -25,14 +29,17 @@ export interface DeviceInfo {
  * or `@webgpu/types` in the consumer's project.
  */
 export interface GpuProvider {
+  /** `GPU.requestAdapter`: resolves to an adapter, or null when there is none. */
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<object | null>;
 }
 
+/** Options of `initWebGPU`. */
 export interface InitWebGPUOptions {
   /** An already created `GPU`; by default `navigator.gpu`, or in Node the `webgpu` package. */
   gpu?: GpuProvider;
   /** Make WebGPU the default device of new tensors. */
   makeDefault?: boolean;
+  /** Which adapter to ask for where a machine has two (integrated or discrete GPU). */
   powerPreference?: 'low-power' | 'high-performance';
 }
 
@@ -81,6 +88,10 @@ export async function initWasm(opts: { threads?: number; makeDefault?: boolean }
   return deviceInfo('wasm');
 }
 
+/**
+ * What is known about a started device: its adapter, whether it is software, and for WebGPU its
+ * limits and features. Throws `DeviceError` for a device not started.
+ */
 export function deviceInfo(device: DeviceName): DeviceInfo {
   const backend = getBackend(device, 'deviceInfo');
   if (device === 'wasm') return { device, adapter: (backend as WasmBackend).describe(), isSoftware: true };

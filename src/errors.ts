@@ -24,6 +24,7 @@ export class DisposedTensorError extends GenlabError {}
 /** Anything else the user passed in wrong (a bad option value). */
 export class ArgumentError extends GenlabError {}
 
+/** A shape as the error messages write it: `[2, 3]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -47,7 +47,9 @@ let collectedBytes = 0;
 
 /** Anything a scope can dispose: tensors register themselves on creation. */
 export interface Disposable {
+  /** Free what this object holds; calling it again does nothing. */
   dispose(): void;
+  /** Whether `dispose()` was called. */
   readonly isDisposed: boolean;
 }
 
@@ -237,6 +239,7 @@ export function scope(): { keep<T extends Disposable>(t: T): T; [Symbol.dispose]
   };
 }
 
+/** What `memory()` reports: tensor and byte counts over every backend. */
 export interface MemoryInfo {
   /** Tensors neither disposed nor garbage collected. */
   liveTensors: number;
@@ -250,9 +253,18 @@ export interface MemoryInfo {
    * `dispose`/`tidy`; they also let a test tell "freed by GC at a random moment" from "freed".
    */
   collectedTensors: number;
+  /**
+   * The bytes of `collectedTensors`: storage the garbage collector freed that `dispose`/`tidy`
+   * should have.
+   */
   collectedBytes: number;
 }
 
+/**
+ * Live tensors and bytes, pooled bytes and what the garbage collector reclaimed, over every backend
+ * (as `torch.cuda.memory_allocated` and friends); a growing `liveTensors` in a loop means a missing
+ * `dispose` or `tidy`.
+ */
 export function memory(): MemoryInfo {
   const pooledBytes = allBackends().reduce((s, b) => s + b.memory().pooledBytes, 0);
   return { liveTensors, liveBytes, pooledBytes, collectedTensors, collectedBytes };

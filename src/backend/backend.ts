@@ -17,7 +17,15 @@
  *   primitives and `read` observe results in program order.
  */
 
+/**
+ * Element types: `float32` (the default), `int32` (indices, labels), `bool` (masks, one byte each)
+ * and `float64` (CPU backend only, for gradient checks).
+ */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+/**
+ * The backends: `'cpu'` (always there), `'wasm'` (after `initWasm()`), `'webgpu'` (after
+ * `initWebGPU()`).
+ */
 export type DeviceName = 'cpu' | 'webgpu' | 'wasm';
 
 /** Host arrays per dtype. `bool` is held as one byte per element on the host. */
@@ -74,6 +82,10 @@ export type MatmulVariant = 'auto' | 'naive' | 'register' | 'shared' | 'splitk';
  * moments also has a subgroup form where the adapter has subgroups. 'auto' is the backend's choice.
  */
 export type RowVariant = 'auto' | 'thread' | 'workgroup';
+/**
+ * Kernels of `moments` (mean and variance in one pass): a row variant or, where the adapter has
+ * subgroups, 'subgroup'.
+ */
 export type MomentsVariant = RowVariant | 'subgroup';
 
 /**

@@ -11,6 +11,10 @@ import { DeviceError } from '../errors.js';
 const backends = new Map<DeviceName, Backend>([['cpu', cpuBackend]]);
 let defaultDevice: DeviceName = 'cpu';
 
+/**
+ * The backend object of a started device (advanced use: primitives, memory pools). Throws
+ * `DeviceError` for a device not started (`initWebGPU()`, `initWasm()`) or an unknown name.
+ */
 export function getBackend(device: DeviceName, op = 'getBackend'): Backend {
   const b = backends.get(device);
   if (!b) {
@@ -35,6 +39,10 @@ export function allBackends(): Backend[] {
   return [...backends.values()];
 }
 
+/**
+ * The device new tensors go to when `opts.device` is not given (`'cpu'` until `setDefaultDevice` or
+ * `makeDefault`).
+ */
 export function getDefaultDevice(): DeviceName {
   return defaultDevice;
 }

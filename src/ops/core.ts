@@ -11,12 +11,23 @@ import { isGradEnabled } from '../autograd.js';
 import { numel, shapesEqual } from '../shape.js';
 import { TENSOR_BRAND, TENSOR_COPY, Tensor } from '../tensor.js';
 
+/** A JS number or boolean where an op accepts a scalar. */
 export type Scalar = number | boolean;
+/**
+ * A tensor, or a scalar that an op lifts to a 0-d tensor of the other operand's dtype and device.
+ */
 export type TensorLike = Tensor | Scalar;
 
+/** Options of the creation ops (`tensor`, `zeros`, `randn`, ...). */
 export interface CreateOptions {
+  /**
+   * The element type; by default float32 (bool for boolean data or fills, int32 for integer
+   * `arange`).
+   */
   dtype?: DType;
+  /** Where to put the tensor; by default the default device (`setDefaultDevice`). */
   device?: DeviceName;
+  /** Make the new tensor a leaf that records gradients (float dtypes only). */
   requiresGrad?: boolean;
 }
 

@@ -12,6 +12,10 @@ import { Tensor } from '../tensor.js';
 import { checkDTypeOnDevice, checkFits, checkInputs, describeValue, hostArrayFromValues, wrap, type CreateOptions } from './core.js';
 import { add, cast, floor, minimum, mul } from './elementwise.js';
 
+/**
+ * Numbers or booleans nested in arrays, one level per dimension (`[[1, 2], [3, 4]]`), as `tensor`
+ * takes them.
+ */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
 const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
@@ -106,8 +110,14 @@ function fill(op: string, shape: readonly number[], value: number | boolean, opt
   return finish(wrap(backend, backend.fill(numel(shape), dtype, Number(value)), shape, dtype), opts);
 }
 
+/**
+ * A tensor of `shape` filled with `value` (`torch.full`); float32 for a number, bool for a boolean,
+ * unless `opts.dtype` says otherwise.
+ */
 export const full = (shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor => fill('full', shape, value, opts);
+/** A tensor of `shape` filled with 0 (`torch.zeros`), float32 by default. */
 export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => fill('zeros', shape, 0, opts);
+/** A tensor of `shape` filled with 1 (`torch.ones`), float32 by default. */
 export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => fill('ones', shape, 1, opts);
 
 function likeOpts(op: string, t: Tensor, opts: CreateOptions): CreateOptions {
@@ -115,8 +125,14 @@ function likeOpts(op: string, t: Tensor, opts: CreateOptions): CreateOptions {
   return { dtype: t.dtype, device: t.device, ...opts };
 }
 
+/** Zeros with `t`'s shape, dtype and device unless `opts` overrides them (`torch.zeros_like`). */
 export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => fill('zerosLike', t?.shape, 0, likeOpts('zerosLike', t, opts));
+/** Ones with `t`'s shape, dtype and device unless `opts` overrides them (`torch.ones_like`). */
 export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => fill('onesLike', t?.shape, 1, likeOpts('onesLike', t, opts));
+/**
+ * `value` everywhere, with `t`'s shape, dtype and device unless `opts` overrides them
+ * (`torch.full_like`).
+ */
 export const fullLike = (t: Tensor, value: number, opts: CreateOptions = {}): Tensor => fill('fullLike', t?.shape, value, likeOpts('fullLike', t, opts));
 
 /**
@@ -140,14 +156,14 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   return tensor(values, { ...opts, dtype, shape: [n] });
 }
 
-/** `steps` evenly spaced values from `start` to `end` inclusive. */
+/** `steps` evenly spaced values from `start` to `end` inclusive, as `torch.linspace`. */
 export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const values = Array.from({ length: steps }, (_, i) => (steps === 1 ? start : start + ((end - start) * i) / (steps - 1)));
   return tensor(values, { ...opts, shape: [steps] });
 }
 
-/** The n x m identity (m defaults to n). */
+/** The n x m identity matrix (m defaults to n), as `torch.eye`. */
 export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
   checkShape('eye', 'size', [n, m]);
   const values = new Float64Array(n * m);
@@ -177,11 +193,13 @@ function random(op: string, kind: 'uniform' | 'normal', shape: readonly number[]
   return finish(wrap(backend, backend.random(numel(shape), dtype, { kind, key: generator.key, stream }), shape, dtype), opts);
 }
 
-/** Uniform samples in [0, 1). */
+/** Uniform samples in [0, 1) from the global seeded generator (`manualSeed`), as `torch.rand`; float32 or float64. */
 export const rand = (shape: readonly number[], opts: CreateOptions = {}): Tensor => random('rand', 'uniform', shape, opts);
-/** Standard normal samples. */
+/** Standard normal samples from the global seeded generator (`manualSeed`), as `torch.randn`; float32 or float64. */
 export const randn = (shape: readonly number[], opts: CreateOptions = {}): Tensor => random('randn', 'normal', shape, opts);
+/** Uniform samples in [0, 1) with `t`'s shape, dtype and device (`torch.rand_like`). */
 export const randLike = (t: Tensor, opts: CreateOptions = {}): Tensor => random('randLike', 'uniform', t?.shape, likeOpts('randLike', t, opts));
+/** Standard normal samples with `t`'s shape, dtype and device (`torch.randn_like`). */
 export const randnLike = (t: Tensor, opts: CreateOptions = {}): Tensor => random('randnLike', 'normal', t?.shape, likeOpts('randnLike', t, opts));
 
 /** Integers uniform in [low, high), int32 by default. */

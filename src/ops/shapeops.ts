@@ -14,6 +14,10 @@ import { padSeparable, type PadMode } from './resample.js';
 
 // ---- views that share storage ----
 
+/**
+ * The same values in a new shape, sharing storage (`torch.reshape`); one dimension may be -1 and is
+ * inferred. Throws `ShapeError` when the element counts differ.
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkInputs('reshape', x);
   const target = inferReshape('reshape', x.shape, shape);
@@ -25,6 +29,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Same as reshape: storage is always contiguous here, so every view is valid. */
 export const view = (x: Tensor, shape: readonly number[]): Tensor => named('view', () => reshape(x, shape));
 
+/**
+ * Dimensions `startDim..endDim` (inclusive, negative from the end) merged into one
+ * (`torch.flatten`); a 0-d tensor becomes shape [1].
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   checkInputs('flatten', x);
   if (x.shape.length === 0) return reshape(x, [1]);
@@ -43,6 +51,10 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   return named('squeeze', () => reshape(x, x.shape.filter((d, i) => !(d === 1 && (list === null || list.includes(i))))));
 }
 
+/**
+ * A size-1 dimension inserted at `axis` (from -rank-1 to rank), sharing storage
+ * (`torch.unsqueeze`).
+ */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   checkInputs('unsqueeze', x);
   const a = normAxis('unsqueeze', axis, x.shape.length + 1, x.shape);
@@ -61,8 +73,11 @@ export function detach(x: Tensor): Tensor {
 
 /** Where a strided selection of `source` lives: per output dim a stride into the source, plus an offset. */
 export interface Window {
+  /** Size of each dimension of the selection. */
   shape: number[];
+  /** Per selected dimension, the step in source elements. */
   strides: number[];
+  /** Where the selection starts in the source, in elements. */
   offset: number;
 }
 
@@ -86,6 +101,10 @@ export function scatterWindow(op: string, g: Tensor, shape: readonly number[], w
   return record(out, op, [g], (gg) => [gatherWindow(op + 'Backward', gg, w)]);
 }
 
+/**
+ * Dimensions reordered: output dimension i is input dimension `dims[i]` (`torch.permute`); copies
+ * into a dense storage. Throws `ShapeError` when `dims` is not a permutation.
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkInputs('permute', x);
   requireNumberList('permute', 'dims', dims);
@@ -105,6 +124,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
 }
 
+/**
+ * Dimensions `dim0` and `dim1` swapped, the last two by default (`torch.transpose`; `x.mT` for
+ * matrices).
+ */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   checkInputs('transpose', x);
   const r = x.shape.length;
@@ -141,6 +164,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
+/** A copy in a storage of its own (`torch.clone`); gradients flow through it. */
 export function clone(x: Tensor): Tensor {
   checkInputs('clone', x);
   return gatherWindow('clone', x, { shape: [...x.shape], strides: contiguousStrides(x.shape), offset: 0 });
@@ -203,9 +227,11 @@ function axisWindow(shape: readonly number[], axis: number, start: number, lengt
   return { shape: out, strides, offset: start * strides[axis]! };
 }
 
+/** How `pad` fills the new border. */
 export interface PadOptions {
   /** 'constant' fills with `value`; 'reflect' mirrors without repeating the edge; 'replicate' repeats it. */
   mode?: 'constant' | PadMode;
+  /** The fill of mode 'constant' (default 0). */
   value?: number;
 }
 
@@ -248,6 +274,10 @@ function requireTensorList(op: string, tensors: unknown): asserts tensors is rea
   checkInputs(op, ...tensors);
 }
 
+/**
+ * Tensors joined along an existing `axis` (`torch.cat`); shapes must agree elsewhere, dtypes are
+ * promoted. Throws `ShapeError` otherwise.
+ */
 export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   requireTensorList('cat', tensors);
   const first = tensors[0]!;
@@ -277,6 +307,10 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   return record(out, 'cat', inputs, (g) => windows.map((w) => gatherWindow('catBackward', g, w)));
 }
 
+/**
+ * Same-shape tensors joined along a new `axis` (`torch.stack`). Throws `ShapeError` when shapes
+ * differ.
+ */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   requireTensorList('stack', tensors);
   const first = tensors[0]!;
