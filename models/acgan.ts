@@ -10,7 +10,8 @@
  * minimises its adversarial loss (non-saturating by default, minimax selectable) +
  * CE(class(G(z|y')), y'). The CE takes the class logits (log-softmax inside), never softmax
  * probabilities, so it stays finite when D is confident. Adam 2e-4, β1 0.5.
- * Sampling: pick y, draw z ~ N(0, I), run G(emb(y) ⊙ z); the grid's row r shows class r.
+ * Sampling: pick y, draw z ~ N(0, I), run G(emb(y) ⊙ z) with the exponential moving average of G's
+ * weights (decay 0.999, warmed up; `emaDecay: 0` uses G itself); the grid's row r shows class r.
  */
 import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -19,7 +20,7 @@ import {
   DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels,
   type GeneratorLoss,
 } from './blocks/gan.js';
-import { adversarialRound, deviceOf, evaluating, requireField } from './blocks/train.js';
+import { adversarialRound, averagedCopy, deviceOf, evaluating, requireField, warmedDecay } from './blocks/train.js';
 import { gridLabels } from './cgan.js';
 import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
 import { registerModel } from './registry.js';
@@ -30,6 +31,14 @@ export interface AcganConfig {
   /** Channels at 14x14 of both DCGAN trunks. */
   width: number;
   generatorLoss: GeneratorLoss;
+  /** Decay of the EMA of G's weights (embedding and generator) that sampling uses (0: none). */
+  emaDecay: number;
+}
+
+/** G(emb(y) ⊙ z) for fresh z ~ N(0, I), by a class embedding and a generator (trained or averaged). */
+function imagesOf(label: nn.Embedding, generator: DcganGenerator, labels: Tensor): Tensor {
+  const z = latent(labels.shape[0]!, label.weight.shape[1]!, labels.device);
+  return generator.forward(T.mul(label.forward(labels), z));
 }
 
 export class Acgan extends nn.Module implements GenerativeModel {
@@ -40,6 +49,8 @@ export class Acgan extends nn.Module implements GenerativeModel {
   source: nn.Linear;
   /** Class logits. */
   classifier: nn.Linear;
+  /** The EMA of [label, generator], which `sample` draws from; absent when emaDecay is 0. */
+  ema?: nn.ModuleList;
 
   constructor(readonly config: AcganConfig, device?: DeviceName) {
     super();
@@ -51,11 +62,12 @@ export class Acgan extends nn.Module implements GenerativeModel {
     nn.dcganInit_(this);
     // N(0, 1) entries (dcganInit_ leaves embeddings alone) keep emb(y) ⊙ z at z's scale.
     this.label = new nn.Embedding(classes, zDim, { device });
+    const parts = () => new nn.ModuleList([new nn.Embedding(classes, zDim, { device }), new DcganGenerator(zDim, width, device)]);
+    if (config.emaDecay > 0) this.ema = averagedCopy(this.generatorPart(), parts);
   }
 
   generateClasses(labels: Tensor): Tensor {
-    const z = latent(labels.shape[0]!, this.config.zDim, labels.device);
-    return this.generator.forward(T.mul(this.label.forward(labels), z));
+    return imagesOf(this.label, this.generator, labels);
   }
 
   /** D's two heads on images: the real/fake logits [N, 1] and the class logits [N, C]. */
@@ -68,13 +80,15 @@ export class Acgan extends nn.Module implements GenerativeModel {
     return new nn.ModuleList([this.trunk, this.source, this.classifier]);
   }
 
-  generatorPart(): nn.Module {
+  generatorPart(): nn.ModuleList {
     return new nn.ModuleList([this.label, this.generator]);
   }
 
-  /** G(emb(y) ⊙ z) in eval mode for the classes `labels` (default: row r of 8 is class r). */
+  /** G(emb(y) ⊙ z) by G's EMA (or G) in eval mode for the classes `labels` (default: row r of 8 is class r). */
   sample(n: number, options: SampleOptions = {}): Tensor {
-    return evaluating(this.generatorPart(), () => this.generateClasses(options.labels ?? gridLabels(n, this.config.classes, deviceOf(this))));
+    const parts = this.ema ?? this.generatorPart();
+    const [label, generator] = [parts.at(0) as nn.Embedding, parts.at(1) as DcganGenerator];
+    return evaluating(parts, () => imagesOf(label, generator, options.labels ?? gridLabels(n, this.config.classes, deviceOf(this))));
   }
 }
 
@@ -105,6 +119,7 @@ function acganTraining(model: Acgan, lr: number): Training {
             const forged = model.discriminate(fake);
             return T.add(generatorLoss(forged.source, model.config.generatorLoss), T.crossEntropy(forged.classes, fakeLabels));
           },
+          ...(model.ema ? { ema: { average: model.ema, source: model.generatorPart(), decay: warmedDecay(model.config.emaDecay, context.step) } } : {}),
         }, context);
         // The class loss on real digits: how well D's auxiliary classifier has learnt the labels.
         return { ...losses, cls: classLoss! };
@@ -119,7 +134,7 @@ export const acgan = registerModel({
   notes: 'notes 003 (conditional GANs: ACGAN)',
   dataRange: [-1, 1],
   fields: ['images', 'labels'],
-  config: { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating' } as AcganConfig,
+  config: { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating', emaDecay: 0.999 } as AcganConfig,
   choices: { generatorLoss: GENERATOR_LOSSES },
   training: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
   // Width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but follows the

@@ -16,7 +16,8 @@
  * fix pairs the fakes, G(z1|y) and G(z2|y) with the same y, and adds to G's loss
  * λ / (mean|G(z1|y) - G(z2|y)| / mean|z1 - z2|): images that differ less than their codes cost G.
  * `modeSeeking: 0` trains the plain cGAN.
- * Sampling: pick the class y, draw z ~ N(0, I), run G(z|y); the grid's row r shows class r.
+ * Sampling: pick the class y, draw z ~ N(0, I), run G(z|y) with the exponential moving average of
+ * G's weights (decay 0.999, warmed up; `emaDecay: 0` uses G itself); the grid's row r shows class r.
  */
 import * as T from '../src/index.js';
 import { nn } from '../src/index.js';
@@ -25,7 +26,7 @@ import {
   DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels,
   type GeneratorLoss,
 } from './blocks/gan.js';
-import { adversarialRound, deviceOf, evaluating, requireField } from './blocks/train.js';
+import { adversarialRound, averagedCopy, deviceOf, evaluating, requireField, warmedDecay } from './blocks/train.js';
 import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
 import { registerModel } from './registry.js';
 
@@ -39,6 +40,13 @@ export interface CganConfig {
   generatorLoss: GeneratorLoss;
   /** Weight λ of the mode-seeking term (0: off). */
   modeSeeking: number;
+  /** Decay of the EMA of G's weights (label embedding and generator) that sampling uses (0: none). */
+  emaDecay: number;
+}
+
+/** G(z|y): the codes `z` with the label embedding concatenated, through the generator (trained or averaged). */
+function imagesOf(label: nn.Embedding, generator: DcganGenerator, labels: Tensor, z: Tensor): Tensor {
+  return generator.forward(T.cat([z, label.forward(labels)], 1));
 }
 
 export class Cgan extends nn.Module implements GenerativeModel {
@@ -47,6 +55,8 @@ export class Cgan extends nn.Module implements GenerativeModel {
   /** One 28x28 plane per class, D's second input channel. */
   discriminatorLabel: nn.Embedding;
   discriminator: nn.Sequential;
+  /** The EMA of [generatorLabel, generator], which `sample` draws from; absent when emaDecay is 0. */
+  ema?: nn.ModuleList;
 
   constructor(readonly config: CganConfig, device?: DeviceName) {
     super();
@@ -58,11 +68,13 @@ export class Cgan extends nn.Module implements GenerativeModel {
     // After dcganInit_ (which leaves embeddings alone): N(0, 1) codes, on the scale of z.
     this.generatorLabel = new nn.Embedding(classes, labelDim, { device });
     this.discriminatorLabel = new nn.Embedding(classes, 28 * 28, { device });
+    const parts = () => new nn.ModuleList([new nn.Embedding(classes, labelDim, { device }), new DcganGenerator(zDim + labelDim, width, device)]);
+    if (config.emaDecay > 0) this.ema = averagedCopy(this.generatorPart(), parts);
   }
 
   /** Images [N, 1, 28, 28] of the classes `labels` (int32 [N]) from the codes `z` [N, zDim] (fresh noise by default). */
   generateClasses(labels: Tensor, z = latent(labels.shape[0]!, this.config.zDim, labels.device)): Tensor {
-    return this.generator.forward(T.cat([z, this.generatorLabel.forward(labels)], 1));
+    return imagesOf(this.generatorLabel, this.generator, labels, z);
   }
 
   /** D's logits [N, 1] that (images, labels) is a real pair. */
@@ -76,13 +88,17 @@ export class Cgan extends nn.Module implements GenerativeModel {
     return new nn.ModuleList([this.discriminatorLabel, this.discriminator]);
   }
 
-  generatorPart(): nn.Module {
+  generatorPart(): nn.ModuleList {
     return new nn.ModuleList([this.generatorLabel, this.generator]);
   }
 
-  /** G(z|y) in eval mode for the classes `labels` (default: row r of 8 is class r). */
+  /** G(z|y) by G's EMA (or G) in eval mode for the classes `labels` (default: row r of 8 is class r). */
   sample(n: number, options: SampleOptions = {}): Tensor {
-    return evaluating(this.generatorPart(), () => this.generateClasses(options.labels ?? gridLabels(n, this.config.classes, deviceOf(this))));
+    const parts = this.ema ?? this.generatorPart();
+    return evaluating(parts, () => {
+      const labels = options.labels ?? gridLabels(n, this.config.classes, deviceOf(this));
+      return imagesOf(parts.at(0) as nn.Embedding, parts.at(1) as DcganGenerator, labels, latent(labels.shape[0]!, this.config.zDim, labels.device));
+    });
   }
 }
 
@@ -132,6 +148,7 @@ function cganTraining(model: Cgan, lr: number): Training {
             const modeSeeking = modeSeekingLoss(fake, z, offset, model.config.modeSeeking ?? 0);
             return modeSeeking ? T.add(adversarial, modeSeeking) : adversarial;
           },
+          ...(model.ema ? { ema: { average: model.ema, source: model.generatorPart(), decay: warmedDecay(model.config.emaDecay, context.step) } } : {}),
         }, context);
       });
     },
@@ -144,7 +161,7 @@ export const cgan = registerModel({
   notes: 'notes 003 (conditional generative models)',
   dataRange: [-1, 1],
   fields: ['images', 'labels'],
-  config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1 } as CganConfig,
+  config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1, emaDecay: 0.999 } as CganConfig,
   choices: { generatorLoss: GENERATOR_LOSSES },
   training: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
   // Width 64 takes ~5 s a step without a GPU. Width 16 draws digits by step 1,000 but follows the

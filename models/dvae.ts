@@ -111,9 +111,14 @@ export class Dvae extends nn.Module implements GenerativeModel {
     const n = images!.shape[0]!;
     return evaluating(this, () => {
       const shown = T.slice(images!, [{ stop: Math.floor(n / 4) }]);
-      const rebuilt = T.sigmoid(this.decode(this.argmaxTokens(shown)));
+      const rebuilt = this.reconstruct(shown);
       return T.cat([shown, rebuilt, this.sample(n - 2 * shown.shape[0]!)], 0);
     });
+  }
+
+  /** Images decoded from their argmax tokens, as Bernoulli means in [0, 1]. */
+  reconstruct(x: Tensor): Tensor {
+    return T.sigmoid(this.decode(this.argmaxTokens(x)));
   }
 
   /** The ELBO per image in nats, with hard tokens at the final temperature (intensities as soft targets, as in training). */

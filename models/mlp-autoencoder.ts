@@ -43,6 +43,11 @@ export class MlpAutoencoder extends nn.Module implements GenerativeModel {
     return this.decoder.forward(this.encoder.forward(x));
   }
 
+  /** Reconstructions in [0, 1]. */
+  reconstruct(x: Tensor): Tensor {
+    return T.sigmoid(this.forward(x));
+  }
+
   /** Per-pixel BCE of the reconstruction, and the codes it came from. */
   loss(x: Tensor): { loss: Tensor; codes: Tensor } {
     const codes = this.encoder.forward(x);
@@ -58,7 +63,7 @@ export class MlpAutoencoder extends nn.Module implements GenerativeModel {
   preview({ images }: Batch): Tensor {
     return evaluating(this, () => {
       const shown = T.slice(images!, [{ stop: Math.ceil(images!.shape[0]! / 2) }]);
-      return T.slice(T.cat([shown, T.sigmoid(this.forward(shown))], 0), [{ stop: images!.shape[0]! }]);
+      return T.slice(T.cat([shown, this.reconstruct(shown)], 0), [{ stop: images!.shape[0]! }]);
     });
   }
 }

@@ -65,6 +65,11 @@ export interface GenerativeModel extends nn.Module {
    * models with a likelihood. Images in `dataRange`.
    */
   logLikelihood?(batch: Batch): Tensor;
+  /**
+   * The model's reconstruction of images [N, C, H, W] (autoencoders: decode(encode(x)), the
+   * posterior mean for the VAE), both in `dataRange`; `genlab eval` reports its held-out error.
+   */
+  reconstruct?(images: Tensor): Tensor;
 }
 
 /**

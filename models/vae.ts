@@ -74,6 +74,11 @@ export class Vae extends nn.Module implements GenerativeModel {
     return this.decoder.forward(z);
   }
 
+  /** The Bernoulli means [N, 1, 28, 28] decoded from the posterior means of images. */
+  reconstruct(x: Tensor): Tensor {
+    return T.sigmoid(this.decode(this.encode(x).mu));
+  }
+
   /** z = μ + σ·ε, ε ~ N(0, I). */
   reparameterize(mu: Tensor, logVar: Tensor): Tensor {
     return T.add(mu, T.mul(T.exp(T.mul(logVar, 0.5)), T.randnLike(mu)));

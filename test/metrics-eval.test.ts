@@ -53,6 +53,21 @@ describe('evaluate', () => {
     expect(r.recall.value).toBe(0);
   });
 
+  it('reports the held-out reconstruction error of models that reconstruct: 0 for the identity, by hand for a blank', async () => {
+    const copy = async (x: T.Tensor) => T.clone(x);
+    const blankOut = async (x: T.Tensor) => T.fullLike(x, 0.5);
+    const base: metrics.EvaluableModel = { async generate(n) { return T.zeros([n, 1, 28, 28], { device: 'cpu' }); } };
+    const exact = await metrics.evaluate({ ...base, reconstruct: copy }, { n: 100, train: rest.heldOut, heldOut, extractor: poolExtractor() });
+    expect(exact.reconstruction!.n).toBe(500);
+    expect(exact.reconstruction!.mse).toBe(0);
+    const grey = await metrics.evaluate({ ...base, reconstruct: blankOut }, { n: 100, train: rest.heldOut, heldOut, extractor: poolExtractor() });
+    // Predicting 0.5 everywhere: BCE is 784 ln 2 per image whatever the targets; MSE the mean of (x - 0.5)².
+    expect(grey.reconstruction!.bce).toBeCloseTo(784 * Math.LN2, 6);
+    const x = heldOut.images.dataSync();
+    expect(grey.reconstruction!.mse).toBeCloseTo(x.reduce((a, v) => a + (v - 0.5) ** 2, 0) / x.length, 9);
+    expect((await metrics.evaluate(base, { n: 100, train: rest.heldOut, heldOut, extractor: poolExtractor() })).reconstruction).toBeUndefined();
+  });
+
   it('N is capped at the training set size, and conditional models get class accuracy', async () => {
     const labelsOfTrain = rest.heldOut.labels!.dataSync();
     // The extractor's "classifier" reads the class the generator wrote into pixel 0.

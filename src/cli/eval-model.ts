@@ -135,6 +135,16 @@ export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config
       return onCpu(images);
     },
   };
+  if (model.reconstruct) {
+    const toRange = rangeTransform(range);
+    out.reconstruct = async (images) => {
+      const scaled = T.tidy(() => toRange(images));
+      const x = await scaled.to(device);
+      const rebuilt = T.noGrad(() => T.tidy(() => toUnit(model.reconstruct!(x), range)));
+      for (const t of new Set([scaled, x])) t.dispose();
+      return onCpu(rebuilt);
+    };
+  }
   if (model.logLikelihood) {
     const toRange = rangeTransform(range);
     const k = importanceSamples;

@@ -62,6 +62,11 @@ export function formatReport(r: EvaluationReport): string {
     const l = r.likelihood;
     lines.push(`${`${l.kind}, nats`.padEnd(20)}${fmt(l.natsPerImage).padEnd(20)}${'-'.padEnd(20)}${l.n} held-out images (${fmt(l.bitsPerDim)} bits/dim)`);
   }
+  if (r.reconstruction) {
+    const rec = r.reconstruction;
+    lines.push(`${'reconstruction MSE'.padEnd(20)}${fmt(rec.mse).padEnd(20)}${'-'.padEnd(20)}${rec.n} held-out images, per pixel in [0, 1]`);
+    lines.push(`${'reconstruction BCE'.padEnd(20)}${fmt(rec.bce).padEnd(20)}${'-'.padEnd(20)}nats per image (784 pixels, intensities as targets)`);
+  }
   return lines.join('\n');
 }
 

@@ -30,6 +30,8 @@ export interface EvaluableModel {
   logLikelihood?(images: Tensor): Promise<Float64Array>;
   /** What `logLikelihood` computes, for the report (e.g. "ELBO"). */
   likelihoodKind?: string;
+  /** The model's reconstructions of images [N, C, H, W], both in [0, 1] (autoencoders). */
+  reconstruct?(images: Tensor): Promise<Tensor>;
 }
 
 export interface Scored {
@@ -58,6 +60,8 @@ export interface EvaluationReport {
   classShares?: { shares: number[]; floor: number[]; n: number };
   ppl?: Scored & { epsilon: number; space: 'z' | 'w' };
   likelihood?: { kind: string; natsPerImage: number; bitsPerDim: number; n: number };
+  /** Held-out reconstruction error: mean squared error per pixel, and the BCE summed over an image's pixels (nats). */
+  reconstruction?: { mse: number; bce: number; n: number };
   seconds: number;
 }
 
@@ -147,6 +151,31 @@ export async function evaluate(model: EvaluableModel, opts: EvaluateOptions): Pr
     const nats = -sum / nHeld;
     report.likelihood = { kind: model.likelihoodKind ?? 'log-likelihood', natsPerImage: nats, bitsPerDim: nats / (dims * Math.LN2), n: nHeld };
   }
+  if (model.reconstruct) {
+    log('reconstructions of the held-out images');
+    report.reconstruction = await reconstructionError(model.reconstruct.bind(model), opts.heldOut.images, batch);
+  }
   report.seconds = (Date.now() - started) / 1000;
   return report as EvaluationReport;
+}
+
+/** Mean squared error per pixel and BCE per image (intensities as soft targets) of `reconstruct` over `images`. */
+async function reconstructionError(reconstruct: (x: Tensor) => Promise<Tensor>, images: Tensor, batch: number): Promise<{ mse: number; bce: number; n: number }> {
+  const n = images.shape[0]!;
+  let [squared, crossEntropy, pixels] = [0, 0, 0];
+  for (let start = 0; start < n; start += batch) {
+    const part = slice(images, [{ start, stop: Math.min(n, start + batch) }]);
+    const rebuilt = await reconstruct(part);
+    const [x, y] = [await part.data(), await rebuilt.data()];
+    part.dispose();
+    rebuilt.dispose();
+    for (let i = 0; i < x.length; i++) {
+      // BCE's logarithms need p inside (0, 1); the squared error takes the reconstruction as it is.
+      const [t, p] = [x[i]!, Math.min(1 - 1e-7, Math.max(1e-7, y[i]!))];
+      squared += (t - y[i]!) ** 2;
+      crossEntropy -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+    }
+    pixels += x.length;
+  }
+  return { mse: squared / pixels, bce: crossEntropy / n, n };
 }
