@@ -63,7 +63,7 @@ describe('evaluate', () => {
     const grey = await metrics.evaluate({ ...base, reconstruct: blankOut }, { n: 100, train: rest.heldOut, heldOut, extractor: poolExtractor() });
     // Predicting 0.5 everywhere: BCE is 784 ln 2 per image whatever the targets; MSE the mean of (x - 0.5)².
     expect(grey.reconstruction!.bce).toBeCloseTo(784 * Math.LN2, 6);
-    const x = heldOut.images.dataSync();
+    const x = Array.from(heldOut.images.dataSync() as Float32Array);
     expect(grey.reconstruction!.mse).toBeCloseTo(x.reduce((a, v) => a + (v - 0.5) ** 2, 0) / x.length, 9);
     expect((await metrics.evaluate(base, { n: 100, train: rest.heldOut, heldOut, extractor: poolExtractor() })).reconstruction).toBeUndefined();
   });
