@@ -51,16 +51,16 @@ class ResidualBlock extends nn.Module {
   }
 }
 
-/** The ResNet generator at 28x28 (Johnson et al., as CycleGAN uses it). */
+/** The ResNet generator at 28x28 (Johnson et al., as CycleGAN uses it); `inChannels` counts any broadcast domain channels (StarGAN). */
 export class ResnetGenerator extends nn.Module {
   net: nn.Sequential;
 
-  constructor(width: number, blocks: number, device?: DeviceName) {
+  constructor(width: number, blocks: number, device?: DeviceName, inChannels = 1) {
     super();
     const w = width;
     const norm = (c: number) => new nn.InstanceNorm2d(c, { affine: true, device });
     this.net = new nn.Sequential(
-      new nn.Conv2d(1, w, 7, { padding: 3, paddingMode: 'reflect', device }), norm(w), new nn.ReLU(),
+      new nn.Conv2d(inChannels, w, 7, { padding: 3, paddingMode: 'reflect', device }), norm(w), new nn.ReLU(),
       new nn.Conv2d(w, 2 * w, 4, { stride: 2, padding: 1, device }), norm(2 * w), new nn.ReLU(),
       ...Array.from({ length: blocks }, () => new ResidualBlock(2 * w, device)),
       new nn.ConvTranspose2d(2 * w, w, 4, { stride: 2, padding: 1, device }), norm(w), new nn.ReLU(),

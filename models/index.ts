@@ -53,3 +53,4 @@ export { Transgan, TransformerGenerator, VitCritic, TransformerBlock, transgan, 
 export { TASKS, TASK_NAMES, ATTRIBUTES, LABEL_MAP_CLASSES, IMAGE_FIELDS, makeTaskBatch, taskRecord, type Task, type TaskName } from './tasks/index.js';
 export { Pix2pix, pix2pix, type Pix2pixConfig } from './pix2pix.js';
 export { Cyclegan, cyclegan, ResnetGenerator, lsganCritic, lsganGenerator, type CycleganConfig } from './cyclegan.js';
+export { Stargan, StarDiscriminator, stargan, type StarganConfig } from './stargan.js';

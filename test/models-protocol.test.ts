@@ -53,6 +53,7 @@ const SMALL: Record<string, object> = {
   transgan: { width: 4, zDim: 8, depths: [1, 1, 1], criticDepth: 1, heads: 1 },
   pix2pix: { width: 4 },
   cyclegan: { width: 4, blocks: 1 },
+  stargan: { width: 4, blocks: 1, criticSteps: 1 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */
