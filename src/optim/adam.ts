@@ -8,11 +8,26 @@ import type { OptimizerHyper } from '../backend/backend.js';
 import { ArgumentError } from '../errors.js';
 import { Optimizer, type ParamGroup, type ParamsArg } from './optimizer.js';
 
+/** Options of `Adam` and `AdamW` (PyTorch's names in camelCase; `betas` as in torch). */
 export interface AdamOptions {
+  /** The learning rate (default 1e-3). */
   lr: number;
+  /**
+   * Decay rates of the running means of the gradient and its square (default [0.9, 0.999]), each in
+   * [0, 1).
+   */
   betas: [number, number];
+  /** Added to the denominator's square root for stability (default 1e-8). */
   eps: number;
+  /**
+   * Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay, `p -= lr *
+   * weightDecay * p` (default 1e-2).
+   */
   weightDecay: number;
+  /**
+   * Divide by the running maximum of the squared-gradient mean (AMSGrad, state `max_exp_avg_sq`);
+   * default false.
+   */
   amsgrad: boolean;
 }
 
@@ -34,6 +49,11 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   }
 }
 
+/**
+ * Adam, as `torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)`: `new
+ * Adam(model.parameters(), { lr: 2e-4, betas: [0.5, 0.999] })`, then `zeroGrad()`, `backward()`,
+ * `step()`. Throws `ArgumentError` for betas outside [0, 1) or a negative eps.
+ */
 export class Adam extends AdamBase {
   protected readonly kind = 'adam' as const;
 
@@ -42,6 +62,7 @@ export class Adam extends AdamBase {
   }
 }
 
+/** AdamW, Adam with decoupled weight decay (default 1e-2), as `torch.optim.AdamW`. */
 export class AdamW extends AdamBase {
   protected readonly kind = 'adamw' as const;
 

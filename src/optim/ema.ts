@@ -13,21 +13,30 @@ import type { Tensor } from '../tensor.js';
 import { copyLike } from '../nn/copy.js';
 import type { Module } from '../nn/module.js';
 
+/** Options of `EMA`. */
 export interface EMAOptions {
+  /** The weight of the old average at each update (default 0.999), in [0, 1]. */
   decay?: number;
   /** Use min(decay, (1 + n) / (10 + n)) after n updates, so early averages are not dominated by the initial weights. */
   warmup?: boolean;
 }
 
+/**
+ * An exponential moving average of a module's weights and running statistics (as timm's `ModelEma`
+ * or `torch.optim.swa_utils.AveragedModel` with an EMA): call `update()` after each optimizer step
+ * and sample from `copyTo(otherInstance)`. Throws `ArgumentError` for a decay outside [0, 1].
+ */
 export class EMA {
+  /** The configured decay. */
   readonly decay: number;
+  /** Whether the early updates use a smaller decay. */
   readonly warmup: boolean;
   /** Completed `update()` calls. */
   numUpdates = 0;
   /** The averaged tensors, by state-dict name. */
   readonly shadow = new Map<string, Tensor>();
 
-  constructor(readonly module: Module, opts: EMAOptions = {}) {
+  constructor(/** The module whose weights are averaged. */ readonly module: Module, opts: EMAOptions = {}) {
     this.decay = opts.decay ?? 0.999;
     this.warmup = opts.warmup ?? false;
     if (!(this.decay >= 0 && this.decay <= 1)) throw new ArgumentError(`EMA: decay must be in [0, 1], got ${this.decay}`);
@@ -41,6 +50,10 @@ export class EMA {
     return this.warmup ? Math.min(this.decay, (1 + this.numUpdates) / (10 + this.numUpdates)) : this.decay;
   }
 
+  /**
+   * Move the average toward the module's current weights by `1 - currentDecay()` (integer entries
+   * are copied).
+   */
   update(): void {
     const d = this.currentDecay();
     noGrad(() => tidy(() => {
@@ -59,10 +72,15 @@ export class EMA {
     target.loadStateDict(Object.fromEntries(this.shadow));
   }
 
+  /** The averaged tensors by state-dict name (for a checkpoint). */
   stateDict(): Record<string, Tensor> {
     return Object.fromEntries(this.shadow);
   }
 
+  /**
+   * Restore the averaged tensors (and the update count) from `stateDict()`'s output. Throws
+   * `ArgumentError` for a missing entry.
+   */
   loadStateDict(state: Record<string, Tensor>, numUpdates = this.numUpdates): void {
     noGrad(() => {
       for (const [name, s] of this.shadow) {

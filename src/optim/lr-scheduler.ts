@@ -12,17 +12,23 @@ import type { BaseOptions, Optimizer } from './optimizer.js';
 /** The learning rate after `t` steps for a group whose initial rate is `base`. */
 export type LrAt = (t: number, base: number) => number;
 
+/**
+ * A learning-rate schedule given as a closed form `lrAt(step, initialLr)`, as
+ * `torch.optim.lr_scheduler.LambdaLR` (the named schedules extend it): call `step()` after
+ * `optimizer.step()`.
+ */
 export class LRScheduler {
   /** The groups' initial learning rates (recorded in each group as `initialLr` by the first scheduler). */
   readonly baseLrs: number[];
   /** Completed `step()` calls (PyTorch's last_epoch). */
   lastEpoch = 0;
 
-  constructor(readonly optimizer: Optimizer<BaseOptions>, readonly lrAt: LrAt) {
+  constructor(/** The optimizer whose groups' `lr` is set. */ readonly optimizer: Optimizer<BaseOptions>, /** The schedule. */ readonly lrAt: LrAt) {
     this.baseLrs = optimizer.paramGroups.map((g) => (g.initialLr ??= g.lr));
     this.apply();
   }
 
+  /** Advance one step and set every group's `lr` to the schedule's value. */
   step(): void {
     this.lastEpoch++;
     this.apply();
@@ -33,10 +39,12 @@ export class LRScheduler {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The step count, all a closed-form schedule needs to resume. */
   stateDict(): { lastEpoch: number } {
     return { lastEpoch: this.lastEpoch };
   }
 
+  /** Resume at a saved step count and set the learning rates for it. */
   loadStateDict(state: { lastEpoch: number }): void {
     this.lastEpoch = state.lastEpoch;
     this.apply();

@@ -18,7 +18,12 @@ import { fusedUpdate } from './fused.js';
 
 /** Options every optimizer has; a scheduler changes `lr` in place. */
 export interface BaseOptions {
+  /** The learning rate; a scheduler changes it in place. */
   lr: number;
+  /**
+   * The weight-decay factor (its meaning depends on the optimizer: L2 in the gradient, or decoupled
+   * for AdamW).
+   */
   weightDecay: number;
   /** The learning rate a schedule starts from, recorded by the first scheduler (PyTorch's initial_lr). */
   initialLr?: number;
@@ -32,27 +37,48 @@ export type ParamsArg<O extends BaseOptions> = Iterable<Tensor> | readonly (Part
 
 /** One parameter's state: its step count and named buffers (PyTorch's names: exp_avg, ...). */
 export interface ParamState {
+  /** How many updates this parameter has had. */
   step: number;
+  /**
+   * The optimizer's running tensors for this parameter, by PyTorch's names (`exp_avg`,
+   * `momentum_buffer`, ...).
+   */
   buffers: Map<string, Tensor>;
 }
 
 /** `stateDict()`: PyTorch's layout, parameters numbered in group order. */
 export interface OptimizerStateDict {
+  /** Per parameter number: its step count and buffers. */
   state: Record<number, { step: number; buffers: Record<string, Tensor> }>;
+  /** Each group's options, with the numbers of its parameters. */
   paramGroups: (Record<string, unknown> & { params: number[] })[];
 }
 
+/**
+ * The base of every optimizer, as `torch.optim.Optimizer`: parameter groups with their own options,
+ * per-parameter state, `zeroGrad()`, `step()` (one fused in-place kernel per parameter), and
+ * `stateDict()` / `loadStateDict()` to resume exactly.
+ */
 export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  /**
+   * The parameter groups, each with its own copy of every option (change `lr` here, or with a
+   * scheduler).
+   */
   readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (step count, buffers), created on a parameter's first update. */
   readonly state = new Map<Tensor, ParamState>();
   protected abstract readonly kind: OptimizerKind;
 
-  constructor(params: ParamsArg<O>, readonly defaults: O) {
+  constructor(params: ParamsArg<O>, /** The options a group gets when it does not set them. */ readonly defaults: O) {
     const groups = isGroupList(params) ? params : [{ params }];
     for (const g of groups) this.addParamGroup(g as Partial<O> & { params: Iterable<Tensor> });
     if (this.paramGroups.every((g) => g.params.length === 0)) throw new ArgumentError(`${new.target.name}: got an empty parameter list`);
   }
 
+  /**
+   * Add parameters with their own options (missing ones come from the defaults), as
+   * `optimizer.add_param_group`. Throws `ArgumentError` when a parameter is already in a group.
+   */
   addParamGroup(group: Partial<O> & { params: Iterable<Tensor> }): void {
     const params = [...group.params];
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
@@ -92,6 +118,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     });
   }
 
+  /**
+   * The state in PyTorch's layout (parameters numbered in group order): step counts, buffers and
+   * each group's options, for `loadStateDict` or a checkpoint.
+   */
   stateDict(): OptimizerStateDict {
     const state: OptimizerStateDict['state'] = {};
     const paramGroups: OptimizerStateDict['paramGroups'] = [];

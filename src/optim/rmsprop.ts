@@ -7,15 +7,25 @@ import type { OptimizerHyper } from '../backend/backend.js';
 import { ArgumentError } from '../errors.js';
 import { Optimizer, type ParamGroup, type ParamsArg } from './optimizer.js';
 
+/** Options of `RMSprop`, as `torch.optim.RMSprop`'s in camelCase. */
 export interface RMSpropOptions {
+  /** The learning rate (default 1e-2). */
   lr: number;
+  /** The smoothing constant of the squared-gradient average (default 0.99). */
   alpha: number;
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** The momentum factor (default 0). */
   momentum: number;
+  /**
+   * Divide by an estimate of the gradient's standard deviation instead of its RMS (default false).
+   */
   centered: boolean;
 }
 
+/** RMSprop with optional momentum, centring and weight decay, as `torch.optim.RMSprop`. */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   protected readonly kind = 'rmsprop' as const;
 

@@ -3,14 +3,24 @@ import type { OptimizerHyper } from '../backend/backend.js';
 import { ArgumentError } from '../errors.js';
 import { Optimizer, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 
+/** Options of `SGD`, as `torch.optim.SGD`'s in camelCase. */
 export interface SGDOptions {
+  /** The learning rate (default 1e-3). */
   lr: number;
+  /** The momentum factor (default 0: plain SGD). */
   momentum: number;
+  /** Damps the gradient's share of the momentum buffer (default 0). */
   dampening: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0); default false. */
   nesterov: boolean;
 }
 
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay, as
+ * `torch.optim.SGD`: `new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 })`.
+ */
 export class SGD extends Optimizer<SGDOptions> {
   protected readonly kind = 'sgd' as const;
 
