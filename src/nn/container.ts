@@ -32,18 +32,27 @@ abstract class IndexedModules<M extends Module> extends Module {
   }
 }
 
+/**
+ * Layers applied in order, as `torch.nn.Sequential(...)`; they are registered as children "0", "1",
+ * ... so state-dict names match PyTorch's.
+ */
 export class Sequential extends IndexedModules<Layer> {
   constructor(...layers: Layer[]) {
     super();
     for (const l of layers) this.append(l);
   }
 
+  /** Each layer's output fed to the next. */
   forward(x: Tensor): Tensor {
     for (const layer of this) x = layer.forward(x);
     return x;
   }
 }
 
+/**
+ * A list of modules registered as children "0", "1", ..., as `torch.nn.ModuleList`; iterate it or
+ * index it with `at(i)`.
+ */
 export class ModuleList<M extends Module = Module> extends IndexedModules<M> {
   constructor(modules: Iterable<M> = []) {
     super();

@@ -13,17 +13,23 @@ import type { LayerOptions } from './linear.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** Options of `Embedding`: placement and an optional padding row. */
 export interface EmbeddingOptions extends LayerOptions {
   /** A row that stays zero and receives no gradient (padding tokens); negative counts from the end. */
   paddingIdx?: number;
 }
 
+/**
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, as `torch.nn.Embedding`: int32
+ * indices of any shape [...] give [..., embeddingDim]; weights start N(0, 1).
+ */
 export class Embedding extends Module {
+  /** The table, shape [numEmbeddings, embeddingDim]. */
   weight: Parameter;
   /** The padding row, made non-negative; null without one. */
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(/** The number of rows (the largest index plus one). */ readonly numEmbeddings: number, /** The size of each vector. */ readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
     this.paddingIdx = resolvePaddingIdx(opts.paddingIdx, numEmbeddings);
     this.weight = Parameter.create(() => zeros([numEmbeddings, embeddingDim], { device: opts.device, dtype: opts.dtype }));

@@ -7,8 +7,16 @@ import { kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/**
+ * Where a layer's parameters are made: the device and dtype of `zeros(...)` (defaults: the default
+ * device, float32).
+ */
 export interface LayerOptions {
+  /** The device of the parameters (default: the default device). */
   device?: DeviceName;
+  /**
+   * The dtype of the parameters (default float32; float64 on the CPU backend for gradient checks).
+   */
   dtype?: DType;
 }
 
@@ -21,11 +29,17 @@ export function defaultInit(weight: Parameter, bias: Parameter | null, fanIn: nu
   }
 }
 
+/**
+ * A fully connected layer `y = x W^T + b`, as `torch.nn.Linear(in, out, bias)`: W is [out, in],
+ * initialised as PyTorch does (uniform in ±1/sqrt(in)). Input [..., in], output [..., out].
+ */
 export class Linear extends Module {
+  /** The weight, shape [outFeatures, inFeatures]. */
   weight: Parameter;
+  /** The bias, shape [outFeatures]; null with `bias: false`. */
   bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
+  constructor(/** The size of each input's last dimension. */ readonly inFeatures: number, /** The size of each output's last dimension. */ readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
     super();
     const place = { device: opts.device, dtype: opts.dtype };
     this.weight = Parameter.create(() => zeros([outFeatures, inFeatures], place));
@@ -33,6 +47,7 @@ export class Linear extends Module {
     defaultInit(this.weight, this.bias, inFeatures);
   }
 
+  /** `x W^T + b` over the last dimension. Throws `ShapeError` when it is not `inFeatures` long. */
   forward(x: Tensor): Tensor {
     if (x.shape.length === 0 || x.shape.at(-1) !== this.inFeatures) {
       throw new ShapeError(`Linear(${this.inFeatures}, ${this.outFeatures}): the input's last dim must be ${this.inFeatures}, got shape ${fmtShape(x.shape)}`);

@@ -38,6 +38,11 @@ interface Slot {
   property: string;
 }
 
+/**
+ * The base class of every layer and model, as `torch.nn.Module`: parameters and submodules are
+ * found among the instance's own properties (no registration calls), state-dict names are PyTorch's
+ * (`running_mean`, dotted by submodule), and subclasses define `forward`.
+ */
 export class Module {
   /** Training mode (dropout active, batch statistics used); set with `train()` / `eval()`. */
   training = true;
@@ -78,10 +83,12 @@ export class Module {
     return out;
   }
 
+  /** The direct submodules with their property names, as `named_children()`. */
   namedChildren(): [string, Module][] {
     return this.ownEntries().filter((e): e is [string, Module] => e[1] instanceof Module).map(([k, m]) => [stateName(k), m]);
   }
 
+  /** The direct submodules, as `children()`. */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -100,6 +107,7 @@ export class Module {
     return out;
   }
 
+  /** This module and every descendant, each once, as `modules()`. */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -140,14 +148,22 @@ export class Module {
     return out;
   }
 
+  /**
+   * Every parameter of this module and its descendants, each once (what an optimizer takes), as
+   * `parameters()`.
+   */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * Every registered buffer (running statistics, ...) with its dotted name, as `named_buffers()`.
+   */
   namedBuffers(): [string, Tensor][] {
     return this.slots('buffer').map((s) => [s.name, Reflect.get(s.owner, s.property) as Tensor]);
   }
 
+  /** Every registered buffer, as `buffers()`. */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
@@ -161,11 +177,19 @@ export class Module {
 
   // ---- modes and gradients ----
 
+  /**
+   * Set training mode on this module and its descendants (dropout active, batch statistics used),
+   * as `train(mode)`.
+   */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
 
+  /**
+   * Set evaluation mode (dropout off, running statistics used), as `eval()`; same as
+   * `train(false)`.
+   */
   eval(): this {
     return this.train(false);
   }
@@ -176,6 +200,10 @@ export class Module {
     return this;
   }
 
+  /**
+   * Clear every parameter's gradient (to null by default, or to zeros), as
+   * `zero_grad(set_to_none)`.
+   */
   zeroGrad(setToNone = true): void {
     zeroGradients(this.parameters(), setToNone);
   }
@@ -256,6 +284,7 @@ export class Module {
     return this.castFloats('float64');
   }
 
+  /** Cast floating-point parameters and buffers to float32, as `float()`. */
   float(): this {
     return this.castFloats('float32');
   }
@@ -297,6 +326,7 @@ export class Module {
     return '';
   }
 
+  /** The module tree as PyTorch prints it: each submodule with its `extraRepr()`. */
   toString(): string {
     const children = this.namedChildren();
     const head = `${this.constructor.name}(${this.extraRepr()}`;

@@ -2,6 +2,10 @@
 import { keep, tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
 
+/**
+ * A tensor that a Module owns and an optimizer trains, as `torch.nn.Parameter`:
+ * `module.parameters()` finds it, `tidy` never disposes it, and it requires gradients by default.
+ */
 export class Parameter extends Tensor {
   /**
    * Wraps `data`, sharing its storage as torch.nn.Parameter does. Parameters outlive the scope
