@@ -100,11 +100,13 @@ export class Vae extends nn.Module implements GenerativeModel {
       const squared = m && lv ? T.add(T.div(T.square(T.sub(z, m)), T.exp(lv)), lv) : T.square(z);
       return T.mul(T.sum(T.add(squared, LOG_2PI), 1), -0.5);
     };
-    const logWeights = Array.from({ length: k }, () => {
+    // One tidy per sample: only its [N, 1] log-weight outlives it, so k = 1,000 holds k small
+    // tensors rather than k decoders' activations.
+    const logWeights = Array.from({ length: k }, () => T.tidy(() => {
       const z = this.reparameterize(mu, logVar);
       const logLikelihood = T.neg(T.sum(T.bceWithLogits(this.decode(z), x, { reduction: 'none' }), [1, 2, 3]));
       return T.unsqueeze(T.sub(T.add(logLikelihood, logNormal(z)), logNormal(z, mu, logVar)), 1);
-    });
+    }));
     return T.sub(T.logsumexp(T.cat(logWeights, 1), 1), Math.log(k));
   }
 
