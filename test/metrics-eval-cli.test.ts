@@ -42,5 +42,10 @@ describe('genlab eval', () => {
     expect(vae.report.likelihood!.n).toBe(1000);
     expect(vae.report.likelihood!.natsPerImage).toBeGreaterThan(100);
     expect(vae.report.likelihood!.bitsPerDim).toBeCloseTo(vae.report.likelihood!.natsPerImage / (784 * Math.LN2), 10);
+    // The VAE reconstructs (posterior mean through the decoder): its held-out error is reported.
+    expect(vae.report.reconstruction!.n).toBe(1000);
+    expect(vae.report.reconstruction!.mse).toBeGreaterThan(0);
+    expect(vae.report.reconstruction!.mse).toBeLessThan(0.25);
+    expect(vae.report.reconstruction!.bce).toBeGreaterThan(0);
   });
 });

@@ -141,7 +141,8 @@ export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config
       const scaled = T.tidy(() => toRange(images));
       const x = await scaled.to(device);
       const rebuilt = T.noGrad(() => T.tidy(() => toUnit(model.reconstruct!(x), range)));
-      for (const t of new Set([scaled, x])) t.dispose();
+      // The range map is the identity for [0, 1] data: never dispose the caller's images.
+      for (const t of new Set([scaled, x])) if (t !== images) t.dispose();
       return onCpu(rebuilt);
     };
   }

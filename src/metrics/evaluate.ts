@@ -165,8 +165,9 @@ async function reconstructionError(reconstruct: (x: Tensor) => Promise<Tensor>, 
   let [squared, crossEntropy, pixels] = [0, 0, 0];
   for (let start = 0; start < n; start += batch) {
     const part = slice(images, [{ start, stop: Math.min(n, start + batch) }]);
+    const x = await part.data();
     const rebuilt = await reconstruct(part);
-    const [x, y] = [await part.data(), await rebuilt.data()];
+    const y = await rebuilt.data();
     part.dispose();
     rebuilt.dispose();
     for (let i = 0; i < x.length; i++) {
