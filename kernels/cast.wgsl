@@ -23,8 +23,10 @@ fn element(i: u32) {
     r = select(select(0u, 1u, w != 0u), select(0u, 1u, (w & 0x7fffffffu) != 0u), FROM == DTYPE_F32);
   } else if (FROM == DTYPE_F32 && TO == DTYPE_I32) {
     let v = bitcast<f32>(w);
-    // NaN converts to 0 like a typed-array store; out-of-range values saturate.
-    r = bitcast<u32>(select(i32(v), 0, (w & 0x7fffffffu) > 0x7f800000u));
+    // NaN converts to 0 like a typed-array store; out-of-range values saturate to the int32 range,
+    // as on the CPU and wasm backends (WGSL's i32() stops at 2147483520, the largest f32 below 2^31).
+    let saturated = select(i32(v), 2147483647, v >= 2147483648.0);
+    r = bitcast<u32>(select(saturated, 0, (w & 0x7fffffffu) > 0x7f800000u));
   } else if (FROM != DTYPE_F32 && TO == DTYPE_F32) {
     r = bitcast<u32>(f32(bitcast<i32>(w)));
   }

@@ -6,6 +6,10 @@
 // tree (hardware GPUs, where a row per thread would leave most lanes idle; a few very long rows on
 // any adapter). src/backend/webgpu/softmax.ts chooses.
 // LOG = true writes x - max - log(sum) instead of exp(x - max) / sum.
+// A row holding NaN or +inf is all NaN, as in PyTorch (there exp(inf - inf) poisons the sum): the
+// sum is set to NaN, which merges carry, and write_row writes NaN for it. The tests are on bits,
+// since comparisons with NaN may be optimised away.
+// uses: math
 
 struct Params {
   rows: u32,
@@ -32,11 +36,22 @@ fn neg_inf() -> f32 {
 // With both maxima -inf the sums are 0 and stay 0 (no -inf - -inf).
 fn merge(m: f32, s: f32, m2: f32, s2: f32) -> vec2<f32> {
   let top = max(m, m2);
+  if (is_nan(s) || is_nan(s2)) { return vec2<f32>(top, from_bits(0x7fc00000u)); }
   if (top == m2 && top == m) { return vec2<f32>(top, s + s2); }
   return vec2<f32>(top, s * exp(m - top) + s2 * exp(m2 - top));
 }
 
+// NaN or +inf (not -inf, which only adds nothing to the sum).
+fn poisons(v: f32) -> bool {
+  let w = bitcast<u32>(v);
+  return (w & 0x7fffffffu) >= 0x7f800000u && w != 0xff800000u;
+}
+
 fn write_row(base: u32, first: u32, stride: u32, stats: vec2<f32>) {
+  if (is_nan(stats.y)) {
+    for (var j = first; j < params.width; j += stride) { y[base + j] = from_bits(0x7fc00000u); }
+    return;
+  }
   // An all -inf row: shift by 0 so outputs are exp(-inf) = 0 / 0 (NaN, as the CPU) or -inf - log 0.
   let shift = select(stats.x, 0.0, stats.x == neg_inf());
   let log_total = log(stats.y);
@@ -53,8 +68,10 @@ fn row_per_thread(row: u32) {
   let base = row * params.width;
   var m = neg_inf();
   var s = 0.0;
+  var poisoned = false;
   for (var j = 0u; j < params.width; j++) {
     let v = x[base + j];
+    poisoned = poisoned || poisons(v);
     if (v > m) {
       s = s * exp(m - v) + 1.0;
       m = v;
@@ -63,7 +80,7 @@ fn row_per_thread(row: u32) {
       s += exp(v - m);
     }
   }
-  write_row(base, 0u, 1u, vec2<f32>(m, s));
+  write_row(base, 0u, 1u, vec2<f32>(m, select(s, from_bits(0x7fc00000u), poisoned)));
 }
 
 // `row` is the workgroup's index, uniform across it, so the barriers are in uniform control flow.
@@ -72,8 +89,10 @@ fn row_per_workgroup(row: u32, lid: u32) {
   let base = row * params.width;
   var m = neg_inf();
   var s = 0.0;
+  var poisoned = false;
   for (var j = lid; j < params.width; j += WG) {
     let v = x[base + j];
+    poisoned = poisoned || poisons(v);
     if (v > m) {
       s = s * exp(m - v) + 1.0;
       m = v;
@@ -82,7 +101,7 @@ fn row_per_workgroup(row: u32, lid: u32) {
     }
   }
   partial_max[lid] = m;
-  partial_sum[lid] = s;
+  partial_sum[lid] = select(s, from_bits(0x7fc00000u), poisoned);
   workgroupBarrier();
   for (var width = WG / 2u; width > 0u; width = width / 2u) {
     if (lid < width) {

@@ -2,7 +2,7 @@
 // of its row that sort before it (ties broken by position), which is its place in the output.
 // O(width^2) per row but barrier-free and fully parallel, the right trade for the row widths this
 // library sorts (classes, top-k candidates) on CPU adapters and small GPUs alike.
-// NaN sorts as the largest value (PyTorch). DTYPE: 0 float32, 1 int32.
+// NaN sorts as the largest value (PyTorch). DTYPE: 0 float32, 1 int32, 2 bool.
 // uses: math, dtype
 
 struct Params {
@@ -22,7 +22,8 @@ override WG: u32 = 64u;
 // Whether word `a` (at position j) sorts before word `b` (at position i).
 fn before(a: u32, j: u32, b: u32, i: u32) -> bool {
   let tie = j < i;
-  if (DTYPE == DTYPE_I32) {
+  // int32, and bool's 0/1 words (as floats they are denormals, which adapters may flush to zero).
+  if (DTYPE != DTYPE_F32) {
     let p = bitcast<i32>(a);
     let q = bitcast<i32>(b);
     return select((p < q), (p > q), DESCENDING) || (p == q && tie);

@@ -111,14 +111,17 @@ fn binary_i32(op: u32, x: i32, y: i32) -> i32 {
   }
 }
 
+// A NaN operand makes every comparison false but ne true (IEEE, PyTorch); tested on the bits, since
+// compilers may assume floats are never NaN (SwiftShader made ne(NaN, x) false).
 fn compare_f32(op: u32, x: f32, y: f32) -> bool {
+  let unordered = is_nan(x) || is_nan(y);
   switch op {
-    case OP_EQ: { return x == y; }
-    case OP_NE: { return x != y; }
-    case OP_LT: { return x < y; }
-    case OP_LE: { return x <= y; }
-    case OP_GT: { return x > y; }
-    case OP_GE: { return x >= y; }
+    case OP_EQ: { return !unordered && x == y; }
+    case OP_NE: { return unordered || x != y; }
+    case OP_LT: { return !unordered && x < y; }
+    case OP_LE: { return !unordered && x <= y; }
+    case OP_GT: { return !unordered && x > y; }
+    case OP_GE: { return !unordered && x >= y; }
     case OP_LOGICAL_AND: { return x != 0.0 && y != 0.0; }
     case OP_LOGICAL_OR, default: { return x != 0.0 || y != 0.0; }
   }

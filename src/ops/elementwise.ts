@@ -20,6 +20,9 @@ const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
  * The values converted to `dtype` (`float32`, `float64`, `int32`, `bool`), as `x.to(dtype)` in
  * PyTorch: float to int truncates toward zero, nonzero is true. Gradients flow between float dtypes
  * only. Throws `DTypeError` for an unknown dtype or float64 off the CPU backend.
+ * Float to int32: NaN gives 0 and out-of-range values (infinities included) saturate to
+ * [-2^31, 2^31 - 1], equally on every backend. A deliberate difference from PyTorch, which leaves
+ * these to the platform (on x86 every one of them becomes -2^31).
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const backend = checkInputs('cast', x);
@@ -58,7 +61,11 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 export const neg = (x: Tensor): Tensor => unary('neg', x, (g) => neg(g), undefined, true);
 /** `|x|`, elementwise (`torch.abs`); the gradient at 0 is 0. */
 export const abs = (x: Tensor): Tensor => unary('abs', x, (g) => mul(g, sign(x)), undefined, true);
-/** -1, 0 or 1 by the sign of each element (`torch.sign`); no gradient. */
+/**
+ * -1, 0 or 1 by the sign of each element (`torch.sign`); no gradient; -0 stays -0. sign(NaN) is
+ * NaN on every backend, as in NumPy and JAX: a deliberate difference from PyTorch 2.13, where
+ * torch.sign(NaN) is 0 (a NaN should not turn into a plausible number).
+ */
 export const sign = (x: Tensor): Tensor => unary('sign', x, null, undefined, true);
 /** `x * x`, elementwise (`torch.square`). */
 export const square = (x: Tensor): Tensor => unary('square', x, (g) => mul(g, mul(x, 2)), undefined, true);

@@ -53,20 +53,17 @@ export interface BceOptions {
 }
 
 /**
- * Binary cross-entropy on logits: -[pw t log s(x) + (1 - t) log(1 - s(x))] computed as
- * pw t softplus(-x) + (1 - t) softplus(x), which is finite for any |x| (softplus never
- * exponentiates a positive number). `posWeight` (broadcast over the last dim, as PyTorch) weighs
- * the positive term.
+ * Binary cross-entropy on logits: -[pw t log s(x) + (1 - t) log(1 - s(x))], computed as PyTorch
+ * does, (1 - t) x + (1 + (pw - 1) t) softplus(-x): finite for any finite x (softplus never
+ * exponentiates a positive number), and at x = +-inf the same inf or NaN as PyTorch 2.13 (inf for
+ * x = +inf, t = 0; NaN where 0 * inf appears, e.g. x = +inf, t = 1), with gradients s(x) - t that
+ * stay finite. `posWeight` (broadcast over the last dim, as PyTorch) weighs the positive term.
  */
 export function bceWithLogits(logits: Tensor, target: Tensor, opts: BceOptions & { posWeight?: Tensor } = {}): Tensor {
   checkPair('bceWithLogits', logits, target);
-  let loss: Tensor;
-  if (opts.posWeight) {
-    loss = add(mul(mul(opts.posWeight, target), softplus(neg(logits))), mul(sub(1, target), softplus(logits)));
-  } else {
-    // softplus(-x) = softplus(x) - x folds the two terms into one, and its derivative is exactly s(x) - t.
-    loss = sub(softplus(logits), mul(target, logits));
-  }
+  const negativePart = mul(sub(1, target), logits);
+  const positiveWeight = opts.posWeight ? add(mul(sub(opts.posWeight, 1), target), 1) : null;
+  let loss = add(negativePart, positiveWeight ? mul(positiveWeight, softplus(neg(logits))) : softplus(neg(logits)));
   if (opts.weight) loss = mul(loss, opts.weight);
   return applyReduction('bceWithLogits', loss, opts.reduction);
 }
