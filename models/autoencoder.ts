@@ -96,7 +96,7 @@ export const autoencoder = registerModel({
   config: { latent: 32, channels: [...SEED_CHANNELS], loss: 'bce' } as AutoencoderConfig,
   choices: { loss: ['bce', 'mse'] },
   training: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
-  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 300, sampleEvery: 100 },
+  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 1000, sampleEvery: 500 },
   build: (config, device) => new ConvAutoencoder(config, device),
   train: (model, { lr }) => reconstructionTraining(model, lr, (x) => model.loss(x)),
 });

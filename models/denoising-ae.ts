@@ -57,7 +57,7 @@ export const denoisingAe = registerModel({
   fields: ['images'],
   config: { latent: 32, channels: [...SEED_CHANNELS], noise: 0.5 } as DenoisingAeConfig,
   training: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
-  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 300, sampleEvery: 100 },
+  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 1000, sampleEvery: 500 },
   build: (config, device) => new DenoisingAutoencoder(config, device),
   train: (model, { lr }) => reconstructionTraining(model, lr, (x) => model.loss(corrupt(x, model.denoising.noise), x)),
 });

@@ -156,7 +156,7 @@ export const dvae = registerModel({
   fields: ['images'],
   config: { tokens: 512, embedding: 64, hidden: 64, tauMin: 0.5, annealRate: 1e-3 } as DvaeConfig,
   training: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
-  withoutGpu: { config: { tokens: 128, hidden: 32 }, steps: 300, sampleEvery: 100 },
+  withoutGpu: { config: { tokens: 128, hidden: 32 }, steps: 1000, sampleEvery: 500 },
   build: (config, device) => new Dvae(config, device),
   train: (model, { lr }) => dvaeTraining(model, lr),
 });

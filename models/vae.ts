@@ -159,8 +159,9 @@ export const vae = registerModel({
   config: { latent: 32, arch: 'conv', channels: [...SEED_CHANNELS], hidden: [512, 256] } as VaeConfig,
   choices: { arch: IMAGE_NET_ARCHS },
   training: { batch: 64, lr: 1e-3, steps: 600, sampleEvery: 200 },
-  // Without a GPU the conv nets take ~2 s a step: the fully connected VAE reaches ~110 nats in minutes.
-  withoutGpu: { config: { arch: 'mlp' }, steps: 1500, sampleEvery: 500 },
+  // The conv nets of the notes at half width (16-32-32-32): 4,000 steps, 14 min on one wasm thread
+  // beside another run (2-core machine, load 8, 2026-12-02); the full widths take ~1.3 s a step there.
+  withoutGpu: { config: { channels: [16, 32, 32, 32] }, steps: 4000, sampleEvery: 1000 },
   build: (config, device) => new Vae(config, device),
   train: (model, { lr }) => vaeTraining(model, lr),
 });

@@ -60,7 +60,7 @@ export function formatReport(r: EvaluationReport): string {
   if (r.ppl) lines.push(`${'PPL'.padEnd(20)}${fmt(r.ppl.value).padEnd(20)}${'-'.padEnd(20)}${r.ppl.n} pairs, ε ${r.ppl.epsilon}, ${r.ppl.space === 'z' ? 'slerp in z' : 'lerp in w'}`);
   if (r.likelihood) {
     const l = r.likelihood;
-    lines.push(`${`${l.kind}, nats`.padEnd(20)}${fmt(l.natsPerImage).padEnd(20)}${'-'.padEnd(20)}${l.n} held-out images (${fmt(l.bitsPerDim)} bits/dim)`);
+    lines.push(`${`${l.kind}, nats`.padEnd(19)} ${fmt(l.natsPerImage).padEnd(20)}${'-'.padEnd(20)}${l.n} held-out images (${fmt(l.bitsPerDim)} bits/dim)`);
   }
   if (r.reconstruction) {
     const rec = r.reconstruction;
