@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { evaluateCheckpoint } from '../src/cli/eval.js';
 import { train } from '../src/cli/train.js';
 
-const run = async (model: string, config: Record<string, string> = {}) => {
+const run = async (model: string, config: Record<string, string> = {}, classes?: number[]) => {
   const out = mkdtempSync(join(tmpdir(), 'genlab-eval-'));
-  expect(await train({ model, steps: 1, batch: 16, limit: 200, device: 'cpu', out, config })).toBe(0);
+  expect(await train({ model, steps: 1, batch: 16, limit: 200, device: 'cpu', out, config, classes })).toBe(0);
   return join(out, 'checkpoint');
 };
 
@@ -47,5 +47,13 @@ describe('genlab eval', () => {
     expect(vae.report.reconstruction!.mse).toBeGreaterThan(0);
     expect(vae.report.reconstruction!.mse).toBeLessThan(0.25);
     expect(vae.report.reconstruction!.bce).toBeGreaterThan(0);
+  });
+
+  it('measures a run on some classes against those classes only (--classes 3: 100 held-out 3s)', async () => {
+    const { report, json } = await evaluateCheckpoint({ checkpoint: await run('gan', {}, [3]), n: 40, device: 'cpu', quiet: true });
+    expect(report.nHeldOut).toBe(100);
+    expect(json.heldOut).toContain('classes 3 only');
+    // The floor's training images are 3s too: the classifier puts (nearly) all of them in class 3.
+    expect(report.classShares!.floor[3]).toBeGreaterThan(0.95);
   });
 });

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import * as T from '../index.js';
 import { writeFileAtomic } from '../io/files.js';
 import { loadTrainAndHeldOut } from '../io/held-out.js';
+import { selectClasses } from '../io/datasets.js';
 import { evaluate, type EvaluationReport, type Scored } from '../metrics/evaluate.js';
 import { loadFeatureNet } from '../metrics/shipped.js';
 import { ArgumentError } from '../errors.js';
@@ -77,6 +78,8 @@ export interface OpenedCheckpoint extends LoadedModel {
   say: (line: string) => void;
   /** Whether the run may have trained on the held-out images (it records no held-out split). */
   sawHeldOut: boolean;
+  /** The labels the run kept (`genlab train --classes`): both sides of the evaluation keep only these. */
+  classes?: number[];
 }
 
 export async function openCheckpoint(args: EvalArgs): Promise<OpenedCheckpoint> {
@@ -90,20 +93,23 @@ export async function openCheckpoint(args: EvalArgs): Promise<OpenedCheckpoint> 
   const loaded = loadModel(file, device);
   for (const note of loaded.notes) say(note);
   // Runs record whether they left the held-out images out (genlab train does since it records it).
-  const run = readCheckpointInfo(dir).trainingState as { data?: string; heldOut?: boolean };
+  const run = readCheckpointInfo(dir).trainingState as { data?: string; heldOut?: boolean; classes?: number[] | null };
   const sawHeldOut = run.heldOut !== true;
   if (sawHeldOut) say(`note: ${dir} records no held-out split left out of training: its model may have trained on the held-out images, which flatters its scores against them`);
-  return { ...loaded, device, say, sawHeldOut, data: args.data ?? loaded.metadata[DATA_KEY] ?? 'mnist' };
+  return { ...loaded, device, say, sawHeldOut, data: args.data ?? loaded.metadata[DATA_KEY] ?? 'mnist', ...(run.classes ? { classes: run.classes } : {}) };
 }
 
 export async function evaluateCheckpoint(args: EvalArgs, opened?: OpenedCheckpoint): Promise<{ report: EvaluationReport; json: Record<string, unknown> }> {
-  const { entry, model: built, config, step, device, say, sawHeldOut, data } = opened ?? (await openCheckpoint(args));
+  const { entry, model: built, config, step, device, say, sawHeldOut, data, classes } = opened ?? (await openCheckpoint(args));
   const dir = args.checkpoint;
   const name = entry.name;
   const model = generatorOf(built, name);
   const featureNet = args.featureNet ?? (data === 'fashion-mnist' ? 'fashion-mnist' : 'mnist');
   const extractor = loadFeatureNet(featureNet);
-  const { train, heldOut, description } = loadTrainAndHeldOut(data);
+  const split = loadTrainAndHeldOut(data);
+  // A run on some classes (the bags of notes 002 §3.2) is measured against those classes only.
+  const [train, heldOut] = classes ? [selectClasses(split.train, classes, { source: data }), selectClasses(split.heldOut, classes, { source: data })] : [split.train, split.heldOut];
+  const description = classes ? `${split.description}; classes ${classes.join(',')} only` : split.description;
   const evaluable = evaluableModel(entry, model, config, device, args.iwSamples, heldOut.images);
   say(`genlab eval ${dir}: ${name} (step ${step}) on ${device}; ${description}; feature network ${extractor.name}`);
   const report = await evaluate(evaluable, { n: args.n, train, heldOut, extractor, seed: args.seed, log: (l) => say(`  ${l} ...`) });
