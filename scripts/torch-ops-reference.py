@@ -18,6 +18,13 @@ def fill(shape, k, scale=1.0):
     return torch.tensor([scale * 0.5 * math.sin(0.7 * j + 1.3 * k + 0.1) for j in range(n)]).reshape(shape)
 
 
+def fillq(shape, k, scale=1.0):
+    """A quadratic phase, scale * 0.5 sin(0.3 j^2 + 1.3 k + 0.1): fill's rows obey a linear recurrence,
+    so its matrices have rank 2; these are of full rank, as the linear-algebra cases need."""
+    n = math.prod(shape)
+    return torch.tensor([scale * 0.5 * math.sin(0.3 * j * j + 1.3 * k + 0.1) for j in range(n)]).reshape(shape)
+
+
 def flat(t):
     return t.detach().flatten().tolist()
 
@@ -124,7 +131,7 @@ for reduction, blank, zero_inf, in_lens, tg in [
 ref["ctc_loss"] = ctc
 
 # lu_factor / lu and their gradient.
-a = fill([2, 4, 4], 9, 2.0).requires_grad_()
+a = fillq([2, 4, 4], 9, 2.0).requires_grad_()
 lu_, piv = torch.linalg.lu_factor(a)
 p, l, u = torch.linalg.lu(a)
 g = torch.autograd.grad((l * fill(l.shape, 10)).sum() + (u * fill(u.shape, 11)).sum(), [a])[0]
@@ -133,7 +140,7 @@ ref["lu"] = dict(LU=flat(lu_), pivots=flat(piv), P=flat(p), L=flat(l), U=flat(u)
 # svd: singular values (tall, wide), their gradient, and a sign-free function of U and Vh.
 svd = []
 for shape in [[2, 5, 3], [3, 5]]:
-    a = fill(shape, 12, 2.0).requires_grad_()
+    a = fillq(shape, 12, 2.0).requires_grad_()
     s = torch.linalg.svdvals(a)
     u, s2, vh = torch.linalg.svd(a, full_matrices=False)
     f = (u * u * fill(u.shape, 14)).sum() + (vh * vh * fill(vh.shape, 15)).sum() + (s2 * fill(s2.shape, 16)).sum()
@@ -143,7 +150,7 @@ ref["svd"] = svd
 # matrix_exp: small norm (no squaring) and large norm (squarings), with gradients.
 mexp = []
 for shape, k, scale in [([2, 3, 3], 17, 1.5), ([4, 4], 18, 12.0)]:
-    a = fill(shape, k, scale).requires_grad_()
+    a = fillq(shape, k, scale).requires_grad_()
     out = torch.linalg.matrix_exp(a)
     mexp.append(dict(shape=shape, k=k, scale=scale, out=flat(out), grad=grads(out, [a], 19)[0]))
 ref["matrix_exp"] = mexp

@@ -40,3 +40,4 @@ export * from './random-extra.js';
 export * from './random-dist.js';
 export * from './conv3d.js';
 export * from './norm-local.js';
+export * from './linalg-decomp.js';

@@ -7,47 +7,19 @@
  * derivatives work; rules at singular or degenerate points (a singular matrix's det, repeated
  * eigenvalues) are undefined, as in PyTorch.
  */
-import type { HostArray } from '../backend/backend.js';
-import { DeviceError, ShapeError, fmtShape } from '../errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, numel, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkInputs, composite, readSync, requireFloat } from './core.js';
-import { eye, tensor } from './creation.js';
+import { checkInputs, composite, requireFloat } from './core.js';
+import { eye } from './creation.js';
 import { customOp } from './define.js';
 import { add, div, eq, mul, neg, sub, where } from './elementwise.js';
 import { diagEmbed, diagonal } from './diagonal.js';
 import { choleskyFactor, householderQr, luFactor, luSolve, symmetricEigen, triangularSolveHost } from './linalg-host.js';
+import { checkMatrix, hostValues, mT, perMatrix, upload } from './linalg-common.js';
 import { tril, triu } from './masking.js';
 import { matmul } from './matmul.js';
 import { expand, reshape, slice, squeeze, transpose, unsqueeze } from './shapeops.js';
-
-const mT = (x: Tensor): Tensor => transpose(x, -2, -1);
-
-/** [..., n, n] (or [..., m, n] when `square` is false). */
-function checkMatrix(op: string, a: Tensor, square = true, name = 'input'): void {
-  checkInputs(op, a);
-  requireFloat(op, a, name);
-  if (a.shape.length < 2 || (square && a.shape.at(-1) !== a.shape.at(-2))) {
-    throw new ShapeError(`${op}: ${name} must be a ${square ? 'square matrix' : 'matrix'} or a batch of them [..., ${square ? 'n, n' : 'm, n'}], got ${fmtShape(a.shape)}`);
-  }
-}
-
-/** The matrices of x as one float64 host array, or a DeviceError where the backend cannot read synchronously. */
-function hostValues(op: string, x: Tensor): HostArray {
-  if (x.device === 'webgpu') {
-    throw new DeviceError(`${op}: runs on the host in float64; move the input ${fmtShape(x.shape)} to the CPU first (\`await t.to('cpu')\`)`);
-  }
-  return readSync(x, op);
-}
-
-/** Run `fn` on each matrix of a batch; `fn` returns the output matrix's values. */
-function perMatrix(values: HostArray, batch: number, size: number, outSize: number, fn: (m: ArrayLike<number>, b: number) => ArrayLike<number>): Float64Array {
-  const out = new Float64Array(batch * outSize);
-  for (let b = 0; b < batch; b++) out.set(fn(values.slice(b * size, (b + 1) * size), b), b * outSize);
-  return out;
-}
-
-const upload = (values: Float64Array, shape: readonly number[], like: Tensor): Tensor => tensor(values, { shape, dtype: like.dtype, device: like.device });
 
 /** A and B expanded to a common batch shape; B as [..., n, k]. */
 function broadcastSystem(op: string, a: Tensor, b: Tensor, rowsOfB: number): [Tensor, Tensor] {
