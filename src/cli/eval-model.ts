@@ -149,7 +149,8 @@ export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config
   if (model.logLikelihood) {
     const toRange = rangeTransform(range);
     const k = importanceSamples;
-    out.likelihoodKind = entry.name === 'vae' ? (k && k > 1 ? `-IW bound (k=${k})` : '-ELBO') : '-log p(x)';
+    // The VAE's and the dVAE's likelihoods are bounds (the VAE's tightens with k samples); the others' exact.
+    out.likelihoodKind = entry.name === 'vae' ? (k && k > 1 ? `-IW bound (k=${k})` : '-ELBO') : entry.name === 'dvae' ? '-ELBO' : '-log p(x)';
     const withSamples = model.logLikelihood.bind(model) as (batch: { images: Tensor }, options?: { samples?: number }) => Tensor;
     out.logLikelihood = async (images) => {
       const scaled = T.tidy(() => toRange(images));
