@@ -31,6 +31,7 @@ export * from './ops/order-stats.js';
 export * from './ops/indexing-extra.js';
 export * from './ops/pool-extra.js';
 export * from './ops/losses-extra.js';
+export * from './ops/losses-seq.js';
 export * from './ops/spatial-extra.js';
 export * from './ops/grid.js';
 export * from './ops/linalg.js';

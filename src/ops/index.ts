@@ -41,3 +41,4 @@ export * from './random-dist.js';
 export * from './conv3d.js';
 export * from './norm-local.js';
 export * from './linalg-decomp.js';
+export * from './losses-seq.js';
