@@ -10,6 +10,7 @@ export type AlongDimModuleClass = new (dim?: number) => Module & { readonly dim:
 /** A module base class applying `fn` elementwise: `class ReLU extends elementwise(relu) {}`. */
 export function elementwise(fn: (x: Tensor) => Tensor): ElementwiseModuleClass {
   return class extends Module {
+    /** The function applied to `x`, elementwise. */
     forward(x: Tensor): Tensor {
       return fn(x);
     }
@@ -23,6 +24,7 @@ export function alongDim(fn: (x: Tensor, dim: number) => Tensor): AlongDimModule
       super();
     }
 
+    /** The function applied to `x` along `dim`. */
     forward(x: Tensor): Tensor {
       return fn(x, this.dim);
     }
@@ -33,13 +35,16 @@ export function alongDim(fn: (x: Tensor, dim: number) => Tensor): AlongDimModule
   };
 }
 
+/** `max(x, 0)` as a layer, as `torch.nn.ReLU`. */
 export class ReLU extends elementwise(relu) {}
 
+/** `x` where positive, `negativeSlope * x` elsewhere, as `torch.nn.LeakyReLU(negative_slope)`. */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(/** The slope for negative inputs (default 0.01). */ readonly negativeSlope = 0.01) {
     super();
   }
 
+  /** The leaky ReLU of `x`, elementwise. */
   forward(x: Tensor): Tensor {
     return leakyRelu(x, this.negativeSlope);
   }
@@ -49,11 +54,13 @@ export class LeakyReLU extends Module {
   }
 }
 
+/** `x` where positive, `alpha * (exp(x) - 1)` elsewhere, as `torch.nn.ELU(alpha)`. */
 export class ELU extends Module {
-  constructor(readonly alpha = 1) {
+  constructor(/** The value approached for large negative inputs, negated (default 1). */ readonly alpha = 1) {
     super();
   }
 
+  /** The ELU of `x`, elementwise. */
   forward(x: Tensor): Tensor {
     return elu(x, this.alpha);
   }
@@ -66,14 +73,20 @@ export class ELU extends Module {
 /** The exact (erf) GELU, PyTorch's default. */
 export class GELU extends elementwise((x) => gelu(x)) {}
 
+/** `x * sigmoid(x)` (swish) as a layer, as `torch.nn.SiLU`. */
 export class SiLU extends elementwise(silu) {}
 
+/** The logistic function as a layer, as `torch.nn.Sigmoid`. */
 export class Sigmoid extends elementwise(sigmoid) {}
 
+/** The hyperbolic tangent as a layer, as `torch.nn.Tanh`. */
 export class Tanh extends elementwise(tanh) {}
 
+/** `log(1 + exp(x))` as a layer, as `torch.nn.Softplus`. */
 export class Softplus extends elementwise((x) => softplus(x)) {}
 
+/** Softmax along `dim` as a layer, as `torch.nn.Softmax(dim)`. */
 export class Softmax extends alongDim(softmax) {}
 
+/** Log-softmax along `dim` as a layer, as `torch.nn.LogSoftmax(dim)`. */
 export class LogSoftmax extends alongDim(logSoftmax) {}
