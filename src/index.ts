@@ -34,6 +34,7 @@ export * from './ops/losses-extra.js';
 export * from './ops/losses-seq.js';
 export * from './ops/spatial-extra.js';
 export * from './ops/grid.js';
+export * from './ops/roi.js';
 export * from './ops/linalg.js';
 export * from './ops/linalg-decomp.js';
 export * from './ops/random-extra.js';

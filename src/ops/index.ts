@@ -42,3 +42,4 @@ export * from './conv3d.js';
 export * from './norm-local.js';
 export * from './linalg-decomp.js';
 export * from './losses-seq.js';
+export * from './roi.js';
