@@ -194,6 +194,15 @@ describe('the lighter run without a hardware GPU', () => {
 });
 
 describe('genlab sample and info', () => {
+  it('a default batch larger than the data shrinks to the data (gmm and hmm fit all 9,000 digits at once); an asked-for one is an error', async () => {
+    const small = await genlab(['train', 'gaussian', '--device', 'cpu', '--limit', '300', '--steps', '1', '--sample-every', '0', '--out', tmp()]);
+    expect(small.out).toContain("The dataset has 300 images, fewer than gaussian's batch of 500: batches of 300.");
+    expect(small.code).toBe(0);
+    const asked = await genlab(['train', 'gaussian', '--device', 'cpu', '--limit', '300', '--batch', '400', '--out', tmp()]);
+    expect(asked.out).toContain('the dataset has 300 images, fewer than one batch of 400');
+    expect(asked.code).toBe(1);
+  });
+
   it('trains on the training part: the held-out digits genlab eval measures against are left out', async () => {
     const r = await genlab(['train', 'mlp-autoencoder', '--device', 'cpu', '--config', 'hidden=8', '--batch', '8', '--steps', '1', '--sample-every', '0', '--out', tmp()]);
     expect(r.code, r.out).toBe(0);
