@@ -54,3 +54,4 @@ export { TASKS, TASK_NAMES, ATTRIBUTES, LABEL_MAP_CLASSES, IMAGE_FIELDS, makeTas
 export { Pix2pix, pix2pix, type Pix2pixConfig } from './pix2pix.js';
 export { Cyclegan, cyclegan, ResnetGenerator, lsganCritic, lsganGenerator, type CycleganConfig } from './cyclegan.js';
 export { Stargan, StarDiscriminator, stargan, type StarganConfig } from './stargan.js';
+export { SpadeGan, Spade, SpadeBlock, SpadeGenerator, spade, patchFeatures, featureMatching, type SpadeConfig } from './spade.js';

@@ -54,6 +54,7 @@ const SMALL: Record<string, object> = {
   pix2pix: { width: 4 },
   cyclegan: { width: 4, blocks: 1 },
   stargan: { width: 4, blocks: 1, criticSteps: 1 },
+  spade: { width: 4, hidden: 4, zDim: 8 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { taskRecord, type Stargan } from '../models/index.js';
+import { Spade, featureMatching, hingeDiscriminatorLoss, patchFeatures, taskRecord, type SpadeGan, type Stargan } from '../models/index.js';
 import { l1 } from '../models/blocks/translation.js';
 import { disposeHarness, harness, step } from './setup/models.js';
 
@@ -75,6 +75,84 @@ describe('stargan', () => {
     const thick = T.noGrad(() => { model.eval(); const y = model.translate(eight, T.zeros([8], { dtype: 'int32' })); model.train(); return y; });
     expect(values(T.slice(picture, [{ stop: 8 }]))).toEqual(values(eight));
     expect(values(T.slice(picture, [{ start: 8 }]))).toEqual(values(thick));
+    disposeHarness(h);
+  });
+});
+
+describe('spade', () => {
+  const record = () => taskRecord('label-map', digits, 0, [-1, 1]);
+
+  it('SPADE(x, m) = (x - μ)/σ · (1 + γ(m)) + β(m), m resized by nearest, against a hand computation', () => {
+    const layer = new Spade(1, 2, 2);
+    // The shared conv copies label k to hidden channel k (centre tap); γ = 0.5 m0 - 1 m1, β = 2 m0 + 3 m1.
+    const centre = (rows: number[][]) => {
+      const w = new Float32Array(rows.length * rows[0]!.length * 9);
+      rows.forEach((row, o) => row.forEach((v, i) => (w[(o * row.length + i) * 9 + 4] = v)));
+      return T.tensor(w, { shape: [rows.length, rows[0]!.length, 3, 3] });
+    };
+    T.noGrad(() => {
+      (layer.shared.at(0) as T.nn.Conv2d).weight.assign_(centre([[1, 0], [0, 1]]));
+      layer.gamma.weight.assign_(centre([[0.5, -1]]));
+      layer.beta.weight.assign_(centre([[2, 3]]));
+      for (const conv of [(layer.shared.at(0) as T.nn.Conv2d), layer.gamma, layer.beta]) conv.bias!.assign_(T.zerosLike(conv.bias!));
+    });
+    const xs = [1, 2, 3, 4, -1, 0, 5, 2];
+    const x = T.tensor(xs, { shape: [2, 1, 2, 2] });
+    // A 4x4 map whose pixel (2i, 2j) decides the 2x2 one: class 0 on the even rows and columns of example 0 only.
+    const map = new Float32Array(2 * 2 * 16);
+    const label0 = [[1, 0, 1, 0], [0, 0, 0, 0]];
+    for (let n = 0; n < 2; n++) for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) {
+      const isZero = (r % 2 === 0 && c % 2 === 0 && label0[n]![(r / 2) * 2 + c / 2] === 1) ? 1 : 0;
+      map[(n * 2 + 0) * 16 + r * 4 + c] = isZero;
+      map[(n * 2 + 1) * 16 + r * 4 + c] = 1 - isZero;
+    }
+    const out = values(layer.forward(x, T.tensor(map, { shape: [2, 2, 4, 4] })));
+    const mean = xs.reduce((a, b) => a + b) / 8;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / 8 + 1e-5);
+    const expected = xs.map((v, i) => {
+      const zero = [1, 0, 1, 0, 0, 0, 0, 0][i]!;
+      return ((v - mean) / sd) * (1 + (zero ? 0.5 : -1)) + (zero ? 2 : 3);
+    });
+    out.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
+  });
+
+  it('D: hinge at both scales; G: -Σ_s D_s(m, G) + 10 feature matching over the hidden layers', async () => {
+    const h = harness('spade', 'cpu', { config: { width: 4, hidden: 4, zDim: 8 }, lr: 0 });
+    const model = h.model as SpadeGan;
+    const batch = record();
+    const [m, x] = [batch.labelMap!, batch.images!];
+    T.manualSeed(3);
+    const losses = step(h, batch);
+    T.manualSeed(3);
+    const fake = model.generate(m);
+    const [real, forged] = [model.judge(m, x), model.judge(m, fake)];
+    expect(forged.map((f) => f.map((t) => t.shape[2]))).toEqual([[14, 7, 7], [7, 3, 3]]);
+    let fm = 0;
+    for (let s = 0; s < 2; s++) for (let i = 0; i < 2; i++) fm += (await T.mean(T.abs(T.sub(forged[s]![i]!, real[s]![i]!))).item()) / 2;
+    expect(await featureMatching(real, forged).item()).toBeCloseTo(fm, 5);
+    expect(await losses.fm!.item()).toBeCloseTo(fm, 5);
+    const logit = (f: Tensor[]) => f[2]!;
+    const g = -(await T.mean(logit(forged[0]!)).item()) - (await T.mean(logit(forged[1]!)).item()) + 10 * fm;
+    expect(await losses.g!.item()).toBeCloseTo(g, 4);
+    let d = 0;
+    for (let s = 0; s < 2; s++) d += await hingeDiscriminatorLoss(logit(real[s]!), logit(forged[s]!)).item();
+    expect(await losses.d!.item()).toBeCloseTo(d, 4);
+    expect(patchFeatures(model.critics.at(0), T.cat([m, x], 1)).length).toBe(3);
+    disposeHarness(h);
+  });
+
+  it('samples: fresh z for the given maps (one map, many digits); the preview draws the map first', () => {
+    T.manualSeed(4);
+    const h = harness('spade', 'cpu', { config: { width: 4, hidden: 4, zDim: 8 } });
+    const model = h.model as SpadeGan;
+    const batch = record();
+    const [first, second] = [model.sample(3, { sources: batch }), model.sample(3, { sources: batch })];
+    expect(first.shape).toEqual([3, 1, 28, 28]);
+    expect(values(first)).not.toEqual(values(second));
+    const picture = model.preview(batch);
+    expect(picture.shape).toEqual([8, 1, 28, 28]);
+    const m = batch.labelMap!;
+    expect(values(picture).slice(0, 784)).toEqual(values(T.sub(T.slice(m, [{ stop: 1 }, { start: 1, stop: 2 }]), T.slice(m, [{ stop: 1 }, { stop: 1 }]))));
     disposeHarness(h);
   });
 });
