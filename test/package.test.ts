@@ -118,9 +118,10 @@ describe('bundle size (esbuild, minified, browser)', () => {
     // backend (~30 kB) come in chunks fetched by initWebGPU() and initWasm().
     expect(initial).toBeLessThanOrEqual(300_000);
     // One file without splitting holds them all: 398 kB measured on 2026-12-02 (443 kB before each
-    // kernels/lib file was bundled once instead of once per kernel using it). A guard against growth.
-    expect(single).toBeLessThanOrEqual(410_000);
-    expect(total).toBeLessThanOrEqual(410_000);
+    // kernels/lib file was bundled once instead of once per kernel using it); 422 kB after conv3d,
+    // roiAlign, ctcLoss, lu/svd/matrixExp and the random ops joined the op surface. A guard against growth.
+    expect(single).toBeLessThanOrEqual(430_000);
+    expect(total).toBeLessThanOrEqual(430_000);
   });
 });
 
