@@ -7,8 +7,11 @@ import { imageGrid, type GridOptions } from './grid.js';
  * compile without the DOM lib in the consumer's project.
  */
 export interface CanvasTarget {
+  /** The canvas width in pixels (set to the image's). */
   width: number;
+  /** The canvas height in pixels (set to the image's). */
   height: number;
+  /** The canvas's 2-D context, into which the image is put. */
   getContext(contextId: '2d'): unknown;
 }
 

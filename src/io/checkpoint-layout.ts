@@ -27,7 +27,15 @@ import { dirname, join } from 'node:path';
 import { FormatError, MissingFileError } from './format-error.js';
 import { fsyncDirectory, processAlive, readFileBytes, removeOrphanedTemporaries, temporaryName, writeFileDurable } from './files.js';
 
+/**
+ * The model file of a checkpoint directory: the module's state dict and the metadata, readable by
+ * `safetensors.torch.load_file`.
+ */
 export const MODEL_FILE = 'model.safetensors';
+/**
+ * The optimizer file of a checkpoint directory: optimizer buffers, parameter groups and the
+ * training state.
+ */
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const POINTER_FILE = 'checkpoint.json';
 const FORMAT = 'genlab.checkpoint/1';

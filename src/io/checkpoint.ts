@@ -21,13 +21,17 @@ export { MODEL_FILE, OPTIMIZER_FILE, hasCheckpoint, resolveCheckpoint } from './
 const STEP_KEY = 'genlab.step';
 const TRAINING_KEY = 'genlab.training_state';
 
+/** What a checkpoint holds or loads into: a module and, optionally, named optimizers. */
 export interface CheckpointParts {
+  /** The module whose state dict is the model file (model.safetensors). */
   module: Module;
+  /** Optimizers by name, whose state goes to optimizer.safetensors under that name. */
   optimizers?: Record<string, Optimizer>;
   /** Whether the model file must hold exactly the module's state dict (default true). */
   strict?: boolean;
 }
 
+/** Options of `saveCheckpoint`: the parts, plus metadata and the training state to resume from. */
 export interface SaveOptions extends CheckpointParts {
   /** Strings stored in model.safetensors (what model this is, its configuration). */
   metadata?: Record<string, string>;
@@ -56,9 +60,16 @@ export async function saveCheckpoint(dir: string, opts: SaveOptions): Promise<Ch
   return commitCheckpoint(dir, stepNumber, { [MODEL_FILE]: model, [OPTIMIZER_FILE]: optimizer });
 }
 
+/**
+ * What `readCheckpointInfo` returns without loading tensors: the model file's metadata and the
+ * training state.
+ */
 export interface CheckpointInfo {
   /** The model file's metadata (what `saveCheckpoint` was given, plus the step). */
   metadata: Record<string, string>;
+  /**
+   * The JSON state a run saved to resume from (its step, and whatever else the trainer recorded).
+   */
   trainingState: { step: number } & Record<string, unknown>;
 }
 

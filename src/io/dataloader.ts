@@ -17,12 +17,16 @@ import type { ImageDataset } from './dataset.js';
 
 /** A batch; dispose it (or declare it with `using`) when the step is done. */
 export interface Batch {
+  /** The batch's images, [B, C, H, W] float32, after the loader's transform. */
   images: Tensor;
+  /** The batch's int32 labels [B], when the dataset has labels. */
   labels?: Tensor;
   [Symbol.dispose](): void;
 }
 
+/** Options of `DataLoader`, as `torch.utils.data.DataLoader`'s in camelCase. */
 export interface DataLoaderOptions {
+  /** Samples per batch (default 64 in this library; PyTorch's is 1). */
   batchSize?: number;
   /** Reshuffle every epoch (PyTorch's default is false). */
   shuffle?: boolean;
@@ -36,8 +40,15 @@ export interface DataLoaderOptions {
   transform?: (images: Tensor) => Tensor;
 }
 
+/**
+ * Batches of an `ImageDataset` uploaded to a device, as `torch.utils.data.DataLoader`: `for (const
+ * batch of loader) { ...; batch[Symbol.dispose]() }`, with seeded shuffling, `dropLast` and an
+ * on-device transform.
+ */
 export class DataLoader implements Iterable<Batch> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** The number of samples in the dataset. */
   readonly size: number;
   /** The epoch the next `for .. of` runs (counts up from 0). */
   epoch = 0;

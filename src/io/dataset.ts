@@ -7,7 +7,9 @@ import type { IdxArray } from './idx.js';
 
 /** Images [N, C, H, W] float32 in [0, 1], with int32 labels [N] when the dataset has them. */
 export interface ImageDataset {
+  /** The images, [N, C, H, W] float32 in [0, 1]. */
   images: Tensor;
+  /** The class labels, [N] int32, when the dataset has them. */
   labels?: Tensor;
 }
 

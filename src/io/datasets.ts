@@ -13,8 +13,10 @@ import { loadEmbeddedMnist } from './mnist.js';
 import { ArgumentError } from '../errors.js';
 import { indexSelect, tensor } from '../ops/index.js';
 
+/** Where `loadDataset('fashion-mnist')` looks for the Fashion-MNIST IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Options of `loadDataset`. */
 export interface LoadOptions {
   /** 'train' (default) or 'test' (the t10k files). */
   split?: 'train' | 'test';

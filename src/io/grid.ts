@@ -2,6 +2,7 @@
 import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
+/** Options of `imageGrid` and `saveImageGrid`, as `torchvision.utils.make_grid`'s. */
 export interface GridOptions {
   /** Images per row (default: ceil(sqrt(N))). */
   nrow?: number;
@@ -13,11 +14,15 @@ export interface GridOptions {
   range?: readonly [number, number];
 }
 
+/** An 8-bit image made by `imageGrid`: row-major pixels, channels interleaved. */
 export interface GridImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** 1 (gray) or 3 (RGB), interleaved. */
   channels: number;
+  /** `height * width * channels` bytes, row by row. */
   data: Uint8Array;
 }
 

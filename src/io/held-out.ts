@@ -11,13 +11,21 @@ import type { ImageDataset } from './dataset.js';
 import { loadDataset } from './datasets.js';
 import { MNIST_HELD_OUT, stratifiedSplitIndices, subset } from './split.js';
 
+/** A dataset split into the part to train on and the part metrics are measured on. */
 export interface TrainAndHeldOut {
+  /** The examples to train on. */
   train: ImageDataset;
+  /** The examples left out for evaluation. */
   heldOut: ImageDataset;
   /** How the held-out part was chosen, for reports. */
   description: string;
 }
 
+/**
+ * The training and held-out parts of a dataset spec (`'mnist'`, `'fashion-mnist'`, a directory or
+ * an IDX file): a dataset's own test split where it has one, else a seeded stratified split (for
+ * the embedded MNIST digits, 1,000 held out, 100 a class).
+ */
 export function loadTrainAndHeldOut(spec: string): TrainAndHeldOut {
   if (spec === 'fashion-mnist' || (existsSync(spec) && statSync(spec).isDirectory())) {
     const train = loadDataset(spec, { split: 'train' });

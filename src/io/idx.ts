@@ -15,14 +15,20 @@ const TYPES: Record<number, { name: string; size: number }> = {
   0x0e: { name: 'f64', size: 8 },
 };
 
+/** An array read from an IDX file (the MNIST format): element type, shape and data. */
 export interface IdxArray {
   /** The file's element type. */
   type: 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
+  /** The dimensions the file declares, outermost first. */
   shape: number[];
   /** u8 stays a Uint8Array (pixels); other integers become Int32Array, floats Float32/64Array. */
   data: Uint8Array | HostArray;
 }
 
+/**
+ * Parse an (already decompressed) IDX file into its element type, shape and data. Throws
+ * `FormatError` naming `source` for a bad magic number, an unknown type code or a truncated body.
+ */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   const fail = (why: string) => new FormatError(`${source}: not an IDX file: ${why}`);
   if (bytes.length < 4) throw fail(`it has only ${bytes.length} bytes`);

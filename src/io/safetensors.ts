@@ -31,14 +31,24 @@ const DTYPE_RANK: Record<FileDType, number> = { BOOL: 0, U8: 1, I8: 2, I16: 5, U
 
 const WRITE_DTYPE: Record<DType, FileDType> = { float64: 'F64', float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
+/** One tensor of a safetensors file as host data, before it becomes a Tensor. */
 export interface SafetensorsEntry {
+  /** The element type it is read as (F16 and BF16 widen to float32, I64 narrows to int32). */
   dtype: DType;
+  /** The tensor's shape. */
   shape: readonly number[];
+  /** Its values, row-major. */
   data: HostArray;
 }
 
+/**
+ * What a safetensors file holds: named tensors (as `safetensors.torch.load_file` returns) and the
+ * string metadata of its header.
+ */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` (strings only, as the format requires). */
   metadata: Record<string, string>;
 }
 
@@ -54,6 +64,7 @@ function checkName(name: string): void {
   if (name === '' || name === '__metadata__') throw new FormatError(`safetensors: '${name}' cannot be a tensor name`);
 }
 
+/** Options of the safetensors writers. */
 export interface EncodeOptions {
   /** Add a checksum of every tensor and of the metadata (verified by `parseSafetensors`); default false. */
   checksum?: boolean;

@@ -12,6 +12,7 @@ import { indexSelect, tensor } from '../ops/index.js';
 import { philox4x32, seedToKey } from '../random.js';
 import type { ImageDataset } from './dataset.js';
 
+/** Options of a seeded, class-stratified held-out split. */
 export interface SplitOptions {
   /** How many examples to hold out in all. */
   heldOut: number;
@@ -24,9 +25,11 @@ export interface SplitOptions {
   allocation?: 'equal' | 'proportional';
 }
 
+/** A split as indices into the dataset. */
 export interface SplitIndices {
   /** Indices into the dataset, ascending. */
   train: Int32Array;
+  /** Indices of the held-out examples, ascending. */
   heldOut: Int32Array;
 }
 

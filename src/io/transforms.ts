@@ -2,6 +2,9 @@
 import { add, cast, gt, mul, randnLike, sub } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 
+/**
+ * A batch transform: images [B, C, H, W] in [0, 1] on the device to the batch a model trains on.
+ */
 export type Transform = (images: Tensor) => Tensor;
 
 /** [0, 1] -> [-1, 1], the range of tanh generators. */
