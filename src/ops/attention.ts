@@ -29,6 +29,9 @@ import { sum, sumToShape } from './reduce.js';
 import { reshape, unsqueeze } from './shapeops.js';
 import { softmax, softmaxBackward } from './softmax.js';
 
+/**
+ * Options of `scaledDotProductAttention`, as `torch.nn.functional.scaled_dot_product_attention`'s.
+ */
 export interface AttentionOptions {
   /** bool (true = may attend) or additive float, broadcastable to [..., Lq, Lk]. */
   mask?: Tensor;

@@ -20,14 +20,26 @@ import {
 } from './spatial.js';
 
 type Shape4 = readonly [number, number, number, number];
+/** Named convolution kernels (implicit GEMM or direct), to force one in tests and benchmarks. */
 export type ConvVariant = NonNullable<Conv2dArgs['variant']>;
+/** Activations a convolution can apply in its kernel's epilogue, after the bias. */
 export type Activation = Exclude<Epilogue['activation'], 'none'>;
 
+/**
+ * Options of `conv2d`, as `torch.nn.functional.conv2d`'s keyword arguments, plus a fused
+ * activation.
+ */
 export interface Conv2dOptions {
+  /** Step of the window (default 1), a number or [vertical, horizontal]. */
   stride?: Pair;
   /** A number, [vertical, horizontal], [top, bottom, left, right], 'same' or 'valid' (default 0). */
   padding?: ConvPadding;
+  /** Spacing between kernel taps (default 1). */
   dilation?: Pair;
+  /**
+   * Independent channel groups (default 1); must divide the input channels and the weight's output
+   * channels.
+   */
   groups?: number;
   /** Applied in the kernel's epilogue, after the bias. */
   activation?: Activation;
@@ -37,13 +49,19 @@ export interface Conv2dOptions {
   variant?: ConvVariant;
 }
 
+/** Options of `convTranspose2d`, as `torch.nn.functional.conv_transpose2d`'s. */
 export interface ConvTranspose2dOptions {
+  /** Upsampling factor (default 1). */
   stride?: Pair;
+  /** Removed from the output's borders (default 0), as in PyTorch. */
   padding?: Padding2d;
   /** Extra rows / columns at the bottom / right of the output (each below the stride). */
   outputPadding?: Pair;
+  /** Spacing between kernel taps (default 1). */
   dilation?: Pair;
+  /** Independent channel groups (default 1). */
   groups?: number;
+  /** Force a kernel (tests, benchmarks). */
   variant?: ConvVariant;
 }
 
@@ -161,6 +179,12 @@ function checkArgs(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, o
   if (slope !== undefined && !Number.isFinite(slope)) throw new ArgumentError(`${op}: negativeSlope must be a finite number, got ${slope}`);
 }
 
+/**
+ * 2-D convolution (cross-correlation) of x [N, C, H, W] with weight [O, C / groups, kh, kw] and an
+ * optional bias [O], as `torch.nn.functional.conv2d`: output [N, O, H', W'], H' = floor((H + padTop
+ * + padBottom - dilation * (kh - 1) - 1) / stride) + 1. Throws `ShapeError` for mismatched channels
+ * or shapes and `ArgumentError` for bad options.
+ */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
   checkArgs(op, x, weight, bias, opts);

@@ -13,6 +13,10 @@ import { mean, sum } from './reduce.js';
 import { permute, reshape } from './shapeops.js';
 import { logSoftmax } from './softmax.js';
 
+/**
+ * How a loss reduces its per-element values: their mean (the default), their sum, or none (the
+ * unreduced tensor), as PyTorch's `reduction`.
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 export function applyReduction(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
@@ -46,9 +50,11 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
   return applyReduction('l1Loss', abs(sub(input, target)), opts.reduction);
 }
 
+/** Options of `bce` and `bceWithLogits`, as `torch.nn.functional.binary_cross_entropy`'s. */
 export interface BceOptions {
   /** Per-element rescaling, broadcast against the loss. */
   weight?: Tensor;
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
 }
 
@@ -82,11 +88,13 @@ export function bce(probs: Tensor, target: Tensor, opts: BceOptions = {}): Tenso
   return applyReduction('bce', loss, opts.reduction);
 }
 
+/** Options of `crossEntropy` and `nllLoss`, as `torch.nn.functional.cross_entropy`'s. */
 export interface ClassLossOptions {
   /** A rescaling weight per class, [C]. */
   weight?: Tensor;
   /** Class-index targets equal to this are skipped (no loss, no gradient, not counted by 'mean'). Default -100. */
   ignoreIndex?: number;
+  /** 'mean' (default; over the non-ignored targets, weighted), 'sum' or 'none'. */
   reduction?: Reduction;
 }
 

@@ -16,6 +16,7 @@ import { cast } from './elementwise.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze } from './shapeops.js';
 
+/** Options of `matmul`. */
 export interface MatmulOptions {
   /** Force a kernel (tests and benchmarks); 'auto' lets the backend choose. */
   variant?: MatmulVariant;

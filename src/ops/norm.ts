@@ -90,11 +90,13 @@ function channelShape(x: Tensor): number[] {
   return x.shape.map((d, i) => (i === 1 ? d : 1));
 }
 
+/** Options of `batchNorm`, as `torch.nn.functional.batch_norm`'s. */
 export interface BatchNormOptions {
   /** Normalise with the batch statistics and update the running ones (default true). */
   training?: boolean;
   /** PyTorch's convention: running = (1 - momentum) * running + momentum * batch statistic. */
   momentum?: number;
+  /** Added to the variance before its square root (default 1e-5). */
   eps?: number;
 }
 

@@ -22,6 +22,7 @@ import { checkRank, explicitPadding, intPair, windowOutput, type Padding2d, type
 type Shape4 = readonly [number, number, number, number];
 type PoolOp = 'max' | 'avg';
 
+/** Options of `maxPool2d` and `avgPool2d`, as `torch.nn.functional.max_pool2d`'s. */
 export interface Pool2dOptions {
   /** Default: the kernel size. */
   stride?: Pair;
@@ -29,6 +30,7 @@ export interface Pool2dOptions {
   padding?: Padding2d;
 }
 
+/** Options of `avgPool2d`, as `torch.nn.functional.avg_pool2d`'s. */
 export interface AvgPool2dOptions extends Pool2dOptions {
   /** Whether padded cells count in the divisor (default true, as PyTorch). */
   countIncludePad?: boolean;

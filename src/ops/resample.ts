@@ -104,6 +104,10 @@ function cubicMap(size: number, out: number, scale: number, alignCorners: boolea
   });
 }
 
+/**
+ * Border modes of `pad` and padded convolutions: mirror without repeating the edge ('reflect'),
+ * repeat the edge ('replicate'), or wrap around ('circular'), as PyTorch's.
+ */
 export type PadMode = 'reflect' | 'replicate' | 'circular';
 
 /** Output j reads input j - before, mirrored (without repeating the edge), clamped, or wrapped around at the borders. */
@@ -119,10 +123,15 @@ export function padMap(size: number, before: number, after: number, mode: PadMod
 
 // ---- ops ----
 
+/** Resampling modes of `interpolate`, as `torch.nn.functional.interpolate`'s `mode`. */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'area';
 const MODES: readonly string[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area'];
 const ALIGNABLE: readonly string[] = ['linear', 'bilinear', 'bicubic'];
 
+/**
+ * Options of `interpolate`: an output `size` or a `scaleFactor`, the mode, and `alignCorners` for
+ * the linear modes.
+ */
 export interface InterpolateOptions {
   /** Output spatial size (a number for every spatial axis, or one per axis). */
   size?: number | readonly number[];

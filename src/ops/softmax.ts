@@ -16,6 +16,7 @@ type SoftmaxOp = 'softmax' | 'logSoftmax';
 
 /** `variant` forces a kernel (tests, benchmarks; WebGPU only). */
 export interface SoftmaxOptions {
+  /** The kernel (WebGPU only): one thread or one workgroup per row; 'auto' by default. */
   variant?: RowVariant;
 }
 

@@ -13,7 +13,9 @@ import { zerosLike } from './creation.js';
 import { scatterAdd } from './indexing.js';
 import { permute, reshape, slice } from './shapeops.js';
 
+/** What `sort` and `topk` return, as PyTorch's (values, indices) pair. */
 export interface SortResult {
+  /** The sorted (or top-k) values. */
   values: Tensor;
   /** int32 positions along the axis in the input. */
   indices: Tensor;
