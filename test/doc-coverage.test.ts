@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { undocumentedExports } from '../scripts/doc-coverage.js';
 
 // Undocumented symbols still allowed: the count only goes down. 646 on 2026-12-02 when the check
-// was added; 352 after Tensor, the elementwise, creation, shape and reduction ops, the core of nn
-// (Module, Linear, Conv2d, normalization, activations) and the optimizers were documented.
-const ALLOWED = 352;
+// was added; 275 after Tensor, the elementwise, creation, shape and reduction ops and the ops'
+// option types, the core of nn (Module, Linear, Conv2d, normalization, activations), the
+// optimizers and io were documented.
+const ALLOWED = 275;
 
 describe('doc comments on the public API', () => {
   it(`at most ${ALLOWED} exported symbols lack one`, () => {
