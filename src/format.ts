@@ -1,6 +1,10 @@
 /** Printing and nesting of tensor values. */
 import type { DType } from './backend/backend.js';
 
+/**
+ * A tensor's values nested one array level per dimension, as `tensor.array()` returns them
+ * (`tolist()` in PyTorch); bool values as booleans.
+ */
 export type NestedArray = number | boolean | NestedArray[];
 
 export function nestArray(flat: number[], shape: readonly number[], dtype: DType): NestedArray {
