@@ -20,7 +20,7 @@ import {
   DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels,
   type GeneratorLoss,
 } from './blocks/gan.js';
-import { adversarialRound, averagedCopy, deviceOf, evaluating, requireField, warmedDecay } from './blocks/train.js';
+import { adversarialRound, averagedCopy, deviceOf, evaluating, requireField, warmedEma } from './blocks/train.js';
 import { gridLabels } from './cgan.js';
 import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
 import { registerModel } from './registry.js';
@@ -119,7 +119,7 @@ function acganTraining(model: Acgan, lr: number): Training {
             const forged = model.discriminate(fake);
             return T.add(generatorLoss(forged.source, model.config.generatorLoss), T.crossEntropy(forged.classes, fakeLabels));
           },
-          ...(model.ema ? { ema: { average: model.ema, source: model.generatorPart(), decay: warmedDecay(model.config.emaDecay, context.step) } } : {}),
+          ...warmedEma(model.ema, model.generatorPart(), model.config.emaDecay, context.step),
         }, context);
         // The class loss on real digits: how well D's auxiliary classifier has learnt the labels.
         return { ...losses, cls: classLoss! };

@@ -26,7 +26,7 @@ import {
   DcganDiscriminatorTrunk, DcganGenerator, GENERATOR_LOSSES, discriminatorLoss, ganAdam, generatorLoss, latent, randomLabels,
   type GeneratorLoss,
 } from './blocks/gan.js';
-import { adversarialRound, averagedCopy, deviceOf, evaluating, requireField, warmedDecay } from './blocks/train.js';
+import { adversarialRound, averagedCopy, deviceOf, evaluating, requireField, warmedEma } from './blocks/train.js';
 import type { GenerativeModel, SampleOptions, Training } from './protocol.js';
 import { registerModel } from './registry.js';
 
@@ -148,7 +148,7 @@ function cganTraining(model: Cgan, lr: number): Training {
             const modeSeeking = modeSeekingLoss(fake, z, offset, model.config.modeSeeking ?? 0);
             return modeSeeking ? T.add(adversarial, modeSeeking) : adversarial;
           },
-          ...(model.ema ? { ema: { average: model.ema, source: model.generatorPart(), decay: warmedDecay(model.config.emaDecay, context.step) } } : {}),
+          ...warmedEma(model.ema, model.generatorPart(), model.config.emaDecay, context.step),
         }, context);
       });
     },

@@ -19,8 +19,8 @@
  */
 import { nn } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
-import { GENERATOR_LOSSES, latent, unconditionalGanTraining, type GeneratorLoss } from './blocks/gan.js';
-import { averagedCopy, deviceOf, evaluating } from './blocks/train.js';
+import { GENERATOR_LOSSES, latent, sampleUnconditional, unconditionalGanTraining, type GeneratorLoss } from './blocks/gan.js';
+import { averagedCopy, deviceOf } from './blocks/train.js';
 import type { GenerativeModel } from './protocol.js';
 import { registerModel } from './registry.js';
 
@@ -66,8 +66,7 @@ export class Gan extends nn.Module implements GenerativeModel {
 
   /** z ~ N(0, I) through G's EMA (or G) in eval mode (BN running statistics). */
   sample(n: number): Tensor {
-    const g = this.ema ?? this.generator;
-    return evaluating(g, () => g.forward(latent(n, this.config.zDim, deviceOf(g))));
+    return sampleUnconditional(this, n);
   }
 }
 

@@ -12,7 +12,7 @@ import * as T from '../../src/index.js';
 import { nn, optim } from '../../src/index.js';
 import type { DeviceName, Tensor } from '../../src/index.js';
 import type { Training } from '../protocol.js';
-import { adversarialRound, requireField, warmedDecay } from './train.js';
+import { adversarialRound, deviceOf, evaluating, requireField, warmedEma } from './train.js';
 
 /** 'non-saturating': min -log D(G(z)) (default). 'minimax': min log(1 - D(G(z))), as in the game's value function. */
 export type GeneratorLoss = 'non-saturating' | 'minimax';
@@ -50,13 +50,25 @@ export function ganAdam(module: nn.Module, lr: number): optim.Adam {
 }
 
 /** What the unconditional GANs (gan, dcgan) share: G, a D giving one logit per image, and G(z) for fresh codes. */
+/** A generator: a module mapping latent codes [n, zDim] to images. */
+type Generator = nn.Module & { forward(z: Tensor): Tensor };
+
 export interface UnconditionalGan extends nn.Module {
-  generator: nn.Module;
+  generator: Generator;
   discriminator: nn.Sequential;
   config: { generatorLoss: GeneratorLoss; emaDecay?: number };
   /** An exponential moving average of G's weights, which sampling uses; absent when emaDecay is 0. */
-  ema?: nn.Module;
+  ema?: Generator;
   generate(n: number): Tensor;
+}
+
+/** The generator that sampling runs: the EMA of G where the model keeps one, else G. */
+export const samplingGenerator = (model: UnconditionalGan): Generator => model.ema ?? model.generator;
+
+/** `n` images from z ~ N(0, I) through the sampling generator in eval mode (BN running statistics). */
+export function sampleUnconditional(model: UnconditionalGan & { config: { zDim: number } }, n: number): Tensor {
+  const g = samplingGenerator(model);
+  return evaluating(g, () => g.forward(latent(n, model.config.zDim, deviceOf(g))));
 }
 
 /**
@@ -73,12 +85,11 @@ export function unconditionalGanTraining(model: UnconditionalGan, lr: number): T
       const real = requireField(batch, 'images', model.constructor.name);
       return T.tidy(() => {
         const fake = model.generate(real.shape[0]!);
-        const ema = model.ema && { average: model.ema, source: model.generator, decay: warmedDecay(model.config.emaDecay ?? 0, context.step) };
         return adversarialRound({
           critic: d, optD, optG,
           dLoss: () => discriminatorLoss(d.forward(real), d.forward(fake.detach())),
           gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
-          ...(ema ? { ema } : {}),
+          ...warmedEma(model.ema, model.generator, model.config.emaDecay ?? 0, context.step),
         }, context);
       });
     },

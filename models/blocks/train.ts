@@ -145,6 +145,14 @@ export function warmedDecay(decay: number, step: number): number {
   return Math.min(decay, (1 + step) / (10 + step));
 }
 
+/**
+ * The `ema` part of an adversarial round for a generator `source` whose average is `average` (none
+ * when the model keeps no average), with the decay warmed up at `step`: spread it into the parts.
+ */
+export function warmedEma(average: nn.Module | undefined, source: nn.Module, decay: number, step: number): Pick<AdversarialParts, 'ema'> {
+  return average ? { ema: { average, source, decay: warmedDecay(decay, step) } } : {};
+}
+
 /** A frozen copy of `source` made by `make` (same architecture) holding its current weights: the start of an EMA. */
 export function averagedCopy<M extends nn.Module>(source: M, make: () => M): M {
   const copy = make();

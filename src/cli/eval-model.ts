@@ -10,6 +10,7 @@ import type { DeviceName, Tensor } from '../index.js';
 import type { EvaluableModel } from '../metrics/evaluate.js';
 import type { LatentPath } from '../metrics/ppl.js';
 import type { Batch, GenerativeModel, ModelEntry, StyleGenerator } from '../../models/index.js';
+import { samplingGenerator, type UnconditionalGan } from '../../models/blocks/gan.js';
 import { rangeTransform, uploadedTaskRecord } from './shared.js';
 
 /** [lo, hi] -> [0, 1], clamped (a tanh output can round past its range). */
@@ -40,9 +41,8 @@ const LATENT_PATHS: Record<string, (model: GenerativeModel) => { dim: number; de
 
 /** The generator that `sample` draws from: its EMA where the model keeps one. */
 function generatorPath(m: GenerativeModel) {
-  type Generator = { forward(z: Tensor): Tensor };
-  const gan = m as unknown as { config: { zDim: number }; generator: Generator; ema?: Generator };
-  const g = gan.ema ?? gan.generator;
+  const gan = m as unknown as UnconditionalGan & { config: { zDim: number } };
+  const g = samplingGenerator(gan);
   return { dim: gan.config.zDim, decode: (z: Tensor) => g.forward(z) };
 }
 
@@ -112,6 +112,20 @@ function heldOutSources(entry: ModelEntry, config: object, images: Tensor, devic
 }
 
 /**
+ * `fn` of images [N, C, H, W] in [0, 1] mapped to the model's `range` on `device`. The copies made
+ * for it are freed after; the caller's images never are (the map is the identity for [0, 1] data).
+ */
+async function inModelRange<R>(images: Tensor, range: readonly [number, number], device: DeviceName, fn: (x: Tensor) => R): Promise<R> {
+  const scaled = T.tidy(() => rangeTransform(range)(images));
+  const x = await scaled.to(device);
+  try {
+    return fn(x);
+  } finally {
+    for (const t of new Set([scaled, x])) if (t !== images) t.dispose();
+  }
+}
+
+/**
  * `importanceSamples`: k for models whose `logLikelihood` takes `{ samples }` (the VAE's
  * importance-weighted bound; k = 1 is the ELBO).
  */
@@ -136,28 +150,20 @@ export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config
     },
   };
   if (model.reconstruct) {
-    const toRange = rangeTransform(range);
     out.reconstruct = async (images) => {
-      const scaled = T.tidy(() => toRange(images));
-      const x = await scaled.to(device);
-      const rebuilt = T.noGrad(() => T.tidy(() => toUnit(model.reconstruct!(x), range)));
-      // The range map is the identity for [0, 1] data: never dispose the caller's images.
-      for (const t of new Set([scaled, x])) if (t !== images) t.dispose();
+      const rebuilt = await inModelRange(images, range, device, (x) => T.noGrad(() => T.tidy(() => toUnit(model.reconstruct!(x), range))));
       return onCpu(rebuilt);
     };
   }
   if (model.logLikelihood) {
-    const toRange = rangeTransform(range);
     const k = importanceSamples;
     // The VAE's and the dVAE's likelihoods are bounds (the VAE's tightens with k samples); the others' exact.
     out.likelihoodKind = entry.name === 'vae' ? (k && k > 1 ? `-IW bound (k=${k})` : '-ELBO') : entry.name === 'dvae' ? '-ELBO' : '-log p(x)';
     const withSamples = model.logLikelihood.bind(model) as (batch: { images: Tensor }, options?: { samples?: number }) => Tensor;
     out.logLikelihood = async (images) => {
-      const scaled = T.tidy(() => toRange(images));
-      const x = await scaled.to(device);
-      const ll = T.noGrad(() => withSamples({ images: x }, k ? { samples: k } : undefined));
+      const ll = await inModelRange(images, range, device, (x) => T.noGrad(() => withSamples({ images: x }, k ? { samples: k } : undefined)));
       const values = Float64Array.from(await ll.data());
-      for (const t of new Set([scaled, x, ll])) t.dispose();
+      ll.dispose();
       return values;
     };
   }

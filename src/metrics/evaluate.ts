@@ -91,6 +91,13 @@ export async function extractAll(n: number, batch: number, extractor: FeatureExt
   return { features, probs, n };
 }
 
+/** The floor's side: `n` training images, a stratified seeded draw (the whole set when n is its size). */
+export function floorImages(train: ImageDataset, n: number, seed: number): ImageDataset {
+  const size = train.images.shape[0]!;
+  if (n === size) return train;
+  return subset(train, stratifiedSplitIndices(train.labels?.dataSync() ?? new Int32Array(size), { heldOut: n, seed, allocation: 'proportional' }).heldOut);
+}
+
 export async function evaluate(model: EvaluableModel, opts: EvaluateOptions): Promise<EvaluationReport> {
   const started = Date.now();
   const log = opts.log ?? (() => undefined);
@@ -100,7 +107,7 @@ export async function evaluate(model: EvaluableModel, opts: EvaluateOptions): Pr
   const n = Math.min(opts.n, trainSize);
   const d = extractor.featureDim;
 
-  const real = n === trainSize ? opts.train : subset(opts.train, stratifiedSplitIndices(opts.train.labels?.dataSync() ?? new Int32Array(trainSize), { heldOut: n, seed: opts.seed ?? 0, allocation: 'proportional' }).heldOut);
+  const real = floorImages(opts.train, n, opts.seed ?? 0);
   log(`features of ${n} training and ${opts.heldOut.images.shape[0]} held-out images (${extractor.name})`);
   const realF = await extractor.extract(real.images);
   if (real !== opts.train) for (const t of [real.images, real.labels]) t?.dispose();

@@ -12,7 +12,7 @@ import { requireIndex, takeAlongAxis } from './indexing.js';
 import { scatter } from './indexing-extra.js';
 import { argmax } from './reduce.js';
 import { expand, flatten, pad, reshape, slice, squeeze, stack } from './shapeops.js';
-import { checkRank, intPair, type Pair } from './spatial.js';
+import { adaptivePoolSizes, checkRank, intPair, type Pair } from './spatial.js';
 
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
@@ -103,12 +103,7 @@ export function maxUnpool2d(x: Tensor, indices: Tensor, outputSize: Pair): Tenso
  */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair): Tensor {
   const op = 'adaptiveMaxPool2d';
-  checkInputs(op, x);
-  checkRank(op, 'input', x, 4, 'N, C, H, W');
-  requireFloat(op, x);
-  const [oh, ow] = intPair(op, 'outputSize', outputSize);
-  const [, , h, w] = x.shape as [number, number, number, number];
-  if (h === 0 || w === 0) throw new ShapeError(`${op}: the input ${fmtShape(x.shape)} has an empty spatial axis`);
+  const [oh, ow, h, w] = adaptivePoolSizes(op, x, outputSize);
   return named(op, () => {
     const bounds = (i: number, size: number, out: number) => ({ start: Math.floor((i * size) / out), stop: Math.ceil(((i + 1) * size) / out) });
     // One window per output cell: max over its rows, then its columns.

@@ -9,7 +9,7 @@
  */
 import type { Pool2dArgs } from '../backend/backend.js';
 import { record } from '../autograd.js';
-import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkFits, checkInputs, composite, named, requireFloat, wrap } from './core.js';
 import { maxPool2dWithIndices, type MaxPool2dOptions } from './pool-extra.js';
@@ -17,7 +17,7 @@ import { ones } from './creation.js';
 import { mul } from './elementwise.js';
 import { mean } from './reduce.js';
 import { adaptiveAverageMap, applyAxisMap } from './resample.js';
-import { checkRank, explicitPadding, intPair, windowOutput, type Padding2d, type Pair } from './spatial.js';
+import { adaptivePoolSizes, checkRank, explicitPadding, intPair, windowOutput, type Padding2d, type Pair } from './spatial.js';
 
 type Shape4 = readonly [number, number, number, number];
 type PoolOp = 'max' | 'avg';
@@ -105,13 +105,7 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPool2dOptions = 
 
 /** Average pooling to a fixed output size, with PyTorch's window boundaries. */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
-  const name = 'adaptiveAvgPool2d';
-  checkInputs(name, x);
-  checkRank(name, 'input', x, 4, 'N, C, H, W');
-  requireFloat(name, x);
-  const [oh, ow] = intPair(name, 'outputSize', outputSize);
-  const [, , h, w] = x.shape as unknown as Shape4;
-  if (h === 0 || w === 0) throw new ShapeError(`${name}: the input ${fmtShape(x.shape)} has an empty spatial axis`);
+  const [oh, ow, h, w] = adaptivePoolSizes('adaptiveAvgPool2d', x, outputSize);
   return composite([x], () => applyAxisMap(applyAxisMap(x, 2, adaptiveAverageMap(h, oh)), 3, adaptiveAverageMap(w, ow)));
 }
 

@@ -5,6 +5,7 @@
  */
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { checkInputs, requireFloat } from './core.js';
 
 export type Pair = number | readonly [number, number];
 /** A number (all sides), [vertical, horizontal] or [top, bottom, left, right]. */
@@ -102,4 +103,18 @@ export function checkDivisible(op: string, what: string, channels: number, group
   if (channels % groups !== 0) {
     throw new ShapeError(`${op}: groups (${groups}) must divide the ${what} (${channels}); ${shapes}`);
   }
+}
+
+/**
+ * The checks of an adaptive pool `op` on x [N, C, H, W] (float, non-empty spatial axes) and its
+ * sizes: [output H, output W, input H, input W].
+ */
+export function adaptivePoolSizes(op: string, x: Tensor, outputSize: Pair): [number, number, number, number] {
+  checkInputs(op, x);
+  checkRank(op, 'input', x, 4, 'N, C, H, W');
+  requireFloat(op, x);
+  const [oh, ow] = intPair(op, 'outputSize', outputSize);
+  const [, , h, w] = x.shape as [number, number, number, number];
+  if (h === 0 || w === 0) throw new ShapeError(`${op}: the input ${fmtShape(x.shape)} has an empty spatial axis`);
+  return [oh, ow, h, w];
 }
