@@ -51,6 +51,9 @@ export { augment, twoViews, multiCrop, cropMaps, viewsGrid, GLOBAL_VIEW, LOCAL_V
 export { ConvEncoder as SelfSupervisedEncoder, ntXent, infoNce, enqueued, dinoLoss, centred } from './blocks/selfsup.js';
 export { Transgan, TransformerGenerator, VitCritic, TransformerBlock, transgan, type TransganConfig } from './transgan.js';
 export { TASKS, TASK_NAMES, ATTRIBUTES, LABEL_MAP_CLASSES, IMAGE_FIELDS, makeTaskBatch, taskRecord, type Task, type TaskName } from './tasks/index.js';
+export {
+  CAPTION_VOCABULARY, CAPTION_LENGTH, DIGIT_WORDS, captionTokens, captionText, captionMeaning, strokeWidth, detectAttributes, type CaptionMeaning,
+} from './tasks/captions.js';
 export { Pix2pix, pix2pix, type Pix2pixConfig } from './pix2pix.js';
 export { Cyclegan, cyclegan, ResnetGenerator, lsganCritic, lsganGenerator, type CycleganConfig } from './cyclegan.js';
 export { Stargan, StarDiscriminator, stargan, type StarganConfig } from './stargan.js';

@@ -61,7 +61,7 @@ const SMALL: Record<string, object> = {
 function tinyBatch(entry: ModelEntry, config: object): Batch {
   const data = loadEmbeddedMnist({ limit: N });
   if (entry.task) {
-    const record = taskRecord(entry.task(config), data.images, 0, entry.dataRange);
+    const record = taskRecord(entry.task(config), data.images, 0, entry.dataRange, data.labels);
     expect(Object.keys(record).sort()).toEqual([...entry.fields].sort());
     return record;
   }

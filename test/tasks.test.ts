@@ -7,9 +7,10 @@ import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
 import { ATTRIBUTES, TASKS, TASK_NAMES, makeTaskBatch, taskRecord } from '../models/index.js';
 import { dilate, erodePlus, holes, outline, slant } from '../models/tasks/image-ops.js';
+import { CAPTION_LENGTH, captionMeaning, captionText, captionTokens, detectAttributes, strokeWidth } from '../models/tasks/captions.js';
 
 const N = 8;
-const digits = loadEmbeddedMnist({ limit: N }).images;
+const { images: digits, labels } = loadEmbeddedMnist({ limit: N });
 const values = (t: Tensor) => Array.from(t.dataSync());
 const half = (x: Tensor, which: 0 | 1) => T.slice(x, [which === 0 ? { stop: N / 2 } : { start: N / 2, stop: N }]);
 const mass = (x: Tensor) => values(T.sum(x, [1, 2, 3]));
@@ -23,30 +24,31 @@ function drawn(pixels: readonly (readonly [number, number])[]): Tensor {
 
 describe('every task', () => {
   it.each(TASK_NAMES)('%s: the same seed gives the same record, its declared fields, in [0, 1] or one-hot', (name) => {
-    const one = makeTaskBatch(name, digits, 7);
-    const again = makeTaskBatch(name, digits, 7);
+    const one = makeTaskBatch(name, digits, 7, labels);
+    const again = makeTaskBatch(name, digits, 7, labels);
     expect(Object.keys(one).sort()).toEqual([...TASKS[name].fields].sort());
     for (const [field, t] of Object.entries(one)) {
       expect(values(again[field]!)).toEqual(values(t));
       if (t.dtype === 'float32') expect(values(t).every((v) => v >= 0 && v <= 1)).toBe(true);
     }
     // Scaled to [-1, 1], image fields move and the rest stay.
-    const scaled = taskRecord(name, digits, 7, [-1, 1]);
+    const scaled = taskRecord(name, digits, 7, [-1, 1], labels);
     for (const [field, t] of Object.entries(one)) {
       const isImage = ['images', 'source', 'target', 'a', 'b'].includes(field);
       expect(values(scaled[field]!)).toEqual(isImage ? values(T.sub(T.mul(t, 2), 1)) : values(t));
     }
   });
 
-  it.each(['occluded', 'italic', 'attributes'] as const)('%s: another seed gives another record', (name) => {
-    const [a, b] = [makeTaskBatch(name, digits, 1), makeTaskBatch(name, digits, 2)];
-    const field = TASKS[name].fields.find((f) => f !== 'target' && f !== 'a')!;
-    expect(values(a[field]!)).not.toEqual(values(b[field]!));
+  it.each(['occluded', 'italic', 'attributes', 'captions'] as const)('%s: another seed gives another record', (name) => {
+    const [a, b] = [makeTaskBatch(name, digits, 1, labels), makeTaskBatch(name, digits, 2, labels)];
+    for (const field of TASKS[name].fields.filter((f) => f !== 'target' && f !== 'a')) expect(values(a[field]!)).not.toEqual(values(b[field]!));
   });
 
   it('refuses a batch off the CPU-side shape, and an unpaired batch of one image', () => {
     expect(() => makeTaskBatch('edges', T.zeros([2, 28, 28]), 0)).toThrow(/task edges: images must be \[N, 1, H, W\], got \[2, 28, 28\]/);
     expect(() => makeTaskBatch('inverted', T.zeros([1, 1, 28, 28]), 0)).toThrow(/at least 2 images/);
+    expect(() => makeTaskBatch('captions', digits, 0)).toThrow(/task captions: needs the digits' labels \[8\]/);
+    expect(() => captionMeaning([0, 1, 2, 7])).toThrow(/'a thin thick two' is not a caption/);
   });
 });
 
@@ -137,5 +139,44 @@ describe('defining properties', () => {
     const digitHoles = mass(holes(digits));
     expect(digitHoles[0]).toBeGreaterThan(10);
     expect(digitHoles[1]).toBe(0);
+  });
+});
+
+describe('captions', () => {
+  it('each caption follows the template, names its digit\'s class, and both word orders occur', () => {
+    const { tokens } = makeTaskBatch('captions', digits, 4, labels);
+    expect(tokens!.shape).toEqual([N, CAPTION_LENGTH]);
+    const rows = Array.from({ length: N }, (_, i) => values(tokens!).slice(i * CAPTION_LENGTH, (i + 1) * CAPTION_LENGTH));
+    const classes = values(labels);
+    rows.forEach((row, i) => expect(captionMeaning(row).digit).toBe(classes[i]));
+    expect(new Set(rows.map((r) => r[1])).size).toBeGreaterThan(2);
+    const seven = { digit: 7, thick: true, slanted: true };
+    expect(captionText(captionTokens(seven))).toBe('a thick slanted seven');
+    expect(captionMeaning(captionTokens(seven, true))).toEqual(seven);
+  });
+
+  it('a vertical bar: upright stays upright, slanted leans right by the shear; thick is wider than thin', () => {
+    const bar = drawn(Array.from({ length: 16 }, (_, r) => [6 + r, 13] as const).flatMap(([r, c]) => [[r, c], [r, c + 1]] as const));
+    const bars = T.cat(Array.from({ length: 16 }, () => bar), 0);
+    const { images, tokens } = makeTaskBatch('captions', bars, 9, T.full([16], 1, { dtype: 'int32' }));
+    const [s, w] = [values(slant(images!)), values(strokeWidth(images!))];
+    const meanings = Array.from({ length: 16 }, (_, i) => captionMeaning(values(tokens!).slice(4 * i, 4 * i + 4)));
+    expect(new Set(meanings.map((m) => `${m.thick} ${m.slanted}`)).size).toBe(4);
+    meanings.forEach((m, i) => {
+      if (m.slanted) expect(s[i]!).toBeLessThan(-0.28), expect(s[i]!).toBeGreaterThan(-0.47);
+      else expect(Math.abs(s[i]!)).toBeLessThan(0.02);
+      if (m.thick) expect(w[i]!).toBeGreaterThan(3.5);
+      else expect(w[i]!).toBeLessThan(2.5);
+    });
+  });
+
+  it('on digits, the detectors read the captions\' attributes back (stroke width, slant by moments) on ≥ 95%', () => {
+    // Measured on 1,000 digits: thickness 99.4%, slant 99.6%; a digit written with a broad pen stays wide when thinned.
+    const more = loadEmbeddedMnist({ limit: 64 });
+    const { images, tokens } = makeTaskBatch('captions', more.images, 2, more.labels);
+    const seen = detectAttributes(images!);
+    const meanings = Array.from({ length: 64 }, (_, i) => captionMeaning(values(tokens!).slice(4 * i, 4 * i + 4)));
+    expect(meanings.filter((m, i) => m.thick === seen.thick[i]).length).toBeGreaterThanOrEqual(61);
+    expect(meanings.filter((m, i) => m.slanted === seen.slanted[i]).length).toBeGreaterThanOrEqual(61);
   });
 });

@@ -30,7 +30,7 @@ async function batch(entry: ModelEntry, device: DeviceName): Promise<Batch> {
   const data = loadEmbeddedMnist({ limit: N });
   if (entry.task) {
     // A task entry's record (models/tasks), made on the host and uploaded.
-    const record = taskRecord(entry.task(configOf(entry, smallConfig(entry))), data.images, 0, entry.dataRange);
+    const record = taskRecord(entry.task(configOf(entry, smallConfig(entry))), data.images, 0, entry.dataRange, data.labels);
     return Object.fromEntries(await Promise.all(Object.entries(record).map(async ([k, t]) => [k, await t.to(device)])));
   }
   const images = entry.dataRange[0] === -1 ? T.sub(T.mul(data.images, 2), 1) : data.images;

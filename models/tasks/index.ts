@@ -14,6 +14,7 @@
  * | `italic` | unpaired | `{ a, b }` | a = the first N/2 (upright); b = the others sheared by s ~ U(0.3, 0.45) (slanted right) |
  * | `attributes` | domains | `{ images, labels }` | each digit gets a seeded domain d (`labels`, int32) of ATTRIBUTES and is drawn in it |
  * | `label-map` | layout | `{ labelMap, images }` | labelMap = one-hot {background, stroke, hole} [N, 3, H, W] (stroke: x > 0.5; hole: flood fill); images = x |
+ * | `captions` | text | `{ images, tokens }` | tokens = "a {thin\|thick} {upright\|slanted} {digit}" (int32 [N, 4], captions.ts); images = x drawn so (needs the labels) |
  *
  * Image fields are in [0, 1] here; `genlab train` scales them to the model's data range (the
  * label map and labels stay as they are). Unpaired tasks draw their two domains from different
@@ -22,18 +23,19 @@
 import * as T from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import type { BatchField } from '../protocol.js';
+import { captionsRecord } from './captions.js';
 import { dilate, erodePlus, holes, invert, outline, rotationMatrices, shearMatrices, uniforms, warp } from './image-ops.js';
 
-export type TaskName = 'edges' | 'occluded' | 'inverted' | 'thick' | 'italic' | 'attributes' | 'label-map';
+export type TaskName = 'edges' | 'occluded' | 'inverted' | 'thick' | 'italic' | 'attributes' | 'label-map' | 'captions';
 
 export interface Task {
   name: TaskName;
-  kind: 'paired' | 'unpaired' | 'domains' | 'layout';
+  kind: 'paired' | 'unpaired' | 'domains' | 'layout' | 'text';
   description: string;
   /** The fields of the record it makes. */
   fields: readonly BatchField[];
-  /** The record of a batch of images [N, 1, H, W] in [0, 1] on the CPU; `labels` are the digits' classes, if any. */
-  make(images: Tensor, seed: number): Record<string, Tensor>;
+  /** The record of a batch of images [N, 1, H, W] in [0, 1] on the CPU; `labels` (int32 [N]) are the digits' classes, which some tasks need. */
+  make(images: Tensor, seed: number, labels?: Tensor): Record<string, Tensor>;
 }
 
 /** The attribute domains of the `attributes` task, in label order. */
@@ -156,21 +158,29 @@ export const TASKS: Record<TaskName, Task> = {
     name: 'label-map', kind: 'layout', fields: ['labelMap', 'images'], description: 'label map {background, stroke, hole} -> digit',
     make: (x) => ({ labelMap: labelMap(x), images: T.clone(x) }),
   },
+  captions: {
+    name: 'captions', kind: 'text', fields: ['images', 'tokens'], description: 'caption "a thick slanted seven" (tokens) -> the digit drawn so',
+    make: (x, seed, labels) => captionsRecord(x, seed, labels),
+  },
 };
 
 export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
 
-/** The record of task `name` for images [N, 1, H, W] in [0, 1] on the CPU, from `seed`. Intermediates are freed; the caller disposes the record. */
-export function makeTaskBatch(name: TaskName, images: Tensor, seed: number): Record<string, Tensor> {
+/**
+ * The record of task `name` for images [N, 1, H, W] in [0, 1] on the CPU (with their classes
+ * `labels`, int32 [N], which the captions task needs), from `seed`. Intermediates are freed; the
+ * caller disposes the record.
+ */
+export function makeTaskBatch(name: TaskName, images: Tensor, seed: number, labels?: Tensor): Record<string, Tensor> {
   const task = TASKS[name];
   if (!task) throw new T.ArgumentError(`makeTaskBatch: no task '${String(name)}'; the tasks are ${TASK_NAMES.join(', ')}`);
   requireHost(name, images);
-  return T.tidy(() => task.make(images, seed));
+  return T.tidy(() => task.make(images, seed, labels));
 }
 
 /** The record of task `name` with its image fields scaled from [0, 1] to a model's data `range` (host tensors; the caller disposes them). */
-export function taskRecord(name: TaskName, images: Tensor, seed: number, range: readonly [number, number]): Record<string, Tensor> {
-  const raw = makeTaskBatch(name, images, seed);
+export function taskRecord(name: TaskName, images: Tensor, seed: number, range: readonly [number, number], labels?: Tensor): Record<string, Tensor> {
+  const raw = makeTaskBatch(name, images, seed, labels);
   const [lo, hi] = range;
   if (lo === 0 && hi === 1) return raw;
   const scaled = T.tidy(() => Object.fromEntries(Object.entries(raw).map(([field, t]) => [field, IMAGE_FIELDS.has(field) ? T.add(T.mul(t, hi - lo), lo) : t])));

@@ -94,18 +94,22 @@ function latentPathOf(entry: ModelEntry, model: GenerativeModel, device: DeviceN
 
 /**
  * A task entry's sources: records of `images` (the held-out digits, [N, 1, H, W] in [0, 1] on the
- * CPU) taken in order by windows of 2m, cycling, the window's start as the task's seed. The
+ * CPU, with their `labels` where the task names the class) taken in order by windows of 2m, cycling, the window's start as the task's seed. The
  * window is twice the m asked for because an unpaired task's domain a is its first half; each
  * held-out digit is a source once before any repeats.
  */
-function heldOutSources(entry: ModelEntry, config: object, images: Tensor, device: DeviceName): (m: number) => Promise<Batch> {
+function heldOutSources(entry: ModelEntry, config: object, images: Tensor, device: DeviceName, labels?: Tensor): (m: number) => Promise<Batch> {
   const total = images.shape[0]!;
   let cursor = 0;
   return async (m) => {
     const order = Int32Array.from({ length: 2 * m }, (_, i) => (cursor + i) % total);
-    const window = T.tidy(() => T.indexSelect(images, 0, T.tensor(order, { shape: [2 * m], dtype: 'int32' })));
-    const record = await uploadedTaskRecord(entry, config, window, cursor, device);
+    const [window, windowLabels] = T.tidy(() => {
+      const index = T.tensor(order, { shape: [2 * m], dtype: 'int32' });
+      return [T.indexSelect(images, 0, index), labels && T.indexSelect(labels, 0, index)] as const;
+    });
+    const record = await uploadedTaskRecord(entry, config, window, cursor, device, windowLabels);
     window.dispose();
+    windowLabels?.dispose();
     cursor = (cursor + m) % total;
     return record;
   };
@@ -127,15 +131,16 @@ async function inModelRange<R>(images: Tensor, range: readonly [number, number],
 
 /**
  * `importanceSamples`: k for models whose `logLikelihood` takes `{ samples }` (the VAE's
- * importance-weighted bound; k = 1 is the ELBO).
+ * importance-weighted bound; k = 1 is the ELBO). A task entry translates records of the `heldOut`
+ * images (and their `heldOutLabels`).
  */
-export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName, importanceSamples?: number, heldOut?: Tensor): EvaluableModel {
+export function evaluableModel(entry: ModelEntry, model: GenerativeModel, config: object, device: DeviceName, importanceSamples?: number, heldOut?: Tensor, heldOutLabels?: Tensor): EvaluableModel {
   // Batch norm's running statistics, no dropout: as `sample` draws.
   model.eval();
   const range = entry.dataRange;
   // A task's labels (StarGAN's domains) are not digit classes to ask for.
   const conditional = entry.fields.includes('labels') && !entry.task;
-  const sources = entry.task && heldOut ? heldOutSources(entry, config, heldOut, device) : undefined;
+  const sources = entry.task && heldOut ? heldOutSources(entry, config, heldOut, device, heldOutLabels) : undefined;
   const classes = conditional ? ((config as { classes?: number }).classes ?? 10) : undefined;
   const out: EvaluableModel = {
     classes,

@@ -110,7 +110,7 @@ export async function evaluateCheckpoint(args: EvalArgs, opened?: OpenedCheckpoi
   // A run on some classes (the bags of notes 002 §3.2) is measured against those classes only.
   const [train, heldOut] = classes ? [selectClasses(split.train, classes, { source: data }), selectClasses(split.heldOut, classes, { source: data })] : [split.train, split.heldOut];
   const description = classes ? `${split.description}; classes ${classes.join(',')} only` : split.description;
-  const evaluable = evaluableModel(entry, model, config, device, args.iwSamples, heldOut.images);
+  const evaluable = evaluableModel(entry, model, config, device, args.iwSamples, heldOut.images, heldOut.labels);
   say(`genlab eval ${dir}: ${name} (step ${step}) on ${device}; ${description}; feature network ${extractor.name}`);
   const report = await evaluate(evaluable, { n: args.n, train, heldOut, extractor, seed: args.seed, log: (l) => say(`  ${l} ...`) });
   for (const t of [train.images, train.labels, heldOut.images, heldOut.labels]) t?.dispose();

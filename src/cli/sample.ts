@@ -39,7 +39,7 @@ export async function sample(args: SampleArgs): Promise<number> {
     const data = loadDataset(metadata[DATA_KEY] ?? 'mnist', { split: 'test', limit: args.n });
     if (entry.task) {
       // A translation model's preview: the task's record of the test images (seed --seed), translated.
-      images = model.preview(await uploadedTaskRecord(entry, config, data.images, args.seed ?? 0, device));
+      images = model.preview(await uploadedTaskRecord(entry, config, data.images, args.seed ?? 0, device, data.labels));
     } else {
       const real = await T.tidy(() => rangeTransform(entry.dataRange)(data.images)).to(device);
       images = model.preview(batchRecord(entry, real, data.labels && (await data.labels.to(device))));

@@ -26,10 +26,11 @@ export function rangeTransform(range: readonly [number, number]): Transform {
 
 /**
  * The record a task entry (models/tasks) trains on, made on the host from images [N, 1, H, W] in
- * [0, 1] on the CPU and the batch's seed, then uploaded to `device`.
+ * [0, 1] on the CPU (and their classes, which the captions task needs) and the batch's seed, then
+ * uploaded to `device`.
  */
-export async function uploadedTaskRecord(entry: ModelEntry, config: object, images: Tensor, seed: number, device: DeviceName): Promise<Batch> {
-  const host = taskRecord(entry.task!(config), images, seed, entry.dataRange);
+export async function uploadedTaskRecord(entry: ModelEntry, config: object, images: Tensor, seed: number, device: DeviceName, labels?: Tensor): Promise<Batch> {
+  const host = taskRecord(entry.task!(config), images, seed, entry.dataRange, labels);
   const out: Record<string, Tensor> = {};
   for (const [field, t] of Object.entries(host)) {
     out[field] = await t.to(device);

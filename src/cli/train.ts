@@ -126,7 +126,7 @@ export async function train(args: TrainArgs): Promise<number> {
   const transform = rangeTransform(entry.dataRange);
   // One batch to time a training step on, as the record the model reads.
   const probe = task
-    ? await uploadedTaskRecord(entry, config, T.slice(dataset.images, [{ stop: run.batch }]), 0, 'cpu')
+    ? await uploadedTaskRecord(entry, config, T.slice(dataset.images, [{ stop: run.batch }]), 0, 'cpu', dataset.labels && T.slice(dataset.labels, [{ stop: run.batch }]))
     // Copies: a batch as large as the dataset slices to the dataset's own tensors, which must outlive the probe.
     : T.tidy(() => batchRecord(entry, T.clone(transform(T.slice(dataset.images, [{ stop: run.batch }]))), dataset.labels && T.clone(T.slice(dataset.labels, [{ stop: run.batch }]))));
   const device = await resumedOrChosenDevice(args.device, resumed?.state.device, entry, config, lr, probe);
@@ -155,7 +155,7 @@ export async function train(args: TrainArgs): Promise<number> {
   // The grid's real images (for models whose picture is a reconstruction), fixed for the run.
   const shown = task ? T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]) : await T.slice(dataset.images, [{ stop: SAMPLE_COUNT }]).to(device);
   const previewBatch = task
-    ? await uploadedTaskRecord(entry, config, shown, run.seed, device)
+    ? await uploadedTaskRecord(entry, config, shown, run.seed, device, dataset.labels && T.slice(dataset.labels, [{ stop: SAMPLE_COUNT }]))
     : T.tidy(() => batchRecord(entry, transform(shown), dataset.labels && T.slice(dataset.labels, [{ stop: SAMPLE_COUNT }])));
   if (!Object.values(previewBatch).includes(shown)) shown.dispose();
 
@@ -193,7 +193,7 @@ export async function train(args: TrainArgs): Promise<number> {
       T.manualSeed(stepSeed(run.seed, step));
       using batch = loader.batch(Math.floor(step / loader.length), step % loader.length);
       // A task's record is seeded by the step, so a resumed run makes the same ones.
-      const record = task ? await uploadedTaskRecord(entry, config, batch.images, stepSeed(run.seed, step), device) : batchRecord(entry, batch.images, batch.labels);
+      const record = task ? await uploadedTaskRecord(entry, config, batch.images, stepSeed(run.seed, step), device, batch.labels) : batchRecord(entry, batch.images, batch.labels);
       const losses = training.step(record, { step, totalSteps: run.totalSteps });
       if (task) disposeRecord(record);
       const [first, ...rest] = Object.values(losses);
