@@ -7,7 +7,7 @@ import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
 import {
-  Dino, GLOBAL_VIEW, LOCAL_VIEW, Moco, augment, centred, configOf, dino, dinoLoss, enqueued, moco, multiCrop, ntXent, type AugmentOptions,
+  Dino, GLOBAL_VIEW, LOCAL_VIEW, Moco, augment, centred, configOf, dino, dinoLoss, enqueued, infoNce, moco, multiCrop, ntXent, type AugmentOptions,
 } from '../models/index.js';
 import { knnAccuracy, linearProbe } from '../src/metrics/probe.js';
 
@@ -46,6 +46,35 @@ describe('MoCo queue', () => {
     // Two more: the first two keys move down, the old rows leave.
     const after = enqueued(next, T.tensor([[0, -5], [-2, 0]], f64));
     expect(await values(after)).toEqual([0, -1, -1, 0, 0.6, 0.8, 0, 1]);
+  });
+});
+
+describe('MoCo InfoNCE', () => {
+  const q = [[1, 2, 0], [0.5, -1, 1], [2, 0, -1]];
+  const k = [[1, 1.5, 0.2], [0, -1, 2], [-1, 0.3, 0.4]];
+  const queue = [[0, 0, 1], [0.6, 0.8, 0]];
+  const tau = 0.3;
+  // -log softmax of column 0 of each row, written out; `others`: the other rows' keys as negatives too.
+  const byHand = (others: boolean) => q.reduce((total, qi, i) => {
+    const negatives = [...(others ? k.filter((_, j) => j !== i) : []), ...queue].map((n) => Math.exp(cos(qi, n) / tau));
+    const positive = Math.exp(cos(qi, k[i]!) / tau);
+    return total - Math.log(positive / (positive + negatives.reduce((a, b) => a + b, 0))) / q.length;
+  }, 0);
+
+  it('is -log softmax of the positive (column 0) against the queue, and against the batch\'s other keys too', async () => {
+    const [tq, tk, tqueue] = [T.tensor(q, f64), T.tensor(k, f64), T.tensor(queue, f64)];
+    expect(await infoNce(tq, tk, tqueue, tau).item()).toBeCloseTo(byHand(false), 10);
+    expect(await infoNce(tq, tk, tqueue, tau, true).item()).toBeCloseTo(byHand(true), 10);
+  });
+
+  it('a collapsed encoder cannot tell its positive from fresh keys once the batch\'s keys are negatives', async () => {
+    // Every query and key the same direction, the queue's (older) keys elsewhere: the shortcut a
+    // drifting, collapsed encoder finds when only the queue holds negatives (a near-zero loss).
+    const same = T.tensor(Array.from({ length: 8 }, () => [1, 0, 0]), f64);
+    const older = T.tensor([[0, 1, 0], [0, 0, 1], [0, -1, 0]], f64);
+    expect(await infoNce(same, same, older, 0.2).item()).toBeLessThan(0.05);
+    // With the batch's 7 other keys as negatives, the loss is at least log 8.
+    expect(await infoNce(same, same, older, 0.2, true).item()).toBeGreaterThan(Math.log(8));
   });
 });
 

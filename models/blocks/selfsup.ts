@@ -66,15 +66,25 @@ export function ntXent(z1: Tensor, z2: Tensor, temperature: number): Tensor {
 /**
  * MoCo's InfoNCE: the queries q [N, d] against their keys k [N, d] (the positives) and the queue
  * [K, d] of earlier keys (the negatives), cosine similarities over τ, the positive in column 0.
- * The keys come from the momentum encoder and carry no gradient.
+ * The keys come from the momentum encoder and carry no gradient. With `batchNegatives`, the
+ * other N - 1 keys of the batch are negatives too (after the positive, before the queue): keys
+ * made by the same encoder at the same step as the positive, so a query cannot find its positive
+ * by how recent it is (see Moco).
  */
-export function infoNce(q: Tensor, k: Tensor, queue: Tensor, temperature: number): Tensor {
+export function infoNce(q: Tensor, k: Tensor, queue: Tensor, temperature: number, batchNegatives = false): Tensor {
   const qn = unit(q);
   const kn = unit(k.detach());
+  const n = q.shape[0]!;
   const positive = T.sum(T.mul(qn, kn), 1, true);
-  const negatives = T.matmul(qn, T.transpose(queue));
-  const logits = T.div(T.cat([positive, negatives], 1), temperature);
-  return T.crossEntropy(logits, T.zeros([q.shape[0]!], { dtype: 'int32', device: q.device }));
+  const columns = [positive];
+  if (batchNegatives) {
+    // Row i's own key is the positive, already in column 0: masked out here.
+    const self = T.eq(T.eye(n, n, { device: q.device }), 1);
+    columns.push(T.where(self, -1e9, T.matmul(qn, T.transpose(kn))));
+  }
+  columns.push(T.matmul(qn, T.transpose(queue)));
+  const logits = T.div(T.cat(columns, 1), temperature);
+  return T.crossEntropy(logits, T.zeros([n], { dtype: 'int32', device: q.device }));
 }
 
 /** The FIFO queue after enqueuing `keys` [N, d]: the newest N rows first, the oldest N dropped. */
