@@ -41,6 +41,8 @@ for (const [label, wasm] of variants) {
 
     const shapePairs: [number[], number[], number[]][] = [
       [[7, 13], [7, 13], [7, 13]], [[5, 1, 7], [3, 7], [5, 3, 7]], [[], [9, 5], [9, 5]], [[2, 3, 5], [3, 1], [2, 3, 5]], [[6, 1], [1, 11], [6, 11]],
+      // Rows past the 16-wide comparison step, with a broadcast (step 0) operand on either side.
+      [[3, 37], [37], [3, 37]], [[3, 1], [3, 37], [3, 37]],
     ];
 
     it('float32 and int32 binary ops with broadcasting', () => {
@@ -63,6 +65,11 @@ for (const [label, wasm] of variants) {
       for (const op of ['logicalAnd', 'logicalOr', 'eq'] as BinaryOp[]) parity(wasm, `bool ${op}`, [[[4, 6], 'bool']], (b, ref) => b.binary(op, ref(p), ref(q), [4, 6]), TOL.exact);
       const [c, a, b2] = [input([3, 1, 5], 'bool'), input([4, 5]), input([3, 4, 1])];
       parity(wasm, 'where', [[[3, 4, 5], 'float32']], (b, ref) => b.where(ref(c), ref(a), ref(b2), [3, 4, 5]), TOL.exact);
+      // Rows of 37 through the 4-wide select: condition and operands contiguous or broadcast.
+      const [c2, a2, b3] = [input([3, 1, 37], 'bool'), input([4, 37]), input([3, 4, 1])];
+      parity(wasm, 'where rows', [[[3, 4, 37], 'float32']], (b, ref) => b.where(ref(c2), ref(a2), ref(b3), [3, 4, 37]), TOL.exact);
+      const c3 = input([3, 4, 37], 'bool');
+      parity(wasm, 'where rows, condition per element', [[[3, 4, 37], 'float32']], (b, ref) => b.where(ref(c3), ref(b3), ref(a2), [3, 4, 37]), TOL.exact);
       for (const from of ['float32', 'int32', 'bool'] as DType[]) {
         for (const to of ['float32', 'int32', 'bool'] as DType[]) {
           const x = input([11], from, -5, 5);

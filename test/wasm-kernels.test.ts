@@ -61,6 +61,12 @@ for (const [label, wasm] of variants) {
           parity(wasm, `reduce ${op} ${axes}`, [[shape, 'float32']], (b, ref) => b.reduce(op, ref(x), axes), TOL.f32Reduce);
         }
       }
+      // Rows long enough for the SIMD float64-accumulating sum: the innermost axis reduced (sumRow) or kept (sumInto), odd lengths.
+      const long = input([5, 37, 19]);
+      for (const axes of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2]]) {
+        const shape = long.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        parity(wasm, `sum ${axes} of 5x37x19`, [[shape, 'float32']], (b, ref) => b.reduce('sum', ref(long), axes), TOL.f32Reduce);
+      }
       const ints = input([6, 7], 'int32');
       parity(wasm, 'int32 sum', [[[1, 7], 'int32']], (b, ref) => b.reduce('sum', ref(ints), [0]), TOL.exact);
       for (const axis of [0, 1, 2]) {

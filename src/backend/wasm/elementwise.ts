@@ -1,7 +1,7 @@
 /**
  * Elementwise wasm kernels over one row of contiguous or broadcast operands (the backend walks the
  * outer loop nest in TypeScript and calls one of these per innermost row): SIMD for arithmetic and
- * the simple unary ops, scalar wasm loops for comparisons and where.
+ * the simple unary ops, comparisons and where.
  *
  *   bin_<dtype>_<op>(a, aStep, b, bStep, out, n)   out[i] = a[i * aStep] op b[i * bStep], steps 0 or 1
  *   un_f32_<op>(x, out, n, param)                  out[i] = f(x[i])
@@ -17,11 +17,11 @@ export const WASM_BINARY = {
   int32: { add: [SIMD.i32x4Add, OP.i32Add], sub: [SIMD.i32x4Sub, OP.i32Sub], mul: [SIMD.i32x4Mul, OP.i32Mul] },
 } as const satisfies Record<string, Record<string, readonly [number, number]>>;
 
-/** Comparisons with a wasm kernel (scalar loops writing one bool byte per element), per dtype: opcodes. */
+/** Comparisons with a wasm kernel (writing one 0/1 bool byte per element), per dtype: [vector, scalar] opcodes. */
 export const WASM_COMPARE = {
-  float32: { eq: OP.f32Eq, ne: OP.f32Ne, lt: OP.f32Lt, le: OP.f32Le, gt: OP.f32Gt, ge: OP.f32Ge },
-  int32: { eq: OP.i32Eq, ne: OP.i32Ne, lt: OP.i32LtS, le: OP.i32LeS, gt: OP.i32GtS, ge: OP.i32GeS },
-} as const satisfies Record<string, Record<string, number>>;
+  float32: { eq: [SIMD.f32x4Eq, OP.f32Eq], ne: [SIMD.f32x4Ne, OP.f32Ne], lt: [SIMD.f32x4Lt, OP.f32Lt], le: [SIMD.f32x4Le, OP.f32Le], gt: [SIMD.f32x4Gt, OP.f32Gt], ge: [SIMD.f32x4Ge, OP.f32Ge] },
+  int32: { eq: [SIMD.i32x4Eq, OP.i32Eq], ne: [SIMD.i32x4Ne, OP.i32Ne], lt: [SIMD.i32x4LtS, OP.i32LtS], le: [SIMD.i32x4LeS, OP.i32LeS], gt: [SIMD.i32x4GtS, OP.i32GtS], ge: [SIMD.i32x4GeS, OP.i32GeS] },
+} as const satisfies Record<string, Record<string, readonly [number, number]>>;
 
 /** float32 unary ops with a wasm kernel (exact or one correctly rounded float32 operation each). */
 export const WASM_UNARY = ['neg', 'abs', 'square', 'sqrt', 'reciprocal', 'relu', 'leakyRelu', 'floor', 'ceil'] as const;
@@ -114,16 +114,34 @@ function emitFill(): Fn {
 /**
  * cmp_<dtype>_<op>(a, aStep, b, bStep, out, n): out[i] = a[i*aStep] op b[i*bStep] as a 0/1 byte;
  * where32(cond, cStep, a, aStep, b, bStep, out, n): out[i] = cond[i*cStep] ? a[..] : b[..] for any
- * 4-byte dtype (a bit-for-bit select). Steps are 0 or 1 element; scalar loops.
+ * 4-byte dtype (a bit-for-bit select). Steps are 0 or 1 element. Comparisons run 16 elements a
+ * step (four lane masks narrowed to 16 bytes, masked to 0/1), where 4 (the condition bytes widened
+ * to lane masks); the tails run the scalar form.
  */
-function emitCompare(dtype: 'float32' | 'int32', opName: string, opcode: number): Fn {
+function emitCompare(dtype: 'float32' | 'int32', opName: string, [vectorOp, scalarOp]: readonly [number, number]): Fn {
   const f = new Fn(`cmp_${dtype}_${opName}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [a, aStep, b, bStep, out, n] = [0, 1, 2, 3, 4, 5];
-  const i = f.local('i32');
+  const [i, end, va, vb, one] = [f.local('i32'), f.local('i32'), f.local('v128'), f.local('v128'), f.local('v128')];
+  const masks = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   const load = dtype === 'float32' ? OP.f32Load : OP.i32Load;
   f.get(aStep).i32(2).op(OP.i32Shl).set(aStep).get(bStep).i32(2).op(OP.i32Shl).set(bStep);
-  f.for(i, () => f.i32(0), () => f.get(n), 1, () => {
-    f.get(out).get(i).op(OP.i32Add).get(a).mem(load, 2).get(b).mem(load, 2).op(opcode).mem(OP.i32Store8, 0);
+  f.if(() => f.get(aStep).op(OP.i32Eqz), () => f.get(a).vmem(SIMD.load32Splat, 2).set(va));
+  f.if(() => f.get(bStep).op(OP.i32Eqz), () => f.get(b).vmem(SIMD.load32Splat, 2).set(vb));
+  f.i32(1).simd(SIMD.i8x16Splat).set(one);
+  f.get(n).i32(-16).op(OP.i32And).set(end);
+  f.for(i, () => f.i32(0), () => f.get(end), 16, () => {
+    masks.forEach((mask) => {
+      f.if(() => f.get(aStep), () => f.get(a).vmem(SIMD.load, 0).set(va));
+      f.if(() => f.get(bStep), () => f.get(b).vmem(SIMD.load, 0).set(vb));
+      f.get(va).get(vb).simd(vectorOp).set(mask);
+      f.inc(a, () => f.get(aStep).i32(2).op(OP.i32Shl)).inc(b, () => f.get(bStep).i32(2).op(OP.i32Shl));
+    });
+    f.get(out).get(i).op(OP.i32Add);
+    f.get(masks[0]!).get(masks[1]!).simd(SIMD.i16x8NarrowI32x4S).get(masks[2]!).get(masks[3]!).simd(SIMD.i16x8NarrowI32x4S);
+    f.simd(SIMD.i8x16NarrowI16x8S).get(one).simd(SIMD.v128And).vmem(SIMD.store, 0);
+  });
+  f.for(i, () => f.get(end), () => f.get(n), 1, () => {
+    f.get(out).get(i).op(OP.i32Add).get(a).mem(load, 2).get(b).mem(load, 2).op(scalarOp).mem(OP.i32Store8, 0);
     f.inc(a, () => f.get(aStep)).inc(b, () => f.get(bStep));
   });
   return f;
@@ -132,9 +150,23 @@ function emitCompare(dtype: 'float32' | 'int32', opName: string, opcode: number)
 function emitWhere(): Fn {
   const f = new Fn('where32', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [cond, cStep, a, aStep, b, bStep, out, n] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const i = f.local('i32');
+  const [i, end, mask, va, vb, zero] = [f.local('i32'), f.local('i32'), f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   f.get(aStep).i32(2).op(OP.i32Shl).set(aStep).get(bStep).i32(2).op(OP.i32Shl).set(bStep);
-  f.for(i, () => f.i32(0), () => f.get(n), 1, () => {
+  f.i32(0).simd(SIMD.i32x4Splat).set(zero);
+  f.if(() => f.get(cStep).op(OP.i32Eqz), () => f.get(cond).mem(OP.i32Load8u, 0).simd(SIMD.i32x4Splat).get(zero).simd(SIMD.i32x4Ne).set(mask));
+  f.if(() => f.get(aStep).op(OP.i32Eqz), () => f.get(a).vmem(SIMD.load32Splat, 2).set(va));
+  f.if(() => f.get(bStep).op(OP.i32Eqz), () => f.get(b).vmem(SIMD.load32Splat, 2).set(vb));
+  f.get(n).i32(-4).op(OP.i32And).set(end);
+  f.for(i, () => f.i32(0), () => f.get(end), 4, () => {
+    f.if(() => f.get(cStep), () => {
+      f.get(cond).vmem(SIMD.load32Zero, 0).simd(SIMD.i16x8ExtendLowI8x16U).simd(SIMD.i32x4ExtendLowI16x8U).get(zero).simd(SIMD.i32x4Ne).set(mask);
+    });
+    f.if(() => f.get(aStep), () => f.get(a).vmem(SIMD.load, 0).set(va));
+    f.if(() => f.get(bStep), () => f.get(b).vmem(SIMD.load, 0).set(vb));
+    f.get(out).get(va).get(vb).get(mask).simd(SIMD.v128Bitselect).vmem(SIMD.store, 0);
+    f.inc(out, 16).inc(cond, () => f.get(cStep).i32(2).op(OP.i32Shl)).inc(a, () => f.get(aStep).i32(2).op(OP.i32Shl)).inc(b, () => f.get(bStep).i32(2).op(OP.i32Shl));
+  });
+  f.for(i, () => f.get(end), () => f.get(n), 1, () => {
     f.get(out).get(a).mem(OP.i32Load, 2).get(b).mem(OP.i32Load, 2).get(cond).mem(OP.i32Load8u, 0).op(OP.select).mem(OP.i32Store, 2);
     f.inc(out, 4).inc(cond, () => f.get(cStep)).inc(a, () => f.get(aStep)).inc(b, () => f.get(bStep));
   });
@@ -142,8 +174,8 @@ function emitWhere(): Fn {
 }
 
 export function addElementwise(mod: ModuleBuilder): void {
-  for (const [dtype, ops] of Object.entries(WASM_COMPARE) as ['float32' | 'int32', Record<string, number>][]) {
-    for (const [opName, opcode] of Object.entries(ops)) mod.add(emitCompare(dtype, opName, opcode));
+  for (const [dtype, ops] of Object.entries(WASM_COMPARE) as ['float32' | 'int32', Record<string, readonly [number, number]>][]) {
+    for (const [opName, opcodes] of Object.entries(ops)) mod.add(emitCompare(dtype, opName, opcodes));
   }
   mod.add(emitWhere());
   for (const [dtype, ops] of Object.entries(WASM_BINARY) as [keyof typeof WASM_BINARY, Record<string, readonly [number, number]>][]) {

@@ -9,6 +9,7 @@ import { ModuleBuilder } from './emit';
 import { addElementwise } from './elementwise';
 import { addGemm, GEMM_SCRATCH_BYTES } from './gemm';
 import { addIm2col } from './im2col';
+import { addReduce } from './reduce';
 import { WasmHeap } from './heap';
 import { CONTROL_BYTES, ThreadPool } from './threads';
 
@@ -35,6 +36,7 @@ function build(relaxed: boolean, shared: boolean, maximumPages: number): Uint8Ar
   addGemm(mod, relaxed);
   addElementwise(mod);
   addIm2col(mod);
+  addReduce(mod);
   return mod.bytes();
 }
 
