@@ -58,3 +58,4 @@ export { Pix2pix, pix2pix, type Pix2pixConfig } from './pix2pix.js';
 export { Cyclegan, cyclegan, ResnetGenerator, lsganCritic, lsganGenerator, type CycleganConfig } from './cyclegan.js';
 export { Stargan, StarDiscriminator, stargan, type StarganConfig } from './stargan.js';
 export { SpadeGan, Spade, SpadeBlock, SpadeGenerator, spade, patchFeatures, featureMatching, type SpadeConfig } from './spade.js';
+export { Bicyclegan, LatentEncoder, bicyclegan, type BicycleganConfig } from './bicyclegan.js';

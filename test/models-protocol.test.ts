@@ -55,6 +55,7 @@ const SMALL: Record<string, object> = {
   cyclegan: { width: 4, blocks: 1 },
   stargan: { width: 4, blocks: 1, criticSteps: 1 },
   spade: { width: 4, hidden: 4, zDim: 8 },
+  bicyclegan: { width: 4, zDim: 2 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */
