@@ -127,6 +127,9 @@ for (const [label, wasm] of variants) {
         ['sgd', 1, { lr: 0.1, weightDecay: 0.01, step: 2, momentum: 0.9, nesterov: true }],
         ['adam', 2, { lr: 0.01, weightDecay: 0.01, step: 3 }],
         ['adamw', 3, { lr: 0.01, weightDecay: 0.1, step: 1, amsgrad: true }],
+        // The other two of the four SIMD Adam kernels (odd length: the last element goes to the reference).
+        ['adam', 3, { lr: 0.002, weightDecay: 0, step: 7, amsgrad: true, beta1: 0.5, beta2: 0.99, eps: 1e-6 }],
+        ['adamw', 2, { lr: 0.01, weightDecay: 0.05, step: 2 }],
         ['rmsprop', 3, { lr: 0.01, weightDecay: 0, step: 4, momentum: 0.5, centered: true, alpha: 0.9 }],
       ];
       for (const [kind, slots, hyper] of cases) {

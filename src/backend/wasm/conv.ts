@@ -11,8 +11,9 @@
  *
  * gyT gathers gy's planes into the same side-by-side layout [O, nb*P]. The chunk keeps col under
  * COL_LIMIT floats. im2col / col2im are wasm kernels (im2col.ts), one image per thread-pool task;
- * the GEMM is gemm.ts; the plane scatter / gather is TypedArray.copyWithin (memmove). Bias and the
- * epilogue activation run as the backend's elementwise kernels on the output.
+ * the GEMM is gemm.ts; the plane scatter / gather is TypedArray.copyWithin (memmove). The bias
+ * is the GEMM's starting value (t's rows filled with it, then accumulated into); the epilogue
+ * activation runs as the backend's elementwise kernel on the output.
  */
 import type { Conv2dArgs, Epilogue, TensorRef } from '../backend';
 import { conv2dOutputShape } from '../cpu/conv';
@@ -85,28 +86,25 @@ export class WasmConv {
     const b = this.backend;
     const y = b.alloc(g.n * g.o * g.P, 'float32');
     const [sx, sw] = [b.own(x.storage, 'conv2d'), b.own(w.storage, 'conv2d')];
+    // The bias is folded into the GEMM: t starts as bias[o] along each row and the product adds to it.
+    const biasBits = bias && new Int32Array(b.rt.memory.buffer, b.own(bias.storage, 'conv2d').ptr, g.o).slice();
     this.eachChunk(g, (b0, nb, col, t) => {
       const n = nb * g.P;
       this.im2col(false, sx.ptr, g, b0, nb, col);
-      // t[g] = w[g] (og x K) . col[g] (K x n)
-      this.mm.gemm({ ptr: sw.ptr, rows: g.K, cols: 1, batch: g.og * g.K }, { ptr: col, rows: n, cols: 1, batch: g.K * n }, t, g.groups, g.og, n, g.K, false);
+      if (biasBits) for (let oc = 0; oc < g.o; oc++) b.rt.kernels.fill32!(t + oc * n * 4, n, biasBits[oc]!);
+      // t[g] (+)= w[g] (og x K) . col[g] (K x n)
+      this.mm.gemm({ ptr: sw.ptr, rows: g.K, cols: 1, batch: g.og * g.K }, { ptr: col, rows: n, cols: 1, batch: g.K * n }, t, g.groups, g.og, n, g.K, !!biasBits);
       this.planes(g, b0, nb, false, y.ptr, t);
     });
-    return this.finish(y, yShape, bias, epilogue);
+    return this.activate(y, yShape, epilogue);
   }
 
-  /** y += bias[o] per plane, then the epilogue activation, through the elementwise kernels. */
-  private finish(y: WasmStorage, yShape: Shape4, bias: TensorRef | null, epilogue?: Epilogue): WasmStorage {
-    const b = this.backend;
-    let out = y;
-    if (bias) {
-      out = b.binary('add', { storage: y, shape: yShape, dtype: 'float32' }, { storage: bias.storage, shape: [yShape[1], 1, 1], dtype: 'float32' }, yShape);
-      b.release(y);
-    }
+  /** The epilogue activation, through the elementwise kernels. */
+  private activate(y: WasmStorage, yShape: Shape4, epilogue?: Epilogue): WasmStorage {
     const activation = epilogue?.activation ?? 'none';
-    if (activation === 'none') return out;
-    const act = b.unary(activation, { storage: out, shape: yShape, dtype: 'float32' }, epilogue?.alpha);
-    b.release(out);
+    if (activation === 'none') return y;
+    const act = this.backend.unary(activation, { storage: y, shape: yShape, dtype: 'float32' }, epilogue?.alpha);
+    this.backend.release(y);
     return act;
   }
 

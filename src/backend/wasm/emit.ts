@@ -51,17 +51,17 @@ export const OP = {
 
 /** SIMD opcodes (prefix 0xfd, then this number as LEB128). */
 export const SIMD = {
-  load: 0x00, load32Splat: 0x09, store: 0x0b, i8x16Shuffle: 0x0d, i8x16Splat: 0x0f, f32x4Splat: 0x13, i32x4Splat: 0x11,
+  load: 0x00, load32Splat: 0x09, store: 0x0b, i8x16Shuffle: 0x0d, i8x16Splat: 0x0f, f32x4Splat: 0x13, f64x2Splat: 0x14, i32x4Splat: 0x11,
   f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
   i32x4Eq: 0x37, i32x4Ne: 0x38, i32x4LtS: 0x39, i32x4GtS: 0x3b, i32x4LeS: 0x3d, i32x4GeS: 0x3f,
   f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
-  load32Zero: 0x5c, i8x16NarrowI16x8S: 0x65, i16x8NarrowI32x4S: 0x85, i16x8ExtendLowI8x16U: 0x89, i32x4ExtendLowI16x8U: 0xa9,
+  store64Lane: 0x5b, load32Zero: 0x5c, load64Zero: 0x5d, f32x4DemoteF64x2Zero: 0x5e, i8x16NarrowI16x8S: 0x65, i16x8NarrowI32x4S: 0x85, i16x8ExtendLowI8x16U: 0x89, i32x4ExtendLowI16x8U: 0xa9,
   v128And: 0x4e, v128Or: 0x50, v128Xor: 0x51, v128Bitselect: 0x52,
   f32x4Ceil: 0x67, f32x4Floor: 0x68, f32x4Nearest: 0x6a,
   i32x4Add: 0xae, i32x4Sub: 0xb1, i32x4Mul: 0xb5, i32x4MinS: 0xb6, i32x4MaxS: 0xb8,
   f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Min: 0xe8, f32x4Max: 0xe9,
-  f64x2PromoteLowF32x4: 0x5f, f64x2Add: 0xf0,
+  f64x2PromoteLowF32x4: 0x5f, f64x2Sqrt: 0xef, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3, f64x2Max: 0xf5,
   /** relaxed SIMD: a * b + c with or without the intermediate rounding (the engine picks FMA where it has it). */
   f32x4RelaxedMadd: 0x105,
 } as const;

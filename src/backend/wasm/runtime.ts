@@ -9,6 +9,7 @@ import { ModuleBuilder } from './emit';
 import { addElementwise } from './elementwise';
 import { addGemm, GEMM_SCRATCH_BYTES } from './gemm';
 import { addIm2col } from './im2col';
+import { addOptimizers } from './optimizer';
 import { addReduce } from './reduce';
 import { WasmHeap } from './heap';
 import { CONTROL_BYTES, ThreadPool } from './threads';
@@ -37,6 +38,7 @@ function build(relaxed: boolean, shared: boolean, maximumPages: number): Uint8Ar
   addElementwise(mod);
   addIm2col(mod);
   addReduce(mod);
+  addOptimizers(mod);
   return mod.bytes();
 }
 

@@ -8,17 +8,19 @@
  *   maximum / minimum (float32) and add / sub / mul (int32) over contiguous or broadcast rows,
  *   comparisons (float32, int32) and where (4-byte dtypes) over such rows, the float32 unary ops
  *   of WASM_UNARY (relu, leakyRelu, neg, abs, square, sqrt, ...), fill, and float32 sums
- *   (reduce.ts: float64 accumulation, rows of 16 or more).
+ *   (reduce.ts: float64 accumulation, rows of 16 or more), Adam and AdamW updates (optimizer.ts:
+ *   float64 lanes, bit-for-bit the reference's).
  * - TypeScript loops over typed-array views of the wasm memory, reusing the CPU reference's kernel
  *   functions (float64 arithmetic, rounded once into the float32 output; no copy, no JS-side
  *   tensor memory): the other unary and binary ops (exp, tanh, sigmoid, pow, mod, bool logic,
  *   any op whose innermost operand strides are not 0 or 1), bool where, cast, the other reduce
  *   ops and short rows, argReduce, int32 matmul, stridedCopy, random, moments, softmax, pool2d and
  *   its gradient, gather, scatterAdd, cumsum, sort, attention and its backward, lstmCell and the
- *   optimizer updates (reference.ts).
+ *   SGD and RMSprop updates (reference.ts).
  */
 import type {
-  Backend, BackendMemory, BinaryOp, Conv2dArgs, DType, Epilogue, HostArray, MatmulArgs, ReduceOp, Storage, TensorRef, UnaryOp,
+  Backend, BackendMemory, BinaryOp, Conv2dArgs, DType, Epilogue, HostArray, MatmulArgs, OptimizerHyper, OptimizerKind, ReduceOp, Storage,
+  TensorRef, UnaryOp,
 } from '../backend';
 import { DTYPE_BYTES } from '../backend';
 import { DeviceError } from '../../errors';
@@ -31,6 +33,7 @@ import { WasmConv } from './conv';
 import { ReferenceKernels, type WasmStorage } from './reference';
 import { createRuntime, defaultThreads, startThreads, type WasmRuntime } from './runtime';
 import { WasmMatmul } from './matmul';
+import { wasmOptimizerUpdate } from './optimizer';
 import { wasmSum } from './reduce';
 
 export type { WasmStorage };
@@ -219,6 +222,10 @@ export class WasmBackend extends ReferenceKernels implements Backend {
 
   override reduce(op: ReduceOp, x: TensorRef, axes: readonly number[]): WasmStorage {
     return wasmSum(this, op, x, axes) ?? super.reduce(op, x, axes);
+  }
+
+  override optimizerUpdate(kind: OptimizerKind, param: Storage, grad: Storage, state: readonly Storage[], numel: number, dtype: DType, hyper: OptimizerHyper): void {
+    if (!wasmOptimizerUpdate(this, kind, param, grad, state, hyper)) super.optimizerUpdate(kind, param, grad, state, numel, dtype, hyper);
   }
 
   // ---- matmul and convolution ----
