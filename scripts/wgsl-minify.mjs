@@ -1,16 +1,31 @@
-// Shrinks a composed WGSL kernel for the published bundles: `//` comments, indentation and
-// trailing spaces go, every line stays (a compile error keeps its line number). WGSL has no
-// string literals, so `//` always starts a comment. The bundles' kernels were 188 kB of text.
+// Shrinks a composed WGSL kernel for the published bundles: `//` comments, indentation and the
+// spaces between tokens go, every line stays (a compile error keeps its line number). WGSL has
+// no string literals, so `//` always starts a comment. The bundles' kernels were 188 kB of text.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { composeWgsl } from './wgsl-compose.mjs';
+
+// Characters of identifiers, keywords and number literals (`1.5e-3`'s sign follows an `e`, never a space).
+const WORD = /[A-Za-z0-9_.]/;
+// Characters of operators: two of them side by side could read as one token (`- -x` as `--`,
+// `> =` as `>=`), so a space between two of them stays.
+const OPERATOR = /[-+*/%<>=!&|^~]/;
+
+/** The space between two tokens, when one is needed to keep them apart. */
+function gap(before, after) {
+  if (before === undefined || after === undefined) return '';
+  if (WORD.test(before) && WORD.test(after)) return ' ';
+  if (OPERATOR.test(before) && OPERATOR.test(after)) return ' ';
+  return '';
+}
 
 export function minifyWgsl(source) {
   return source
     .split('\n')
     .map((line) => {
       const comment = line.indexOf('//');
-      return (comment >= 0 ? line.slice(0, comment) : line).trim();
+      const code = comment >= 0 ? line.slice(0, comment) : line;
+      return code.replace(/\s+/g, (space, at) => gap(code[at - 1], code[at + space.length]));
     })
     .join('\n');
 }

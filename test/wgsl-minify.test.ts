@@ -7,8 +7,11 @@ import { minifyWgsl } from '../scripts/wgsl-minify.mjs';
 import { webgpuBackend } from './setup/webgpu.js';
 
 describe('minified WGSL kernels', () => {
-  it('keep their lines, lose comments and indentation', () => {
-    expect(minifyWgsl('  let a = 1; // one\n// only a comment\n\tfn f() {}  ')).toBe('let a = 1;\n\nfn f() {}');
+  it('keep their lines, lose comments, indentation and the spaces tokens do not need', () => {
+    expect(minifyWgsl('  let a = 1; // one\n// only a comment\n\tfn f() {}  ')).toBe('let a=1;\n\nfn f(){}');
+    expect(minifyWgsl('@group(0) @binding(1) var<storage, read> q: array<f32>;')).toBe('@group(0)@binding(1)var<storage,read>q:array<f32>;');
+    // A space stays between two words and between two operator characters (`- -b` is not `--b`).
+    expect(minifyWgsl('let c = a - -b; var v: vec2<f32> = vec2<f32>(1.5e-3, x & 0u);')).toBe('let c=a- -b;var v:vec2<f32> =vec2<f32>(1.5e-3,x&0u);');
   });
 
   it('every kernel compiles on WebGPU after minifying', async () => {
