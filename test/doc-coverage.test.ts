@@ -8,8 +8,9 @@ import { undocumentedExports } from '../scripts/doc-coverage.js';
 // Undocumented symbols still allowed: the count only goes down. 646 on 2026-12-02 when the check
 // was added; 275 after Tensor, the elementwise, creation, shape and reduction ops and the ops'
 // option types, the core of nn (Module, Linear, Conv2d, normalization, activations), the
-// optimizers and io were documented.
-const ALLOWED = 275;
+// optimizers and io were documented; 95 after the rest of nn (attention, recurrent, pooling, init,
+// 1-D/3-D layers, activations, weight wrappers) and the remaining op option types.
+const ALLOWED = 95;
 
 describe('doc comments on the public API', () => {
   it(`at most ${ALLOWED} exported symbols lack one`, () => {

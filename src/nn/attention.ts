@@ -19,17 +19,21 @@ import { Linear, type LayerOptions } from './linear.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** Options of MultiheadAttention (torch.nn.MultiheadAttention's, in camelCase); device and dtype place the weights. */
 export interface MultiheadAttentionOptions extends LayerOptions {
   /** Dropout on the attention weights in training. */
   dropout?: number;
+  /** Biases on the input and output projections (default true). */
   bias?: boolean;
-  /** Feature sizes of keys and values (default embedDim). */
+  /** Feature size of the keys (default embedDim). */
   kdim?: number;
+  /** Feature size of the values (default embedDim). */
   vdim?: number;
   /** Inputs and output are [batch, seq, feature] (default false: [seq, batch, feature], as PyTorch). */
   batchFirst?: boolean;
 }
 
+/** Per-call options of MultiheadAttention.forward: masks and what to return. */
 export interface MultiheadAttentionCall {
   /** [B, Lk]: true (or -inf) where a key is padding and must be ignored. */
   keyPaddingMask?: Tensor;
@@ -51,19 +55,39 @@ function project(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   return b ? add(y, b) : y;
 }
 
+/**
+ * Multi-head attention as torch.nn.MultiheadAttention (its parameters, state-dict names and mask
+ * conventions): `new MultiheadAttention(64, 4).forward(x, x, x)` is self-attention over x [L, B, 64].
+ */
 export class MultiheadAttention extends Module {
+  /** [3·embedDim, embedDim]: the q, k and v projections stacked, when kdim and vdim equal embedDim (else null). */
   inProjWeight: Parameter | null = null;
+  /** [embedDim, embedDim]: the query projection when kdim or vdim differ from embedDim (else null). */
   qProjWeight: Parameter | null = null;
+  /** [embedDim, kdim]: the key projection when kdim or vdim differ from embedDim (else null). */
   kProjWeight: Parameter | null = null;
+  /** [embedDim, vdim]: the value projection when kdim or vdim differ from embedDim (else null). */
   vProjWeight: Parameter | null = null;
+  /** [3·embedDim]: the q, k and v projections' biases (null without bias). */
   inProjBias: Parameter | null = null;
+  /** The output projection, embedDim → embedDim. */
   outProj: Linear;
+  /** Features per head: embedDim / numHeads. */
   readonly headDim: number;
+  /** Feature size of the keys. */
   readonly kdim: number;
+  /** Feature size of the values. */
   readonly vdim: number;
+  /** Dropout probability on the attention weights in training. */
   readonly dropout: number;
+  /** Whether inputs and output are [batch, seq, feature] (else [seq, batch, feature]). */
   readonly batchFirst: boolean;
 
+  /**
+   * @param embedDim Feature size of the queries and of the output.
+   * @param numHeads Number of heads; must divide embedDim (ArgumentError otherwise).
+   * @param opts Dropout, bias, kdim / vdim, batchFirst, device and dtype.
+   */
   constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDim % numHeads !== 0) {
@@ -88,6 +112,15 @@ export class MultiheadAttention extends Module {
     if (this.outProj.bias) constant_(this.outProj.bias, 0);
   }
 
+  /**
+   * Attends from each query to the keys and mixes the values.
+   * @param query [Lq, B, embedDim] ([B, Lq, embedDim] with batchFirst).
+   * @param key [Lk, B, kdim] (or batch first).
+   * @param value [Lk, B, vdim] (or batch first).
+   * @returns [output [Lq, B, embedDim] (or batch first), weights [B, Lq, Lk] averaged over heads
+   *   ([B, numHeads, Lq, Lk] with averageAttnWeights false) or null without needWeights].
+   *   Throws ShapeError when a feature dim or rank is wrong.
+   */
   forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionCall = {}): [Tensor, Tensor | null] {
     for (const [name, t, dim] of [['query', query, this.embedDim], ['key', key, this.kdim], ['value', value, this.vdim]] as const) {
       if (t.shape.length !== 3 || t.shape[2] !== dim) {

@@ -7,10 +7,19 @@ import type { LayerOptions } from './linear.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** A bilinear layer y_o = x1ᵀ A_o x2 + b_o (as torch.nn.Bilinear, with its init and state-dict names). */
 export class Bilinear extends Module {
+  /** [outFeatures, in1Features, in2Features], initialised U(−1/√in1, 1/√in1). */
   weight: Parameter;
+  /** [outFeatures], or null when built with `bias: false`. */
   bias: Parameter | null;
 
+  /**
+   * @param in1Features Size of the first input's last dim.
+   * @param in2Features Size of the second input's last dim.
+   * @param outFeatures Size of the output's last dim.
+   * @param opts Device, dtype and `bias` (default true).
+   */
   constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
     super();
     const place = { device: opts.device, dtype: opts.dtype };
@@ -22,6 +31,7 @@ export class Bilinear extends Module {
     if (this.bias) uniform_(this.bias, -bound, bound);
   }
 
+  /** x1 [..., in1] and x2 [..., in2] (the same leading dims) → [..., out]. Throws ShapeError otherwise. */
   forward(x1: Tensor, x2: Tensor): Tensor {
     const lead = x1.shape.slice(0, -1);
     if (x1.shape.at(-1) !== this.in1Features || x2.shape.at(-1) !== this.in2Features || lead.join() !== x2.shape.slice(0, -1).join()) {

@@ -10,6 +10,12 @@ import { calculateFanInAndFanOut, normal_, zeros_ } from './init.js';
 import type { Module } from './module.js';
 import { parameterOf, parametrize } from './parametrize.js';
 
+/**
+ * Applies the equalised learning rate to `module`'s parameter `name` (default 'weight'), in place:
+ * the parameter becomes `${name}Orig`, redrawn from N(0, 1 / lrMultiplier²), and reads return it
+ * times gain / √fanIn · lrMultiplier (gain default √2). Returns the same module; throws
+ * ArgumentError when it has no such parameter.
+ */
 export function equalizedLr<M extends Module>(module: M, opts: { name?: string; gain?: number; lrMultiplier?: number } = {}): M {
   const name = opts.name ?? 'weight';
   const gain = opts.gain ?? Math.SQRT2;

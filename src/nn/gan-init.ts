@@ -9,6 +9,7 @@ import { Linear } from './linear.js';
 import type { Module } from './module.js';
 import { BatchNorm1d, BatchNorm2d } from './normalization.js';
 
+/** Re-initialises every Conv2d, ConvTranspose2d, Linear and BatchNorm inside `module` in place (std default 0.02); returns `module`. */
 export function dcganInit_<M extends Module>(module: M, std = 0.02): M {
   return module.apply((m) => {
     if (m instanceof Conv2d || m instanceof ConvTranspose2d || m instanceof Linear) {

@@ -9,10 +9,12 @@ import { tidy } from '../memory.js';
 import { add, full, mul, rand, randn, tensor } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 
+/** The activation a layer's output goes through, for calculateGain (PyTorch's names in camelCase). */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' | 'convTranspose2d' | 'convTranspose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
 
+/** Which fan Kaiming init scales by: 'fanIn' keeps the forward pass's variance, 'fanOut' the backward pass's. */
 export type FanMode = 'fanIn' | 'fanOut';
 
 /** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain). `param` is leakyRelu's slope. */
@@ -46,19 +48,24 @@ function overwrite(t: Tensor, make: () => Tensor): Tensor {
 
 const place = (t: Tensor) => ({ dtype: t.dtype, device: t.device });
 
+/** Fills `t` in place with draws from U(a, b) (default U(0, 1)); returns `t`. */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   return overwrite(t, () => add(mul(rand(t.shape, place(t)), b - a), a));
 }
 
+/** Fills `t` in place with draws from N(mean, std²) (default N(0, 1)); returns `t`. */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return overwrite(t, () => add(mul(randn(t.shape, place(t)), std), mean));
 }
 
+/** Fills `t` in place with `value`; returns `t`. */
 export function constant_(t: Tensor, value: number): Tensor {
   return overwrite(t, () => full(t.shape, value, place(t)));
 }
 
+/** Fills `t` in place with 0; returns `t`. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills `t` in place with 1; returns `t`. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** Glorot & Bengio (2010): U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */
@@ -74,10 +81,13 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
+/** Options of kaimingUniform_ and kaimingNormal_ (He et al. 2015), as torch.nn.init's. */
 export interface KaimingOptions {
   /** leakyRelu's negative slope (PyTorch's layers use sqrt(5) for their default init). */
   a?: number;
+  /** The fan the variance is scaled by (default 'fanIn'). */
   mode?: FanMode;
+  /** The activation after the layer, for the gain (default 'leakyRelu', with slope `a`). */
   nonlinearity?: Nonlinearity;
 }
 

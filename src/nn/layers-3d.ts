@@ -9,17 +9,29 @@ import { defaultInit, type LayerOptions } from './linear.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
+/** Options of nn.Conv3d: conv3d's stride, padding, dilation and groups, plus bias, device and dtype. */
 export interface Conv3dOptions extends LayerOptions, Conv3dOpOptions {
+  /** Add a learned bias per output channel (default true). */
   bias?: boolean;
 }
 
 /** 3-D convolution over [N, C, D, H, W]. @torch torch.nn.Conv3d */
 export class Conv3d extends Module {
+  /** [outChannels, inChannels / groups, kD, kH, kW], PyTorch's default init. */
   weight: Parameter;
+  /** [outChannels], or null when built with `bias: false`. */
   bias: Parameter | null;
+  /** [kD, kH, kW]. */
   readonly kernelSize: [number, number, number];
   private readonly conv: Conv3dOpOptions;
 
+  /**
+   * @param inChannels C of the input [N, C, D, H, W].
+   * @param outChannels Channels of the output.
+   * @param kernelSize The kernel's depth, height and width (one number for all three).
+   * @param opts Stride, padding, dilation, groups, bias, device, dtype. Throws ArgumentError
+   *   when groups does not divide both channel counts or a kernel size is not a positive integer.
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Triple, opts: Conv3dOptions = {}) {
     super();
     const groups = opts.groups ?? 1;
@@ -35,6 +47,7 @@ export class Conv3d extends Module {
     defaultInit(this.weight, this.bias, (inChannels / groups) * this.kernelSize.reduce((a, b) => a * b, 1));
   }
 
+  /** x [N, inChannels, D, H, W] → [N, outChannels, D', H', W']. */
   forward(x: Tensor): Tensor {
     return conv3d(x, this.weight, this.bias, this.conv);
   }
@@ -47,11 +60,18 @@ export class Conv3d extends Module {
 
 /** Cross-channel local response normalization. @torch torch.nn.LocalResponseNorm */
 export class LocalResponseNorm extends Module {
+  /**
+   * @param size Channels in each neighbourhood (a positive integer).
+   * @param alpha Scale of the neighbourhood's mean square (default 1e-4).
+   * @param beta Exponent of the divisor (default 0.75).
+   * @param k Constant added to the divisor's base (default 1).
+   */
   constructor(readonly size: number, readonly alpha = 1e-4, readonly beta = 0.75, readonly k = 1) {
     super();
     if (!Number.isInteger(size) || size < 1) throw new ArgumentError(`LocalResponseNorm: size must be a positive integer, got ${size}`);
   }
 
+  /** x [N, C, ...] divided by (k + α · mean of x² over `size` neighbouring channels)^β; same shape. */
   forward(x: Tensor): Tensor {
     return localResponseNorm(x, this.size, this.alpha, this.beta, this.k);
   }
@@ -63,11 +83,13 @@ export class LocalResponseNorm extends Module {
 
 /** Alpha dropout for SELU networks in training; the identity in eval. @torch torch.nn.AlphaDropout */
 export class AlphaDropout extends Module {
+  /** @param p Probability of dropping an element, in [0, 1] (default 0.5). */
   constructor(readonly p = 0.5) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ArgumentError(`AlphaDropout: p must be in [0, 1], got ${p}`);
   }
 
+  /** In training, x with elements dropped to SELU's saturation value and mean and variance kept; x itself in eval. */
   forward(x: Tensor): Tensor {
     return alphaDropout(x, this.p, this.training);
   }

@@ -6,11 +6,17 @@ import { Module } from './module.js';
 
 type Pair = number | readonly [number, number];
 
+/** Max pooling over windows of x [N, C, H, W] (maxPool2d as a module, as torch.nn.MaxPool2d). */
 export class MaxPool2d extends Module {
+  /**
+   * @param kernelSize Window height and width (one number for both).
+   * @param opts Stride (default the window) and padding (each side at most half the window).
+   */
   constructor(readonly kernelSize: Pair, readonly opts: Pool2dOptions = {}) {
     super();
   }
 
+  /** [N, C, H, W] → [N, C, H', W'], the largest value of each window. Throws ShapeError for another rank. */
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.opts);
   }
@@ -20,11 +26,17 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** Average pooling over windows of x [N, C, H, W] (avgPool2d as a module, as torch.nn.AvgPool2d). */
 export class AvgPool2d extends Module {
+  /**
+   * @param kernelSize Window height and width (one number for both).
+   * @param opts Stride (default the window), padding, and whether padded cells count in the divisor.
+   */
   constructor(readonly kernelSize: Pair, readonly opts: AvgPool2dOptions = {}) {
     super();
   }
 
+  /** [N, C, H, W] → [N, C, H', W'], the mean of each window. Throws ShapeError for another rank. */
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.opts);
   }
@@ -34,11 +46,14 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** Average pooling to a fixed output size whatever the input's (as torch.nn.AdaptiveAvgPool2d). */
 export class AdaptiveAvgPool2d extends Module {
+  /** @param outputSize The output's height and width (one number for both). */
   constructor(readonly outputSize: Pair) {
     super();
   }
 
+  /** [N, C, H, W] → [N, C, outH, outW], with PyTorch's window boundaries. */
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
   }

@@ -63,7 +63,9 @@ function addWeights(owner: Module, mode: Mode, inputSize: number, hiddenSize: nu
   return w;
 }
 
+/** Options of RNN, LSTM and GRU (PyTorch's, in camelCase); device and dtype place the weights. */
 export interface RecurrentOptions extends LayerOptions {
+  /** Stacked layers, each reading the previous one's output sequence (default 1). */
   numLayers?: number;
   /** Add biases (PyTorch's `bias`, default true). */
   bias?: boolean;
@@ -71,6 +73,7 @@ export interface RecurrentOptions extends LayerOptions {
   batchFirst?: boolean;
   /** Dropout on every layer's output but the last, in training. */
   dropout?: number;
+  /** Also run every layer from the last step to the first and concatenate both directions' outputs (default false). */
   bidirectional?: boolean;
 }
 
@@ -165,6 +168,11 @@ export class RNN extends Recurrent {
     super(opts.nonlinearity ?? 'tanh', inputSize, hiddenSize, opts);
   }
 
+  /**
+   * @param input [T, B, inputSize] ([B, T, inputSize] with batchFirst), or [T, inputSize] unbatched.
+   * @param h0 Initial hidden states [numLayers·D, B, hiddenSize] (zeros when null).
+   * @returns [output [T, B, D·hiddenSize] (D = 2 when bidirectional: both directions' h side by side), h_n [numLayers·D, B, hiddenSize]]. Throws ShapeError on other shapes.
+   */
   forward(input: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const [out, h] = this.run(input, h0, null);
     return [out, h];
@@ -177,6 +185,11 @@ export class LSTM extends Recurrent {
     super('lstm', inputSize, hiddenSize, opts);
   }
 
+  /**
+   * @param input [T, B, inputSize] ([B, T, inputSize] with batchFirst), or [T, inputSize] unbatched.
+   * @param state Initial [h_0, c_0], each [numLayers·D, B, hiddenSize] (zeros when null).
+   * @returns [output [T, B, D·hiddenSize] (D = 2 when bidirectional: both directions' h side by side), [h_n, c_n]]. Throws ShapeError on other shapes.
+   */
   forward(input: Tensor, state: [Tensor, Tensor] | null = null): [Tensor, [Tensor, Tensor]] {
     const [out, h, c] = this.run(input, state?.[0] ?? null, state?.[1] ?? null);
     return [out, [h, c!]];
@@ -189,6 +202,11 @@ export class GRU extends Recurrent {
     super('gru', inputSize, hiddenSize, opts);
   }
 
+  /**
+   * @param input [T, B, inputSize] ([B, T, inputSize] with batchFirst), or [T, inputSize] unbatched.
+   * @param h0 Initial hidden states [numLayers·D, B, hiddenSize] (zeros when null).
+   * @returns [output [T, B, D·hiddenSize] (D = 2 when bidirectional: both directions' h side by side), h_n [numLayers·D, B, hiddenSize]]. Throws ShapeError on other shapes.
+   */
   forward(input: Tensor, h0: Tensor | null = null): [Tensor, Tensor] {
     const [out, h] = this.run(input, h0, null);
     return [out, h];
@@ -224,33 +242,38 @@ abstract class Cell extends Module {
   }
 }
 
+/** One step of an Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU), as torch.nn.RNNCell. */
 export class RNNCell extends Cell {
   constructor(inputSize: number, hiddenSize: number, opts: LayerOptions & { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
     super(opts.nonlinearity ?? 'tanh', inputSize, hiddenSize, opts);
   }
 
+  /** x [B, inputSize] (or [inputSize]) and h [B, hiddenSize] (zeros when null) → h' [B, hiddenSize]. */
   forward(x: Tensor, h: Tensor | null = null): Tensor {
     return this.cell(x, h, null)[0];
   }
 }
 
-/** Returns [h', c']. */
+/** One LSTM step with PyTorch's gate order (input, forget, cell, output), as torch.nn.LSTMCell. */
 export class LSTMCell extends Cell {
   constructor(inputSize: number, hiddenSize: number, opts: LayerOptions & { bias?: boolean } = {}) {
     super('lstm', inputSize, hiddenSize, opts);
   }
 
+  /** x [B, inputSize] (or [inputSize]) and [h, c], each [B, hiddenSize] (zeros when null) → [h', c']. */
   forward(x: Tensor, state: [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     const [h, c] = this.cell(x, state?.[0] ?? null, state?.[1] ?? null);
     return [h, c!];
   }
 }
 
+/** One GRU step with PyTorch's gate order (reset, update, new), as torch.nn.GRUCell. */
 export class GRUCell extends Cell {
   constructor(inputSize: number, hiddenSize: number, opts: LayerOptions & { bias?: boolean } = {}) {
     super('gru', inputSize, hiddenSize, opts);
   }
 
+  /** x [B, inputSize] (or [inputSize]) and h [B, hiddenSize] (zeros when null) → h' [B, hiddenSize]. */
   forward(x: Tensor, h: Tensor | null = null): Tensor {
     return this.cell(x, h, null)[0];
   }

@@ -6,10 +6,15 @@ import { Module } from './module.js';
 
 /** Flattens dims startDim..endDim (by default all but the batch dim). */
 export class Flatten extends Module {
+  /**
+   * @param startDim First dim flattened (default 1: the batch dim stays).
+   * @param endDim Last dim flattened, inclusive; negative counts from the end (default -1).
+   */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
 
+  /** x with dims startDim..endDim merged into one: [N, C, H, W] → [N, C·H·W] by default. */
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }
@@ -21,10 +26,15 @@ export class Flatten extends Module {
 
 /** Expands dim `dim` into `sizes` (the inverse of Flatten). */
 export class Unflatten extends Module {
+  /**
+   * @param dim The dim to expand (negative counts from the end).
+   * @param sizes Its new sizes; their product must equal the dim's size.
+   */
   constructor(readonly dim: number, readonly sizes: readonly number[]) {
     super();
   }
 
+  /** x with `dim` replaced by `sizes`: [N, 784] → [N, 1, 28, 28] for Unflatten(1, [1, 28, 28]). Throws when the sizes do not multiply to the dim. */
   forward(x: Tensor): Tensor {
     const d = normAxis('Unflatten', this.dim, x.shape.length, x.shape);
     return reshape(x, [...x.shape.slice(0, d), ...this.sizes, ...x.shape.slice(d + 1)]);
@@ -35,7 +45,9 @@ export class Unflatten extends Module {
   }
 }
 
+/** Returns its input unchanged: a placeholder where a model may or may not have a layer. */
 export class Identity extends Module {
+  /** x itself (not a copy). */
   forward(x: Tensor): Tensor {
     return x;
   }

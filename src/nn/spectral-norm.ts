@@ -11,9 +11,13 @@ import { ConvTranspose2d } from './conv.js';
 import type { Module } from './module.js';
 import { parameterOf, parametrize } from './parametrize.js';
 
+/** Options of spectralNorm (torch.nn.utils.spectral_norm's, in camelCase). */
 export interface SpectralNormOptions {
+  /** The parameter to normalise (default 'weight'). */
   name?: string;
+  /** Power-iteration steps per forward in training (default 1). */
   nPowerIterations?: number;
+  /** Floor of the norms when u and v are normalised (default 1e-12). */
   eps?: number;
   /** The output dim of the weight: 0, or 1 for transposed convolutions (the default picks). */
   dim?: number;
@@ -23,6 +27,12 @@ function normalize(x: Tensor, eps: number): Tensor {
   return div(x, maximum(sqrt(sum(mul(x, x))), eps));
 }
 
+/**
+ * Wraps a module's weight so every read returns W / σ(W), σ estimated by power iteration: the
+ * parameter becomes `${name}Orig` and the vectors buffers `${name}U` and `${name}V` (state-dict
+ * names follow). Returns the same module. Throws ArgumentError when the module has no such
+ * parameter or it is already wrapped.
+ */
 export function spectralNorm<M extends Module>(module: M, opts: SpectralNormOptions = {}): M {
   const name = opts.name ?? 'weight';
   const nIter = opts.nPowerIterations ?? 1;

@@ -3,11 +3,14 @@ import { interpolate, type InterpolateOptions } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
+/** Resizes images (interpolate as a module): `new Upsample({ scaleFactor: 2 })` doubles H and W. */
 export class Upsample extends Module {
+  /** @param options `size` or `scaleFactor`, and the mode (default 'nearest'), as interpolate takes them. */
   constructor(readonly options: InterpolateOptions) {
     super();
   }
 
+  /** [N, C, H, W] → [N, C, H', W'] resized. */
   forward(x: Tensor): Tensor {
     return interpolate(x, this.options);
   }

@@ -15,6 +15,11 @@ function normExceptDim(v: Tensor, dim: number): Tensor {
   return sqrt(sum(mul(v, v), axes, true));
 }
 
+/**
+ * Reparametrises `module`'s parameter `name` (default 'weight') as g · v / ‖v‖, the norm over every
+ * dim but `dim` (default 0): the trained parameters become `${name}G` (the norms) and `${name}V`.
+ * Returns the same module; throws ArgumentError when it has no such parameter.
+ */
 export function weightNorm<M extends Module>(module: M, opts: { name?: string; dim?: number } = {}): M {
   const name = opts.name ?? 'weight';
   const dim = opts.dim ?? 0;

@@ -13,13 +13,18 @@ import { add } from './elementwise.js';
 import { pad, permute, reshape, slice, stack } from './shapeops.js';
 import { checkRank } from './spatial.js';
 
+/** One number for depth, height and width, or [d, h, w]. */
 export type Triple = number | readonly [number, number, number];
 
+/** Options of conv3d (torch.nn.functional.conv3d's). */
 export interface Conv3dOptions {
+  /** Step between windows (default 1). */
   stride?: Triple;
   /** Zeros on both sides of each axis (a number or [d, h, w]), or 'same' (stride 1) / 'valid'. */
   padding?: Triple | 'same' | 'valid';
+  /** Spacing between kernel taps (default 1). */
   dilation?: Triple;
+  /** Channel groups convolved separately; must divide both channel counts (default 1). */
   groups?: number;
 }
 

@@ -132,6 +132,7 @@ export function isfinite(x: Tensor): Tensor {
   return composite([], () => logicalAnd(gt(x, -Infinity), lt(x, Infinity)));
 }
 
+/** The replacements nanToNum makes. */
 export interface NanToNumOptions {
   /** Replaces NaN (default 0). */
   nan?: number;

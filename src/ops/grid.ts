@@ -15,8 +15,11 @@ import { batchedMatmul } from './matmul.js';
 import { expand, reshape, slice } from './shapeops.js';
 import { checkRank } from './spatial.js';
 
+/** Options of gridSample (torch.nn.functional.grid_sample's). */
 export interface GridSampleOptions {
+  /** How a sample between pixels is read (default 'bilinear'). */
   mode?: 'bilinear' | 'nearest';
+  /** What a sample outside the image reads: 0, the nearest edge pixel, or the image mirrored (default 'zeros'). */
   paddingMode?: 'zeros' | 'border' | 'reflection';
   /** -1 and 1 are the centres of the corner pixels (true) or their outer edges (false, the default). */
   alignCorners?: boolean;

@@ -162,6 +162,7 @@ export function maskedSelect(x: Tensor, mask: Tensor): Promise<Tensor> {
   })();
 }
 
+/** What unique resolves to. */
 export interface UniqueResult {
   /** The distinct values, ascending. */
   values: Tensor;

@@ -41,6 +41,7 @@ function solveEach(op: string, a: Tensor, b: Tensor, solveOne: (m: ArrayLike<num
   return upload(x, b.shape, b);
 }
 
+/** Options of solveTriangular: which triangle of A to read and which side it multiplies. */
 export interface TriangularSolveOptions {
   /** Read A's upper triangle (default: lower). */
   upper?: boolean;

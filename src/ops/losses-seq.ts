@@ -19,9 +19,11 @@ import { cat, expand, slice, stack } from './shapeops.js';
 /** Stands for log 0: finite, so logsumexp and its gradient stay defined where no path exists. */
 const LOG_ZERO = -1e30;
 
+/** Options of ctcLoss (torch.nn.functional.ctc_loss's). */
 export interface CtcLossOptions {
   /** The blank label's class index (default 0). */
   blank?: number;
+  /** 'mean' (default: each loss divided by its target length, then averaged, as PyTorch), 'sum' or 'none' ([B]). */
   reduction?: Reduction;
   /** Replace infinite losses (targets too long for their inputs) and their gradients by 0. */
   zeroInfinity?: boolean;

@@ -20,6 +20,7 @@ import { flatten, permute, reshape, slice, squeeze, stack, unsqueeze } from './s
 
 /** A value along an axis and where it was. */
 export interface Selection {
+  /** The selected values, x's shape without the axis (kept as size 1 with keepdim). */
   values: Tensor;
   /** int32 positions along the axis in the input. */
   indices: Tensor;
@@ -95,8 +96,11 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Selec
 /** How `quantile` reads between the two values around a fractional position. */
 export type QuantileInterpolation = 'linear' | 'lower' | 'higher' | 'nearest' | 'midpoint';
 
+/** Options of quantile and nanquantile. */
 export interface QuantileOptions {
+  /** Keep the reduced axis as size 1 (default false). */
   keepdim?: boolean;
+  /** How a position between two values is read (default 'linear'). */
   interpolation?: QuantileInterpolation;
 }
 
@@ -169,6 +173,7 @@ export function mode(x: Tensor, dim = -1, keepdim = false): Selection {
   });
 }
 
+/** Options of searchsorted and bucketize. */
 export interface SearchOptions {
   /** Return the last position a value could go (after equal boundaries) instead of the first. */
   right?: boolean;

@@ -14,11 +14,13 @@ import { argmax } from './reduce.js';
 import { expand, flatten, pad, reshape, slice, squeeze, stack } from './shapeops.js';
 import { adaptivePoolSizes, checkRank, intPair, type Pair } from './spatial.js';
 
+/** Options of maxPool2dWithIndices (and of maxPool2d's dilation and ceilMode). */
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: Pair;
   /** Implicit −∞ padding on each side, at most half the kernel. */
   padding?: Pair;
+  /** Spacing between window taps (default 1). */
   dilation?: Pair;
   /** Round the output size up, so the last window may hang over the bottom/right edge. */
   ceilMode?: boolean;

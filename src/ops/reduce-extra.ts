@@ -38,8 +38,11 @@ export function any(x: Tensor, dim?: Axes, keepdim = false): Tensor {
   return composite([], () => gt(sum(cast(ne(x, 0), 'int32'), axes, keepdim), 0));
 }
 
+/** Options of varMean and stdMean. */
 export interface StatOptions {
+  /** Subtracted from the count in the divisor: 1 (default) is Bessel's correction, 0 the population statistic. */
   correction?: number;
+  /** Keep the reduced axes as size 1 (default false). */
   keepdim?: boolean;
 }
 
@@ -96,6 +99,7 @@ export function vectorNorm(x: Tensor, ord = 2, dim?: Axes, keepdim = false): Ten
   return finish(out, x, axes, keepdim);
 }
 
+/** Which matrix norm matrixNorm computes: 'fro', 'nuc' or a number (1, -1, Infinity, -Infinity, 2, -2). */
 export type MatrixOrd = 'fro' | 'nuc' | number;
 
 /**

@@ -15,6 +15,7 @@ import { sum } from './reduce.js';
 import { permute, reshape } from './shapeops.js';
 import { intPair, type Pair } from './spatial.js';
 
+/** Options of roiAlign (torchvision.ops.roi_align's). */
 export interface RoiAlignOptions {
   /** Scale from box coordinates to input pixels (1 / the feature stride). */
   spatialScale?: number;

@@ -22,11 +22,15 @@ function positiveInt(op: string, name: string, v: number, min = 1): number {
   return v;
 }
 
+/** Options of conv1d (torch.nn.functional.conv1d's). */
 export interface Conv1dOptions {
+  /** Step between windows (default 1). */
   stride?: number;
   /** Zeros on both ends (a number), or 'same' / 'valid'. */
   padding?: number | 'same' | 'valid';
+  /** Spacing between kernel taps (default 1). */
   dilation?: number;
+  /** Channel groups convolved separately; must divide both channel counts (default 1). */
   groups?: number;
 }
 
@@ -46,11 +50,17 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }), 2));
 }
 
+/** Options of convTranspose1d (torch.nn.functional.conv_transpose1d's). */
 export interface ConvTranspose1dOptions {
+  /** The output's step per input position (default 1). */
   stride?: number;
+  /** Removed from both ends of the output (default 0). */
   padding?: number;
+  /** Added to the output's end, to pick among the lengths a stride allows (default 0; less than stride or dilation). */
   outputPadding?: number;
+  /** Spacing between kernel taps (default 1). */
   dilation?: number;
+  /** Channel groups convolved separately (default 1). */
   groups?: number;
 }
 
@@ -70,9 +80,11 @@ export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null =
   }), 2));
 }
 
+/** Options of maxPool1d and avgPool1d. */
 export interface Pool1dOptions {
   /** Default: the kernel size. */
   stride?: number;
+  /** Padding on both ends, at most half the kernel (default 0). */
   padding?: number;
 }
 
@@ -95,9 +107,13 @@ export const maxPool1d = (x: Tensor, kernelSize: number, opts: Pool1dOptions = {
 /** Mean over windows of x [N, C, L] (padded cells count unless countIncludePad is false). @torch torch.nn.functional.avg_pool1d */
 export const avgPool1d = (x: Tensor, kernelSize: number, opts: Pool1dOptions & { countIncludePad?: boolean } = {}): Tensor => pool1d('avgPool1d', x, kernelSize, opts, false);
 
+/** Options of unfold and fold (torch.nn.functional.unfold's). */
 export interface UnfoldOptions {
+  /** Spacing between a block's taps (default 1). */
   dilation?: Pair;
+  /** Zeros around the image (default 0). */
   padding?: Pair;
+  /** Step between blocks (default 1). */
   stride?: Pair;
 }
 

@@ -7,9 +7,11 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkInputs, requireFloat } from './core.js';
 
+/** One number for height and width, or [h, w]. */
 export type Pair = number | readonly [number, number];
 /** A number (all sides), [vertical, horizontal] or [top, bottom, left, right]. */
 export type Padding2d = number | readonly [number, number] | readonly [number, number, number, number];
+/** Convolution padding: a Padding2d, 'same' (the output keeps the input's size; stride 1) or 'valid' (none). */
 export type ConvPadding = Padding2d | 'same' | 'valid';
 export type Quad = [number, number, number, number];
 
