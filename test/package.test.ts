@@ -30,7 +30,8 @@ beforeAll(() => {
     node16: typecheck(project, 'tsconfig.node16.json', { module: 'node16', moduleResolution: 'node16', lib: ['es2022'], types: ['node'] }, ['usage.mts', 'usage.cts']),
     nodenext: typecheck(project, 'tsconfig.nodenext.json', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], types: ['node'] }, ['usage.mts', 'usage.cts']),
   };
-}, 300_000);
+  // About 40 s on an idle 2-core machine; the build alone took over 300 s at load average 13.
+}, 900_000);
 
 const ESM_TYPES = '/node_modules/@genlab/tensor/dist/types/src/index.d.ts';
 const CJS_TYPES = '/node_modules/@genlab/tensor/dist/types-cjs/src/index.d.cts';
@@ -119,9 +120,13 @@ describe('bundle size (esbuild, minified, browser)', () => {
     expect(initial).toBeLessThanOrEqual(300_000);
     // One file without splitting holds them all: 398 kB measured on 2026-12-02 (443 kB before each
     // kernels/lib file was bundled once instead of once per kernel using it); 422 kB after conv3d,
-    // roiAlign, ctcLoss, lu/svd/matrixExp and the random ops joined the op surface. A guard against growth.
-    expect(single).toBeLessThanOrEqual(430_000);
-    expect(total).toBeLessThanOrEqual(430_000);
+    // roiAlign, ctcLoss, lu/svd/matrixExp and the random ops joined the op surface; 410 kB (128 kB
+    // gzip) once the WGSL minifier also dropped the spaces between tokens; ~417 kB after the wasm
+    // backend's SIMD kernels (+6.6 kB). Not the 300 kB: the WebGPU backend is ~145 kB of it
+    // (WGSL ~81, host code ~53, layouts ~9), the wasm and CPU backends ~64, the ops, nn, optim, io
+    // and metrics ~205. A guard against growth.
+    expect(single).toBeLessThanOrEqual(425_000);
+    expect(total).toBeLessThanOrEqual(425_000);
   });
 });
 

@@ -1,10 +1,9 @@
 /** Pooling as modules (PyTorch's MaxPool2d, AvgPool2d, AdaptiveAvgPool2d), over the pooling ops. */
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../ops/index.js';
 import type { AvgPool2dOptions, Pool2dOptions } from '../ops/pool.js';
+import type { Pair } from '../ops/spatial.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
-
-type Pair = number | readonly [number, number];
 
 /** Max pooling over windows of x [N, C, H, W] (maxPool2d as a module, as torch.nn.MaxPool2d). */
 export class MaxPool2d extends Module {
