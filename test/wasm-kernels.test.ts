@@ -15,6 +15,9 @@ const convCases: { x: Shape4; w: Shape4; args: Conv2dArgs }[] = [
   // Depthwise (one GEMM call batched over 6 groups), and a 1x1 one.
   { x: [3, 6, 5, 5], w: [6, 1, 3, 3], args: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 6 } },
   { x: [1, 1, 5, 5], w: [1, 1, 1, 1], args: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } },
+  // Wide odd rows through im2col's vector runs: stride 2 (even-lane shuffle) with a ragged tail, and stride 1.
+  { x: [2, 3, 9, 29], w: [5, 3, 3, 3], args: { stride: [1, 2], padding: [1, 1, 2, 0], dilation: [1, 1], groups: 1 } },
+  { x: [2, 2, 5, 23], w: [3, 2, 2, 5], args: { stride: [2, 1], padding: [0, 1, 3, 2], dilation: [1, 2], groups: 1 } },
   // DCGAN-like: 4x4 stride 2 pad 1, big enough to split over threads.
   { x: [4, 16, 14, 14], w: [32, 16, 4, 4], args: { stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
 ];

@@ -1,7 +1,8 @@
 /**
  * Convolution on the wasm GEMM, im2col style over a chunk of nb images at once so each GEMM is one
- * wide product (a per-image GEMM at 7x7 outputs would be mostly ragged edge tiles), and batched
- * over the groups (a depthwise convolution is one GEMM call of `groups` small matrices):
+ * wide product (a per-image GEMM at 7x7 outputs would be mostly ragged edge tiles) while col stays
+ * cache-sized, and batched over the groups (a depthwise convolution is one GEMM call of `groups`
+ * small matrices):
  *
  *   col  [C*kh*kw, nb*P]   receptive fields of nb images side by side (P = ho*wo); group g owns
  *                          rows g*K .. (g+1)*K, K = cg*kh*kw
@@ -22,7 +23,11 @@ import type { WasmStorage } from './reference';
 import type { WasmBackend } from './wasm-backend';
 
 type Shape4 = readonly [number, number, number, number];
-const COL_LIMIT = 1 << 22;
+/**
+ * Floats of col per chunk: 1 MiB, so the chunk im2col writes is still in L2 when the GEMM reads it
+ * (measured on the 32->64 strided conv at batch 64: ~10% faster than one 14 MiB chunk).
+ */
+const COL_LIMIT = 1 << 18;
 
 interface Geometry {
   n: number; c: number; h: number; w: number; o: number; cg: number; kh: number; kw: number;
