@@ -272,6 +272,37 @@ describe('losses', () => {
   });
 });
 
+describe('dcgan recipe options', () => {
+  it('one-sided label smoothing aims real logits at 1 - s and leaves the fakes at 0', () => {
+    const real = T.tensor([[2], [-1]], { dtype: 'float64', device: 'cpu' });
+    const fake = T.tensor([[0.5], [-3]], { dtype: 'float64', device: 'cpu' });
+    const sig = (l: number) => 1 / (1 + Math.exp(-l));
+    const bce = (l: number, y: number) => -(y * Math.log(sig(l)) + (1 - y) * Math.log(1 - sig(l)));
+    const expected = (bce(2, 0.9) + bce(-1, 0.9)) / 2 + (bce(0.5, 0) + bce(-3, 0)) / 2;
+    expect(discriminatorLoss(real, fake, 0.1).dataSync()[0]).toBeCloseTo(expected, 12);
+  });
+
+  it('spectral norm replaces the batch norm of D, and D learns faster under TTUR', () => {
+    const trainer = makeTrainer('dcgan', 'cpu', { config: { ...smallConfig('dcgan'), spectralNorm: true, discriminatorLrScale: 4 } });
+    const model = trainer.module as Dcgan;
+    expect(model.discriminator.modules().some((m) => m.constructor.name.startsWith('BatchNorm'))).toBe(false);
+    expect(Number(trainer.optimizers.d!.paramGroups[0]!.lr)).toBeCloseTo(4 * Number(trainer.optimizers.g!.paramGroups[0]!.lr), 12);
+    const { images } = loadEmbeddedMnist({ limit: N });
+    const losses = trainer.trainStep(toSigned(images));
+    for (const l of Object.values(losses)) expect(Number.isFinite(l.dataSync()[0])).toBe(true);
+    disposeTrainer(trainer);
+  });
+
+  it('R1 adds its penalty to D\'s loss every 16 steps', () => {
+    const trainer = makeTrainer('dcgan', 'cpu', { config: { ...smallConfig('dcgan'), r1: 1 } });
+    const images = toSigned(loadEmbeddedMnist({ limit: N }).images);
+    const first = trainer.trainStep(images);
+    expect(first.gp!.dataSync()[0]).toBeGreaterThan(0);
+    expect(trainer.trainStep(images).gp).toBeUndefined();
+    disposeTrainer(trainer);
+  });
+});
+
 describe('dcgan on Fashion-MNIST bags (the example of notes 002 §3.2)', () => {
   it('trains a few steps on class 8 and samples bags-shaped tensors', () => {
     const data = loadFashionMnist({ split: 'test', limit: 1000 });

@@ -18,9 +18,14 @@ import { adversarialRound, deviceOf, evaluating, requireField, warmedEma } from 
 export type GeneratorLoss = 'non-saturating' | 'minimax';
 export const GENERATOR_LOSSES: readonly GeneratorLoss[] = ['non-saturating', 'minimax'];
 
-/** BCE-with-logits of real logits against 1 plus fake logits against 0 (≈ 2 ln 2 = 1.386 when D is fooled). */
-export function discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
-  return T.add(T.bceWithLogits(realLogits, T.onesLike(realLogits)), T.bceWithLogits(fakeLogits, T.zerosLike(fakeLogits)));
+/**
+ * BCE-with-logits of real logits against 1 plus fake logits against 0 (≈ 2 ln 2 = 1.386 when D is fooled).
+ * `smoothing` s > 0 is one-sided label smoothing (Salimans et al. 2016): real images are aimed at
+ * 1 - s, fakes still at 0, so D stops being rewarded for ever more confident real logits.
+ */
+export function discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor, smoothing = 0): Tensor {
+  const realTarget = smoothing === 0 ? T.onesLike(realLogits) : T.fullLike(realLogits, 1 - smoothing);
+  return T.add(T.bceWithLogits(realLogits, realTarget), T.bceWithLogits(fakeLogits, T.zerosLike(fakeLogits)));
 }
 
 /** G's loss on D's logits for its fakes. log(1 - sigmoid(l)) = -softplus(l) = -BCE(l, 0). */
@@ -56,7 +61,7 @@ type Generator = nn.Module & { forward(z: Tensor): Tensor };
 export interface UnconditionalGan extends nn.Module {
   generator: Generator;
   discriminator: nn.Sequential;
-  config: { generatorLoss: GeneratorLoss; emaDecay?: number };
+  config: { generatorLoss: GeneratorLoss; emaDecay?: number; labelSmoothing?: number; discriminatorLrScale?: number; r1?: number };
   /** An exponential moving average of G's weights, which sampling uses; absent when emaDecay is 0. */
   ema?: Generator;
   generate(n: number): Tensor;
@@ -77,7 +82,8 @@ export function sampleUnconditional(model: UnconditionalGan & { config: { zDim: 
  */
 export function unconditionalGanTraining(model: UnconditionalGan, lr: number): Training {
   const d = model.discriminator;
-  const optD = ganAdam(d, lr);
+  // TTUR (Heusel et al. 2017): D may learn faster than G instead of taking several steps per G step.
+  const optD = ganAdam(d, lr * (model.config.discriminatorLrScale ?? 1));
   const optG = ganAdam(model.generator, lr);
   return {
     optimizers: { d: optD, g: optG },
@@ -87,8 +93,11 @@ export function unconditionalGanTraining(model: UnconditionalGan, lr: number): T
         const fake = model.generate(real.shape[0]!);
         return adversarialRound({
           critic: d, optD, optG,
-          dLoss: () => discriminatorLoss(d.forward(real), d.forward(fake.detach())),
+          dLoss: () => discriminatorLoss(d.forward(real), d.forward(fake.detach()), model.config.labelSmoothing ?? 0),
           gLoss: () => generatorLoss(d.forward(fake), model.config.generatorLoss),
+          // R1 (Mescheder et al. 2018): γ/2 E‖∇D(x)‖² on real images keeps D flat where the data
+          // are, which damps the oscillation around the equilibrium; lazily, every 16 steps.
+          ...(model.config.r1 ? { penalty: { kind: 'r1' as const, weight: model.config.r1, every: 16, critic: (x: Tensor) => d.forward(x), real, fake: () => fake } } : {}),
           ...warmedEma(model.ema, model.generator, model.config.emaDecay ?? 0, context.step),
         }, context);
       });
@@ -139,12 +148,16 @@ export class DcganDiscriminatorTrunk extends nn.Module {
   readonly features: number;
   net: nn.Sequential;
 
-  constructor(inChannels: number, width = 64, device?: DeviceName) {
+  constructor(inChannels: number, width = 64, device?: DeviceName, spectral = false) {
     super();
     this.features = 2 * width * 7 * 7;
+    // With `spectral`, each conv's weight is divided by its largest singular value (Miyato et al.
+    // 2018), which bounds D's Lipschitz constant and replaces batch norm (SN-GANs' D has none).
+    const sn = <M extends nn.Module>(m: M): M => (spectral ? nn.spectralNorm(m) : m);
     this.net = new nn.Sequential(
-      new nn.Conv2d(inChannels, width, 4, { stride: 2, padding: 1, device }), new nn.LeakyReLU(0.2),
-      new nn.Conv2d(width, 2 * width, 4, { stride: 2, padding: 1, bias: false, device }), new nn.BatchNorm2d(2 * width, { device }), new nn.LeakyReLU(0.2),
+      sn(new nn.Conv2d(inChannels, width, 4, { stride: 2, padding: 1, device })), new nn.LeakyReLU(0.2),
+      sn(new nn.Conv2d(width, 2 * width, 4, { stride: 2, padding: 1, bias: spectral, device })),
+      ...(spectral ? [] : [new nn.BatchNorm2d(2 * width, { device })]), new nn.LeakyReLU(0.2),
       new nn.Flatten(),
     );
   }
