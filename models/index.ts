@@ -59,3 +59,6 @@ export { Cyclegan, cyclegan, ResnetGenerator, lsganCritic, lsganGenerator, type 
 export { Stargan, StarDiscriminator, stargan, type StarganConfig } from './stargan.js';
 export { SpadeGan, Spade, SpadeBlock, SpadeGenerator, spade, patchFeatures, featureMatching, type SpadeConfig } from './spade.js';
 export { Bicyclegan, LatentEncoder, bicyclegan, type BicycleganConfig } from './bicyclegan.js';
+export { GanCls, ganCls, TextConditionedDiscriminator, matchingAwareLoss, interpolatedCodes, GAN_CLS_VARIANTS, type GanClsConfig, type GanClsVariant } from './gan-cls.js';
+export { TextEncoder, mismatchedTokens, gridCaptions, captionsToDraw } from './blocks/text.js';
+export { Gigagan, gigagan, GigaGenerator, AdaptiveConv2d, AttentionBlock, ProjectionTextDiscriminator, type GigaganConfig } from './gigagan.js';

@@ -56,6 +56,8 @@ const SMALL: Record<string, object> = {
   stargan: { width: 4, blocks: 1, criticSteps: 1 },
   spade: { width: 4, hidden: 4, zDim: 8 },
   bicyclegan: { width: 4, zDim: 2 },
+  'gan-cls': { width: 4, zDim: 8, embedDim: 4, textDim: 8, condDim: 4 },
+  gigagan: { width: 4, zDim: 8, embedDim: 4, textDim: 8, wDim: 8, kernels: 2, heads: 2 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */
