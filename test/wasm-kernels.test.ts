@@ -18,6 +18,8 @@ const convCases: { x: Shape4; w: Shape4; args: Conv2dArgs }[] = [
   // Wide odd rows through im2col's vector runs: stride 2 (even-lane shuffle) with a ragged tail, and stride 1.
   { x: [2, 3, 9, 29], w: [5, 3, 3, 3], args: { stride: [1, 2], padding: [1, 1, 2, 0], dilation: [1, 1], groups: 1 } },
   { x: [2, 2, 5, 23], w: [3, 2, 2, 5], args: { stride: [2, 1], padding: [0, 1, 3, 2], dilation: [1, 2], groups: 1 } },
+  // Several im2col chunks on one thread (5 images of 8*3*3*30*30 floats of col: chunks of 4 and 1).
+  { x: [5, 8, 30, 30], w: [4, 8, 3, 3], args: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
   // DCGAN-like: 4x4 stride 2 pad 1, big enough to split over threads.
   { x: [4, 16, 14, 14], w: [32, 16, 4, 4], args: { stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 } },
 ];

@@ -11,7 +11,7 @@
  *   grad weight  gw[g] (og x K) += gyT[g] (og x nb*P) . col[g]^T
  *
  * gyT gathers gy's planes into the same side-by-side layout [O, nb*P]. The chunk keeps col under
- * COL_LIMIT floats. im2col / col2im are wasm kernels (im2col.ts), one image per thread-pool task;
+ * colLimit floats. im2col / col2im are wasm kernels (im2col.ts), one image per thread-pool task;
  * the GEMM is gemm.ts; the plane scatter / gather is TypedArray.copyWithin (memmove). The bias
  * is the GEMM's starting value (t's rows filled with it, then accumulated into); the epilogue
  * activation runs as the backend's elementwise kernel on the output.
@@ -24,10 +24,13 @@ import type { WasmBackend } from './wasm-backend';
 
 type Shape4 = readonly [number, number, number, number];
 /**
- * Floats of col per chunk: 1 MiB, so the chunk im2col writes is still in L2 when the GEMM reads it
- * (measured on the 32->64 strided conv at batch 64: ~10% faster than one 14 MiB chunk).
+ * Floats of col per chunk. One thread: 1 MiB, so the chunk im2col writes is still in L2 when the
+ * GEMM reads it (~10% faster than one 14 MiB chunk on the 32->64 strided conv at batch 64). More
+ * threads: 16 MiB, because every chunk is two pool rounds that wait for the slowest thread, and on
+ * a loaded machine each such wait can cost a scheduling delay (with 1 MiB chunks that conv's
+ * 2-thread forward measured 0.59x of tfjs-wasm at load ~12, against 1.2x with 16 MiB chunks).
  */
-const COL_LIMIT = 1 << 18;
+const colLimit = (threads: number) => (threads > 1 ? 1 << 22 : 1 << 18);
 
 interface Geometry {
   n: number; c: number; h: number; w: number; o: number; cg: number; kh: number; kw: number;
@@ -37,12 +40,12 @@ interface Geometry {
   nb: number;
 }
 
-function geometry(xShape: Shape4, wShape: Shape4, yShape: Shape4, args: Conv2dArgs): Geometry {
+function geometry(xShape: Shape4, wShape: Shape4, yShape: Shape4, args: Conv2dArgs, threads: number): Geometry {
   const [n, c, h, w] = xShape;
   const [o, cg, kh, kw] = wShape;
   const [, , ho, wo] = yShape;
   const K = cg * kh * kw, P = ho * wo;
-  const nb = Math.max(1, Math.min(n, Math.floor(COL_LIMIT / Math.max(1, c * kh * kw * P))));
+  const nb = Math.max(1, Math.min(n, Math.floor(colLimit(threads) / Math.max(1, c * kh * kw * P))));
   return { n, c, h, w, o, cg, kh, kw, ho, wo, args, groups: args.groups, og: o / args.groups, K, P, nb };
 }
 
@@ -87,7 +90,7 @@ export class WasmConv {
 
   forward(x: TensorRef, w: TensorRef, bias: TensorRef | null, args: Conv2dArgs, epilogue?: Epilogue): WasmStorage {
     const yShape = conv2dOutputShape(x.shape as Shape4, w.shape as Shape4, args);
-    const g = geometry(x.shape as Shape4, w.shape as Shape4, yShape, args);
+    const g = geometry(x.shape as Shape4, w.shape as Shape4, yShape, args, this.backend.threads);
     const b = this.backend;
     const y = b.alloc(g.n * g.o * g.P, 'float32');
     const [sx, sw] = [b.own(x.storage, 'conv2d'), b.own(w.storage, 'conv2d')];
@@ -114,7 +117,7 @@ export class WasmConv {
   }
 
   gradInput(gy: TensorRef, w: TensorRef, inputShape: Shape4, args: Conv2dArgs): WasmStorage {
-    const g = geometry(inputShape, w.shape as Shape4, gy.shape as Shape4, args);
+    const g = geometry(inputShape, w.shape as Shape4, gy.shape as Shape4, args, this.backend.threads);
     const b = this.backend;
     const gx = b.fill(g.n * g.c * g.h * g.w, 'float32', 0);
     const [sgy, sw] = [b.own(gy.storage, 'conv2dGradInput'), b.own(w.storage, 'conv2dGradInput')];
@@ -129,7 +132,7 @@ export class WasmConv {
   }
 
   gradWeight(x: TensorRef, gy: TensorRef, weightShape: Shape4, args: Conv2dArgs): WasmStorage {
-    const g = geometry(x.shape as Shape4, weightShape, gy.shape as Shape4, args);
+    const g = geometry(x.shape as Shape4, weightShape, gy.shape as Shape4, args, this.backend.threads);
     const b = this.backend;
     const gw = b.fill(g.o * g.K, 'float32', 0);
     const [sx, sgy] = [b.own(x.storage, 'conv2dGradWeight'), b.own(gy.storage, 'conv2dGradWeight')];
