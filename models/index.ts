@@ -62,3 +62,4 @@ export { Bicyclegan, LatentEncoder, bicyclegan, type BicycleganConfig } from './
 export { GanCls, ganCls, TextConditionedDiscriminator, matchingAwareLoss, interpolatedCodes, GAN_CLS_VARIANTS, type GanClsConfig, type GanClsVariant } from './gan-cls.js';
 export { TextEncoder, mismatchedTokens, gridCaptions, captionsToDraw } from './blocks/text.js';
 export { Gigagan, gigagan, GigaGenerator, AdaptiveConv2d, AttentionBlock, ProjectionTextDiscriminator, type GigaganConfig } from './gigagan.js';
+export { Instagan, InstaGenerator, InstaDiscriminator, instagan, contextLoss, union as instanceUnion, type InstaganConfig, type Instances } from './instagan.js';

@@ -20,9 +20,10 @@ import type { TaskName } from './tasks/index.js';
 /**
  * The fields a batch record can carry. `images` [N, C, H, W] in the entry's `dataRange`, `labels`
  * int32 [N]; translation tasks use `source`/`target` (paired) or `a`/`b` (two unpaired domains),
- * layout and text tasks `labelMap`, `boxes`, `classes` and `tokens`.
+ * layout and text tasks `labelMap`, `boxes`, `classes` and `tokens`, the instance task the masks of
+ * each domain's canvases, `masksA` and `masksB` [N, instances, H, W].
  */
-export type BatchField = 'images' | 'labels' | 'source' | 'target' | 'a' | 'b' | 'labelMap' | 'boxes' | 'classes' | 'tokens';
+export type BatchField = 'images' | 'labels' | 'source' | 'target' | 'a' | 'b' | 'labelMap' | 'boxes' | 'classes' | 'tokens' | 'masksA' | 'masksB';
 
 /** A batch: named tensors on the training device. Whoever makes a batch disposes it. */
 export type Batch = Readonly<Partial<Record<BatchField, Tensor>>>;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { Bicyclegan, lsganCritic, lsganGenerator, taskRecord, type Batch } from '../models/index.js';
+import { Bicyclegan, contextLoss, instanceUnion, lsganCritic, lsganGenerator, taskRecord, type Batch, type Instagan, type Instances } from '../models/index.js';
 import { l1 } from '../models/blocks/translation.js';
 import { disposeHarness, harness, step } from './setup/models.js';
 
@@ -113,6 +113,79 @@ describe('bicyclegan', () => {
     expect(image(picture, 15)).toEqual(image(sixteen.target!, 1));
     expect(image(picture, 1)).not.toEqual(image(picture, 2));
     expect(() => step(h, { source: T.slice(batch.source!, [{ stop: 1 }]), target: T.slice(batch.target!, [{ stop: 1 }]) })).toThrow(/bicyclegan: a batch needs at least 2 pairs.*\[1, 1, 28, 28\]/);
+    disposeHarness(h);
+  });
+});
+
+describe('instagan', () => {
+  const record = () => taskRecord('instances', digits, 0, [-1, 1]);
+  const small = { width: 4, poolSize: 4 };
+  const swapped = (m: Tensor) => T.cat([T.slice(m, [{}, { start: 1, stop: 2 }]), T.slice(m, [{}, { stop: 1 }])], 1);
+
+  it('the instances are a set: swapping their order swaps the output masks and leaves the image', () => {
+    T.manualSeed(0);
+    const h = harness('instagan', 'cpu', { config: small });
+    const model = h.model as Instagan;
+    const { a, masksA } = record();
+    const one = model.toB.forward({ image: a!, masks: masksA! });
+    const other = model.toB.forward({ image: a!, masks: swapped(masksA!) });
+    expect(one.masks.shape).toEqual([4, 2, 28, 28]);
+    const close = (got: Tensor, want: Tensor) => expect(num(T.max(T.abs(T.sub(got, want))))).toBeLessThan(1e-5);
+    close(other.image, one.image);
+    close(other.masks, swapped(one.masks));
+    expect(values(one.masks).every((v) => v > 0 && v < 1)).toBe(true);
+    const judged = model.criticB.forward({ image: a!, masks: masksA! });
+    expect(judged.shape).toEqual([4, 1, 7, 7]);
+    close(model.criticB.forward({ image: a!, masks: swapped(masksA!) }), judged);
+    disposeHarness(h);
+  });
+
+  it('context preservation: |x - y| counted only where no instance is, before or after', () => {
+    // One 1x4 image: pixel 0 in instance 0 of x, pixel 1 in instance 1 of y, pixel 2 half inside y's, pixel 3 free.
+    const x = { image: T.tensor([1, 1, 1, 1], { shape: [1, 1, 1, 4] }), masks: T.tensor([1, 0, 0, 0, 0, 0, 0, 0], { shape: [1, 2, 1, 4] }) };
+    const y = { image: T.tensor([-1, -1, 0, 0.5], { shape: [1, 1, 1, 4] }), masks: T.tensor([0, 0, 0, 0, 0, 1, 0.5, 0], { shape: [1, 2, 1, 4] }) };
+    expect(num(contextLoss(x, y))).toBeCloseTo((0 + 0 + 0.5 * 1 + 0.5) / 4, 6);
+    expect(values(instanceUnion(y.masks))).toEqual([0, 1, 0.5, 0]);
+  });
+
+  it('LSGAN + 10 cycle + 10 identity (images and masks) + 10 context, against a recomputation', () => {
+    const h = harness('instagan', 'cpu', { config: small, lr: 0 });
+    const model = h.model as Instagan;
+    const batch = record();
+    const losses = step(h, batch);
+    expect(Object.keys(losses)).toEqual(['cycle', 'context', 'd', 'g']);
+    const a = { image: batch.a!, masks: batch.masksA! };
+    const b = { image: batch.b!, masks: batch.masksB! };
+    const pair = (x: Instances, y: Instances) => num(l1(x.image, y.image)) + num(l1(x.masks, y.masks));
+    const [fakeB, fakeA] = [model.toB.forward(a), model.toA.forward(b)];
+    const cycle = pair(model.toA.forward(fakeB), a) + pair(model.toB.forward(fakeA), b);
+    const identity = pair(model.toB.forward(b), b) + pair(model.toA.forward(a), a);
+    const context = num(contextLoss(a, fakeB)) + num(contextLoss(b, fakeA));
+    expect(num(losses.cycle!)).toBeCloseTo(cycle, 5);
+    expect(num(losses.context!)).toBeCloseTo(context, 5);
+    const [dB, dA] = [model.criticB.forward(fakeB), model.criticA.forward(fakeA)];
+    expect(num(losses.g!)).toBeCloseTo(num(lsganGenerator(dB)) + num(lsganGenerator(dA)) + 10 * (cycle + identity + context), 4);
+    // The pools are empty at step 0, so D sees this step's fakes.
+    const d = num(lsganCritic(model.criticB.forward(b), dB)) + num(lsganCritic(model.criticA.forward(a), dA));
+    expect(num(losses.d!)).toBeCloseTo(d, 4);
+    disposeHarness(h);
+  });
+
+  it('samples are G\'s images of the given canvases; the preview is a, G(a), its masks, b, F(b), its masks', () => {
+    T.manualSeed(1);
+    const h = harness('instagan', 'cpu', { config: small });
+    const model = h.model as Instagan;
+    const batch = record();
+    const expected = T.noGrad(() => {
+      model.eval();
+      const y = model.toB.forward({ image: T.slice(batch.a!, [{ stop: 3 }]), masks: T.slice(batch.masksA!, [{ stop: 3 }]) }).image;
+      model.train();
+      return values(y);
+    });
+    expect(values(model.sample(3, { sources: batch }))).toEqual(expected);
+    const picture = model.preview(batch);
+    expect(picture.shape).toEqual([8, 1, 28, 28]);
+    expect(values(T.slice(picture, [{ stop: 4 }]))).toEqual(values(batch.a!));
     disposeHarness(h);
   });
 });

@@ -58,6 +58,7 @@ const SMALL: Record<string, object> = {
   bicyclegan: { width: 4, zDim: 2 },
   'gan-cls': { width: 4, zDim: 8, embedDim: 4, textDim: 8, condDim: 4 },
   gigagan: { width: 4, zDim: 8, embedDim: 4, textDim: 8, wDim: 8, kernels: 2, heads: 2 },
+  instagan: { width: 4, poolSize: 4 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */

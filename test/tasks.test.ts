@@ -140,6 +140,40 @@ describe('defining properties', () => {
     expect(digitHoles[0]).toBeGreaterThan(10);
     expect(digitHoles[1]).toBe(0);
   });
+
+  it('instances: two halved digits per canvas, side by side, one disjoint mask per digit covering its ink; b the other digits, bold', () => {
+    const { a, masksA, b, masksB } = makeTaskBatch('instances', digits, 3);
+    expect([a!.shape, masksA!.shape, b!.shape, masksB!.shape]).toEqual([[4, 1, 28, 28], [4, 2, 28, 28], [4, 1, 28, 28], [4, 2, 28, 28]]);
+    const [canvas, masks] = [values(a!), values(masksA!)];
+    const halved = values(T.avgPool2d(half(digits, 0), 2));
+    for (let j = 0; j < 4; j++) {
+      for (let k = 0; k < 2; k++) {
+        const mask = masks.slice((j * 2 + k) * 784, (j * 2 + k + 1) * 784);
+        // Mask k lies in its half of the canvas, and over it the canvas is digit j + k's tile.
+        const rows = mask.flatMap((v, p) => (v ? [Math.floor(p / 28)] : []));
+        mask.forEach((v, p) => v && expect(Math.floor((p % 28) / 14)).toBe(k));
+        const top = Math.min(...rows);
+        const digit = (j + k) % 4;
+        const tileTop = halved.slice(digit * 196, (digit + 1) * 196).findIndex((v) => v > 0.3);
+        const shift = top - Math.floor(tileTop / 14);
+        expect(shift).toBeGreaterThanOrEqual(0);
+        expect(shift).toBeLessThanOrEqual(14);
+        for (let r = 0; r < 14; r++) for (let c = 0; c < 14; c++) expect(canvas[j * 784 + (shift + r) * 28 + k * 14 + c]).toBe(halved[digit * 196 + r * 14 + c]);
+      }
+      // The masks are disjoint and every pixel inked above the threshold is in one.
+      for (let p = 0; p < 784; p++) {
+        const m0 = masks[j * 1568 + p]!;
+        const m1 = masks[j * 1568 + 784 + p]!;
+        expect(m0 + m1).toBe(canvas[j * 784 + p]! > 0.3 ? 1 : 0);
+      }
+    }
+    // Domain b: the other four digits, bold, so their objects (masks) are larger.
+    const area = (m: Tensor) => values(T.sum(m, [1, 2, 3]));
+    const [plainArea, boldArea] = [area(makeTaskBatch('instances', T.cat([half(digits, 1), half(digits, 1)], 0), 3).masksA!), area(masksB!)];
+    boldArea.forEach((v, i) => expect(v).toBeGreaterThan(1.5 * plainArea[i]!));
+    expect(values(makeTaskBatch('instances', digits, 4).a!)).not.toEqual(canvas);
+    expect(() => makeTaskBatch('instances', T.zeros([2, 1, 32, 32]), 0)).toThrow(/task instances: digits must be 28x28, got \[2, 1, 32, 32\]/);
+  });
 });
 
 describe('captions', () => {

@@ -19,7 +19,7 @@ beforeAll(() => T.initWasm());
 afterAll(() => (getBackend('wasm') as WasmBackend).rt.pool.stop());
 
 /** Where narrowing is not enough: fewer blocks and critic steps (each critic step has a double backward). */
-const LIGHTER: Record<string, object> = { stargan: { blocks: 1, criticSteps: 1 } };
+const LIGHTER: Record<string, object> = { stargan: { blocks: 1, criticSteps: 1 }, instagan: { width: 4 } };
 
 /** The registered configuration with conv trunks narrowed, as the other model tests do. */
 function smallConfig(entry: ModelEntry): object {

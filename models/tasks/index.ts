@@ -15,9 +15,10 @@
  * | `attributes` | domains | `{ images, labels }` | each digit gets a seeded domain d (`labels`, int32) of ATTRIBUTES and is drawn in it |
  * | `label-map` | layout | `{ labelMap, images }` | labelMap = one-hot {background, stroke, hole} [N, 3, H, W] (stroke: x > 0.5; hole: flood fill); images = x |
  * | `captions` | text | `{ images, tokens }` | tokens = "a {thin\|thick} {upright\|slanted} {digit}" (int32 [N, 4], captions.ts); images = x drawn so (needs the labels) |
+ * | `instances` | instances | `{ a, masksA, b, masksB }` | N/2 canvases a of two halved digits side by side, N/2 canvases b of two other digits halved and dilated (bold); masks [N/2, 2, 28, 28], one per digit (instances.ts) |
  *
  * Image fields are in [0, 1] here; `genlab train` scales them to the model's data range (the
- * label map and labels stay as they are). Unpaired tasks draw their two domains from different
+ * label map, masks and labels stay as they are). Unpaired tasks draw their two domains from different
  * digits, so no pair is ever seen.
  */
 import * as T from '../../src/index.js';
@@ -25,12 +26,13 @@ import type { Tensor } from '../../src/index.js';
 import type { BatchField } from '../protocol.js';
 import { captionsRecord } from './captions.js';
 import { dilate, erodePlus, holes, invert, outline, rotationMatrices, shearMatrices, uniforms, warp } from './image-ops.js';
+import { instancesRecord } from './instances.js';
 
-export type TaskName = 'edges' | 'occluded' | 'inverted' | 'thick' | 'italic' | 'attributes' | 'label-map' | 'captions';
+export type TaskName = 'edges' | 'occluded' | 'inverted' | 'thick' | 'italic' | 'attributes' | 'label-map' | 'captions' | 'instances';
 
 export interface Task {
   name: TaskName;
-  kind: 'paired' | 'unpaired' | 'domains' | 'layout' | 'text';
+  kind: 'paired' | 'unpaired' | 'domains' | 'layout' | 'text' | 'instances';
   description: string;
   /** The fields of the record it makes. */
   fields: readonly BatchField[];
@@ -161,6 +163,10 @@ export const TASKS: Record<TaskName, Task> = {
   captions: {
     name: 'captions', kind: 'text', fields: ['images', 'tokens'], description: 'caption "a thick slanted seven" (tokens) -> the digit drawn so',
     make: (x, seed, labels) => captionsRecord(x, seed, labels),
+  },
+  instances: {
+    name: 'instances', kind: 'instances', fields: ['a', 'masksA', 'b', 'masksB'], description: 'two-digit canvases with a mask per digit: plain <-> bold (dilated) digits',
+    make: (x, seed) => instancesRecord(x, seed),
   },
 };
 
