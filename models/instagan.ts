@@ -67,7 +67,7 @@ function decoder(inChannels: number, w: number, device?: DeviceName): nn.Sequent
 }
 
 /** f(m_k) for every instance, [N, K, C, h, w], by one shared encoder over the N·K masks. */
-function perInstance(maskEncoder: nn.Module, masks: Tensor): Tensor {
+function perInstance(maskEncoder: nn.Sequential, masks: Tensor): Tensor {
   const [n, k, h, w] = masks.shape as [number, number, number, number];
   const f = maskEncoder.forward(T.reshape(masks, [n * k, 1, h, w]));
   return T.reshape(f, [n, k, ...f.shape.slice(1)]);

@@ -213,4 +213,34 @@ describe('captions', () => {
     expect(meanings.filter((m, i) => m.thick === seen.thick[i]).length).toBeGreaterThanOrEqual(61);
     expect(meanings.filter((m, i) => m.slanted === seen.slanted[i]).length).toBeGreaterThanOrEqual(61);
   });
+
+  it('layouts: 3 digits per 48 px canvas, each its box (a 16-24 px square in [0, 1] units) and its class; nothing drawn outside the boxes', () => {
+    const { images, boxes, classes } = makeTaskBatch('layouts', digits, 5, labels);
+    expect([images!.shape, boxes!.shape, classes!.shape, classes!.dtype]).toEqual([[8, 1, 48, 48], [8, 3, 4], [8, 3], 'int32']);
+    const [canvas, box, cls, label] = [values(images!), values(boxes!), values(classes!), values(labels)];
+    for (let j = 0; j < 8; j++) {
+      const cover = new Int32Array(48 * 48);
+      const squares = [0, 1, 2].map((k) => {
+        const [x1, y1, x2, y2] = box.slice(4 * (3 * j + k), 4 * (3 * j + k) + 4).map((v) => Math.round(v * 48)) as [number, number, number, number];
+        expect(x2 - x1).toBe(y2 - y1);
+        expect(x2 - x1).toBeGreaterThanOrEqual(16);
+        expect(x2 - x1).toBeLessThanOrEqual(24);
+        expect(cls[3 * j + k]).toBe(label[(j + k) % 8]);
+        for (let r = y1; r < y2; r++) for (let c = x1; c < x2; c++) cover[r * 48 + c]!++;
+        return [x1, y1, x2 - x1] as const;
+      });
+      squares.forEach(([x1, y1, side], k) => {
+        const tile = values(T.clamp(T.interpolate(T.slice(digits, [{ start: (j + k) % 8, stop: (j + k) % 8 + 1 }]), { size: [side, side], mode: 'bilinear' }), 0, 1));
+        for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
+          const [at, v] = [(y1 + r) * 48 + x1 + c, tile[r * side + c]!];
+          // Where squares overlap, the ink is the maximum; where only this one covers, it is the digit's.
+          if (cover[at] === 1) expect(canvas[j * 2304 + at]).toBe(v);
+          else expect(canvas[j * 2304 + at]).toBeGreaterThanOrEqual(v);
+        }
+      });
+      for (let p = 0; p < 2304; p++) if (cover[p] === 0) expect(canvas[j * 2304 + p]).toBe(0);
+    }
+    expect(values(makeTaskBatch('layouts', digits, 6, labels).boxes!)).not.toEqual(box);
+    expect(() => makeTaskBatch('layouts', digits, 0)).toThrow(/task layouts: needs the digits' labels \[8\].*none/);
+  });
 });

@@ -16,6 +16,7 @@
  * | `label-map` | layout | `{ labelMap, images }` | labelMap = one-hot {background, stroke, hole} [N, 3, H, W] (stroke: x > 0.5; hole: flood fill); images = x |
  * | `captions` | text | `{ images, tokens }` | tokens = "a {thin\|thick} {upright\|slanted} {digit}" (int32 [N, 4], captions.ts); images = x drawn so (needs the labels) |
  * | `instances` | instances | `{ a, masksA, b, masksB }` | N/2 canvases a of two halved digits side by side, N/2 canvases b of two other digits halved and dilated (bold); masks [N/2, 2, 28, 28], one per digit (instances.ts) |
+ * | `layouts` | layout | `{ images, boxes, classes }` | 48 px canvases of 3 digits each (digits j, j+1, j+2) resized to 16-24 px at seeded places; boxes [N, 3, 4] (x1, y1, x2, y2) in canvas fractions, classes [N, 3] their labels (layouts.ts; needs the labels) |
  *
  * Image fields are in [0, 1] here; `genlab train` scales them to the model's data range (the
  * label map, masks and labels stay as they are). Unpaired tasks draw their two domains from different
@@ -27,8 +28,9 @@ import type { BatchField } from '../protocol.js';
 import { captionsRecord } from './captions.js';
 import { dilate, erodePlus, holes, invert, outline, rotationMatrices, shearMatrices, uniforms, warp } from './image-ops.js';
 import { instancesRecord } from './instances.js';
+import { layoutsRecord } from './layouts.js';
 
-export type TaskName = 'edges' | 'occluded' | 'inverted' | 'thick' | 'italic' | 'attributes' | 'label-map' | 'captions' | 'instances';
+export type TaskName = 'edges' | 'occluded' | 'inverted' | 'thick' | 'italic' | 'attributes' | 'label-map' | 'captions' | 'instances' | 'layouts';
 
 export interface Task {
   name: TaskName;
@@ -167,6 +169,10 @@ export const TASKS: Record<TaskName, Task> = {
   instances: {
     name: 'instances', kind: 'instances', fields: ['a', 'masksA', 'b', 'masksB'], description: 'two-digit canvases with a mask per digit: plain <-> bold (dilated) digits',
     make: (x, seed) => instancesRecord(x, seed),
+  },
+  layouts: {
+    name: 'layouts', kind: 'layout', fields: ['images', 'boxes', 'classes'], description: 'layout (boxes + classes of 3 digits) -> 48 px canvas',
+    make: (x, seed, labels) => layoutsRecord(x, seed, labels),
   },
 };
 
