@@ -15,7 +15,7 @@ import { WasmHeap } from './heap';
 import { CONTROL_BYTES, ThreadPool } from './threads';
 
 /** The control block of the thread pool sits below the heap, away from address 0. */
-const CONTROL_ADDR = 1024;
+export const CONTROL_ADDR = 1024;
 const HEAP_BASE = 4096;
 const INITIAL_PAGES = 256;
 

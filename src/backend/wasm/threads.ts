@@ -14,7 +14,7 @@
  */
 
 /** Int32 slots of the control block. */
-const GEN = 0, NEXT = 1, COUNT = 2, PENDING = 3, FN = 4, ARGC = 5, STOP = 6, FAILED = 7, ARGS = 8;
+export const GEN = 0, NEXT = 1, COUNT = 2, PENDING = 3, FN = 4, ARGC = 5, STOP = 6, FAILED = 7, ARGS = 8;
 export const CONTROL_BYTES = 256;
 const MAX_ARGS = CONTROL_BYTES / 4 - ARGS;
 /** How long one parallel kernel may wait for its workers before the pool reports them stuck. */
@@ -29,7 +29,13 @@ function serve(module, memory, control, scratch, names) {
   return () => {
     for (;;) {
       Atomics.wait(c, ${GEN}, seen);
-      seen = Atomics.load(c, ${GEN});
+      // Atomics.notify wakes every waiter, also one that already served this generation: when the
+      // caller is descheduled between bumping GEN and notifying, this worker can take the job on
+      // "not-equal", check out and be asleep again before the notify lands. Serving it twice would
+      // check out twice (PENDING -1: the caller waited for 0 for ever), so only a new GEN counts.
+      const gen = Atomics.load(c, ${GEN});
+      if (gen === seen) continue;
+      seen = gen;
       if (Atomics.load(c, ${STOP})) return;
       const fn = exports[names[c[${FN}]]];
       const args = Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}]));
@@ -167,6 +173,10 @@ export class ThreadPool {
     // main thread cannot even run a SIGTERM handler.
     const started = Date.now();
     for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) {
+      if (left < 0) {
+        this.stop();
+        throw new Error(`wasm thread pool: workers checked out of ${name} (${count} tasks) more often than they joined it (pending ${left}); continuing single-threaded`);
+      }
       if (canBlock) Atomics.wait(c, PENDING, left, 1000);
       if (Date.now() - started > STALL_MS) {
         const workers = this.workers.length;
