@@ -32,7 +32,7 @@ export interface EncoderReport {
 }
 
 /** `encoder`'s features of a dataset's images (in [0, 1]), `BATCH` at a time, eval mode and no tape. */
-async function featuresOf(encoder: EncoderModel, set: ImageDataset, range: readonly [number, number]): Promise<LabelledFeatures> {
+export async function featuresOf(encoder: EncoderModel, set: ImageDataset, range: readonly [number, number]): Promise<LabelledFeatures> {
   const n = set.images.shape[0]!;
   const device = encoder.parameters()[0]!.device;
   const toRange = rangeTransform(range);
