@@ -25,6 +25,7 @@ export interface EvaluableModel {
   generate(n: number, labels?: Int32Array): Promise<Tensor>;
   /** Number of classes a conditional model takes (then class accuracy is measured). */
   classes?: number;
+  /** The generator's latent path, when it has one (then PPL is measured). */
   latentPath?: LatentPath;
   /** log p(x) in nats for each image of a batch in [0, 1] (a bound where the model has only one). */
   logLikelihood?(images: Tensor): Promise<Float64Array>;
@@ -34,45 +35,71 @@ export interface EvaluableModel {
   reconstruct?(images: Tensor): Promise<Tensor>;
 }
 
+/** One metric of a report: the model's value beside the floor (the same metric for training images). */
 export interface Scored {
+  /** The metric for the model's samples. */
   value: number;
   /** Standard deviation over splits (IS) or subsets (KID). */
   std?: number;
+  /** Samples measured. */
   n: number;
   /** Size of the other set (the held-out reference). */
   nReference?: number;
+  /** The same metric for real images (n training images against the held-out ones; the held-out images themselves for class accuracy): the best to expect at this n. */
   floor?: { value: number; std?: number; n: number };
 }
 
+/** What evaluate returns (genlab eval prints it and writes it as JSON). */
 export interface EvaluationReport {
+  /** Samples generated (and training images for the floor). */
   n: number;
+  /** Held-out images the samples are compared with. */
   nHeldOut: number;
+  /** The feature extractor's name: values are comparable only within one feature space. */
   featureNet: string;
+  /** Inception score, when the extractor classifies (higher is better). */
   is?: Scored;
+  /** Fréchet distance to the held-out features (lower is better). */
   fid: Scored;
+  /** Kernel distance to the held-out features (lower is better; may be negative near 0). */
   kid: Scored;
+  /** Share of samples inside the held-out manifold. */
   precision: Scored;
+  /** Share of held-out images inside the samples' manifold. */
   recall: Scored;
+  /** For conditional models: the share of samples the classifier puts in the class asked for. */
   classAccuracy?: Scored;
   /** The fraction of samples the feature net's classifier names with probability ≥ 0.9. */
   confident?: Scored;
   /** The share of samples in each class by the classifier, with the training images' shares as the floor. */
   classShares?: { shares: number[]; floor: number[]; n: number };
+  /** Perceptual path length, for models with a latent path. */
   ppl?: Scored & { epsilon: number; space: 'z' | 'w' };
+  /** Held-out log-likelihood (or its bound), for models with logLikelihood. */
   likelihood?: { kind: string; natsPerImage: number; bitsPerDim: number; n: number };
   /** Held-out reconstruction error: mean squared error per pixel, and the BCE summed over an image's pixels (nats). */
   reconstruction?: { mse: number; bce: number; n: number };
+  /** Wall time of the evaluation. */
   seconds: number;
 }
 
+/** Options of evaluate. */
 export interface EvaluateOptions {
+  /** Samples to generate (capped at the training set's size). */
   n: number;
+  /** Training images: the floor draws n of them, stratified by label. */
   train: ImageDataset;
+  /** Held-out images every metric compares with. */
   heldOut: ImageDataset;
+  /** The feature space (loadFeatureNet('mnist') in Node, or your own network). */
   extractor: FeatureExtractor;
+  /** Images generated and extracted at once (default 250). */
   batch?: number;
+  /** Seed of the floor's draw, KID's subsets and PPL's codes (default 0). */
   seed?: number;
+  /** PPL's pairs (default min(n, 2000)). */
   pplPairs?: number;
+  /** Receives a line per stage, for progress. */
   log?: (line: string) => void;
 }
 
@@ -98,6 +125,11 @@ export function floorImages(train: ImageDataset, n: number, seed: number): Image
   return subset(train, stratifiedSplitIndices(train.labels?.dataSync() ?? new Int32Array(size), { heldOut: n, seed, allocation: 'proportional' }).heldOut);
 }
 
+/**
+ * Measures a model's samples against held-out images (FID, KID, precision/recall, and IS, class
+ * accuracy, PPL, likelihood or reconstruction where the model and extractor allow), each beside
+ * its floor. The model's images are disposed; the datasets are the caller's.
+ */
 export async function evaluate(model: EvaluableModel, opts: EvaluateOptions): Promise<EvaluationReport> {
   const started = Date.now();
   const log = opts.log ?? (() => undefined);

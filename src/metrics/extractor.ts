@@ -9,16 +9,21 @@ import { slice, softmax } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 import type { FeatureNet } from './feature-net.js';
 
+/** What a FeatureExtractor returns for N images. */
 export interface Extracted {
   /** N rows of `featureDim` features, row-major. */
   features: Float64Array;
   /** N rows of class probabilities (softmax), when the extractor classifies. */
   probs?: Float64Array;
+  /** N, the images extracted. */
   n: number;
 }
 
+/** A network as the metrics use it: images in, feature rows (and class probabilities) out. */
 export interface FeatureExtractor {
+  /** Names the feature space in reports (FID is only comparable within one). */
   readonly name: string;
+  /** Features per image. */
   readonly featureDim: number;
   /** Number of classes of `probs`; absent for extractors without a classifier (then no IS). */
   readonly classes?: number;

@@ -20,18 +20,32 @@ import { dropout, flatten, relu } from '../ops/index.js';
 import type { DeviceName } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 
+/** Features per image of the FeatureNet (its penultimate layer's width). */
 export const FEATURE_DIM = 128;
 
+/** The metrics' feature network (the layers above); load the shipped weights with loadFeatureNet in Node. */
 export class FeatureNet extends nn.Module {
+  /** 1 → 16 channels, 28 → 14. */
   conv1: nn.Conv2d;
+  /** 16 → 32 channels, 14 → 7. */
   conv2: nn.Conv2d;
+  /** 32 → 64 channels, 7 → 3. */
   conv3: nn.Conv2d;
+  /** Batch norm after conv1. */
   bn1: nn.BatchNorm2d;
+  /** Batch norm after conv2. */
   bn2: nn.BatchNorm2d;
+  /** Batch norm after conv3. */
   bn3: nn.BatchNorm2d;
+  /** 576 → 128: the features. */
   fc1: nn.Linear;
+  /** 128 → classes: the logits. */
   fc2: nn.Linear;
 
+  /**
+   * @param classes Outputs of the classifier head (default 10).
+   * @param device Where the weights live (default the default device).
+   */
   constructor(readonly classes = 10, device?: DeviceName) {
     super();
     this.conv1 = new nn.Conv2d(1, 16, 3, { stride: 2, padding: 1, device });
@@ -56,6 +70,7 @@ export class FeatureNet extends nn.Module {
     return this.fc2.forward(this.training ? dropout(features, 0.3) : features);
   }
 
+  /** Class logits [N, classes] of images [N, 1, 28, 28] in [0, 1]. */
   forward(x: Tensor): Tensor {
     return this.head(this.features(x));
   }

@@ -12,10 +12,15 @@
 import { ArgumentError } from '../errors.js';
 import { eigh, matmul, meanCov, sqrtPsd } from './linalg.js';
 
+/** A Gaussian fitted to feature rows (gaussianStats), FID's summary of one image set. */
 export interface GaussianStats {
+  /** [dim] feature means. */
   mean: Float64Array;
+  /** [dim × dim] covariance, row-major (divisor n − 1). */
   cov: Float64Array;
+  /** Features per row. */
   dim: number;
+  /** Rows it was fitted to. */
   n: number;
 }
 
@@ -39,6 +44,7 @@ export function traceSqrtProduct(cov1: ArrayLike<number>, cov2: ArrayLike<number
   return tr;
 }
 
+/** FID between two fitted Gaussians (≥ 0; 0 for identical statistics). Throws ArgumentError when their dims differ. */
 export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   if (a.dim !== b.dim) throw new ArgumentError(`frechetDistance: feature dimensions differ (${a.dim} vs ${b.dim})`);
   const d = a.dim;

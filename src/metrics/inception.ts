@@ -10,14 +10,22 @@ import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { FeatureExtractor } from './extractor.js';
 
+/** What inceptionScore returns. */
 export interface InceptionScore {
+  /** The mean of the per-split scores (from 1 to the class count; higher is better). */
   mean: number;
+  /** The population standard deviation of the per-split scores. */
   std: number;
+  /** Parts the samples were split into. */
   splits: number;
   /** Samples used (splits x rows per split). */
   n: number;
 }
 
+/**
+ * IS of class probabilities `probs` ([N × classes], row-major rows summing to 1) over `splits` parts
+ * (default 10). Throws ArgumentError when the length is not rows of `classes` or N < splits.
+ */
 export function inceptionScore(probs: ArrayLike<number>, classes: number, opts: { splits?: number } = {}): InceptionScore {
   const splits = opts.splits ?? 10;
   const rows = Math.floor(probs.length / classes);

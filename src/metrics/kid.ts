@@ -13,23 +13,35 @@
 import { ArgumentError } from '../errors.js';
 import { philox4x32, seedToKey } from '../random.js';
 
+/** Options of kid: the subsets and the polynomial kernel (γ xᵀy + coef0)^degree. */
 export interface KidOptions {
+  /** Random subsets averaged over (default 100). */
   subsets?: number;
+  /** Rows per subset, capped at both sets' sizes (default 1000). */
   subsetSize?: number;
   /** Seed of the subset draws (default 0). */
   seed?: number;
+  /** The kernel's power (default 3). */
   degree?: number;
   /** Default 1 / d. */
   gamma?: number;
+  /** The kernel's constant term (default 1). */
   coef0?: number;
 }
 
+/** What kid returns. */
 export interface Kid {
+  /** The unbiased MMD² averaged over the subsets (near 0 for one distribution; may be negative). */
   mean: number;
+  /** Standard deviation over the subsets. */
   std: number;
+  /** Subsets drawn. */
   subsets: number;
+  /** Rows per subset actually used. */
   subsetSize: number;
+  /** Rows of the first set. */
   n1: number;
+  /** Rows of the second set. */
   n2: number;
 }
 
@@ -94,6 +106,10 @@ export function mmd2Unbiased(x: ArrayLike<number>, ix: Int32Array, y: ArrayLike<
   return mmd2(pairKernel(x, nx, x, nx, d, k), pairKernel(y, ny, y, ny, d, k), pairKernel(x, nx, y, ny, d, k), ix, iy);
 }
 
+/**
+ * KID between two feature sets, each row-major rows of `dim` features. Throws ArgumentError when a
+ * length is not whole rows or a set has fewer than 2 rows.
+ */
 export function kid(features1: ArrayLike<number>, features2: ArrayLike<number>, dim: number, opts: KidOptions = {}): Kid {
   const n1 = features1.length / dim;
   const n2 = features2.length / dim;

@@ -17,6 +17,7 @@ import { philoxFill, seedToKey } from '../random.js';
 import type { FeatureExtractor } from './extractor.js';
 import type { Tensor } from '../tensor.js';
 
+/** A generator as perceptualPathLength walks it: its latent space and how codes become images. */
 export interface LatentPath {
   /** Size of a latent code. */
   dim: number;
@@ -28,19 +29,29 @@ export interface LatentPath {
   decode(codes: Float64Array, n: number): Promise<Tensor>;
 }
 
+/** Options of perceptualPathLength. */
 export interface PplOptions {
+  /** Pairs of codes drawn (default 2000). */
   n?: number;
+  /** The step along the path (default 1e-4). */
   epsilon?: number;
+  /** Pairs decoded at once (default 100). */
   batch?: number;
+  /** Seed of the codes and positions drawn (default 0). */
   seed?: number;
 }
 
+/** What perceptualPathLength returns. */
 export interface Ppl {
+  /** The trimmed mean of d / ε² (lower: a smoother latent space). */
   mean: number;
   /** Distances kept between the percentiles, and drawn. */
   kept: number;
+  /** Pairs drawn. */
   n: number;
+  /** The step used. */
   epsilon: number;
+  /** The latent space walked. */
   space: 'z' | 'w';
 }
 
@@ -86,6 +97,7 @@ export function trimmedMean(values: Float64Array, q = 1): { mean: number; kept: 
   return { mean: sum / kept, kept };
 }
 
+/** PPL of a generator's latent path under a feature extractor's distance. Throws ArgumentError for a 'w' path without sample(). */
 export async function perceptualPathLength(path: LatentPath, extractor: FeatureExtractor, opts: PplOptions = {}): Promise<Ppl> {
   const n = opts.n ?? 2000;
   const epsilon = opts.epsilon ?? 1e-4;

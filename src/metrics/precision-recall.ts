@@ -12,11 +12,17 @@
  */
 import { ArgumentError } from '../errors.js';
 
+/** What precisionRecall returns. */
 export interface PrecisionRecall {
+  /** Share of generated samples inside the real manifold, in [0, 1]. */
   precision: number;
+  /** Share of real samples inside the generated manifold, in [0, 1]. */
   recall: number;
+  /** The neighbour whose distance sets each ball's radius. */
   k: number;
+  /** Rows of the real set. */
   nReal: number;
+  /** Rows of the generated set. */
   nFake: number;
 }
 
@@ -75,6 +81,10 @@ function coverage(queries: ArrayLike<number>, points: ArrayLike<number>, radii2:
   return inside.reduce((a, b) => a + b, 0) / nq;
 }
 
+/**
+ * Precision and recall of generated features `fake` against `real` (row-major rows of `dim`
+ * features; k default 3). Throws ArgumentError when a set has k or fewer rows.
+ */
 export function precisionRecall(real: ArrayLike<number>, fake: ArrayLike<number>, dim: number, opts: { k?: number } = {}): PrecisionRecall {
   const k = opts.k ?? 3;
   const nReal = real.length / dim;

@@ -15,16 +15,21 @@ import { Adam } from '../optim/index.js';
 import { argmax, crossEntropy, div, eq, matmul, mean, normalize, std, sub, tensor, topk, transpose, where } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 
+/** Feature rows with a class label each, for linearProbe and knnAccuracy. */
 export interface LabelledFeatures {
   /** n rows of `dim` features, row-major. */
   features: Float64Array;
+  /** n class indices in [0, classes). */
   labels: Int32Array;
 }
 
+/** Options of linearProbe. */
 export interface ProbeOptions {
+  /** Number of classes of the labels. */
   classes: number;
   /** Full-batch Adam steps (default 300) at learning rate `lr` (default 0.01). */
   steps?: number;
+  /** Adam's learning rate (default 0.01). */
   lr?: number;
 }
 

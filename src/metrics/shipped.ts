@@ -11,7 +11,9 @@ import { ArgumentError } from '../errors.js';
 import { featureNetExtractor, type FeatureExtractor } from './extractor.js';
 import { FeatureNet } from './feature-net.js';
 
+/** The datasets a trained FeatureNet ships for (in assets/). */
 export const SHIPPED_FEATURE_NETS = ['mnist', 'fashion-mnist'] as const;
+/** The name of a shipped feature network: 'mnist' or 'fashion-mnist'. */
 export type ShippedFeatureNet = (typeof SHIPPED_FEATURE_NETS)[number];
 
 /**
