@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { Bicyclegan, contextLoss, instanceUnion, lsganCritic, lsganGenerator, taskRecord, type Batch, type Instagan, type Instances } from '../models/index.js';
+import { Bicyclegan, ObjectNorm, boxMasks, contextLoss, instanceUnion, lsganCritic, lsganGenerator, taskRecord, type Batch, type Instagan, type Instances, type Lostgan } from '../models/index.js';
 import { l1 } from '../models/blocks/translation.js';
 import { disposeHarness, harness, step } from './setup/models.js';
 
@@ -186,6 +186,82 @@ describe('instagan', () => {
     const picture = model.preview(batch);
     expect(picture.shape).toEqual([8, 1, 28, 28]);
     expect(values(T.slice(picture, [{ stop: 4 }]))).toEqual(values(batch.a!));
+    disposeHarness(h);
+  });
+});
+
+describe('lostgan', () => {
+  const { images: eight, labels } = loadEmbeddedMnist({ limit: 8 });
+  const record = () => taskRecord('layouts', eight, 0, [-1, 1], labels);
+  const small = { width: 2, zDim: 8, styleDim: 4 };
+
+  it('box masks: the pixels whose centres lie in the box, at any resolution', () => {
+    const boxes = T.tensor([0.25, 0.5, 0.75, 1], { shape: [1, 1, 4] });
+    const at4 = values(boxMasks(boxes, 4));
+    expect(at4).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0]);
+    expect(values(T.sum(boxMasks(boxes, 48))).at(0)).toBe(24 * 24);
+  });
+
+  it('object-wise adaptive norm: BN(x) · (1 + γ) + β, γ and β the mean of the covering objects\' W s_k, 0 outside', () => {
+    const layer = new ObjectNorm(1, 2);
+    T.noGrad(() => {
+      layer.gamma.weight.assign_(T.tensor([[1, 0]]));
+      layer.beta.weight.assign_(T.tensor([[0, 1]]));
+      layer.gamma.bias!.assign_(T.zeros([1]));
+      layer.beta.bias!.assign_(T.zeros([1]));
+    });
+    // One 1x3 image; object 0 (γ 2, β -1) covers pixels 0 and 1, object 1 (γ 4, β 3) pixels 1 and 2... and a second image with no objects.
+    const styles = T.tensor([2, -1, 4, 3, 0, 0, 0, 0], { shape: [2, 2, 2] });
+    const masks = T.tensor([1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0], { shape: [2, 2, 1, 3] });
+    const xs = [1, 2, 4, -1, 0, 3];
+    const out = values(layer.forward(T.tensor(xs, { shape: [2, 1, 1, 3] }), styles, masks));
+    const mean = xs.reduce((s, v) => s + v) / 6;
+    const sd = Math.sqrt(xs.reduce((s, v) => s + (v - mean) ** 2, 0) / 6 + 1e-5);
+    const [gamma, beta] = [[2, 3, 4, 0, 0, 0], [-1, 1, 3, 0, 0, 0]];
+    out.forEach((v, i) => expect(v).toBeCloseTo(((xs[i]! - mean) / sd) * (1 + gamma[i]!) + beta[i]!, 4));
+  });
+
+  it('the object head: ROI-align of each box on the 12x12 features, ψ(h) + ⟨embed(c), h⟩; hinge losses weighted 0.1 image + 1 object, against a recomputation', () => {
+    const h = harness('lostgan', 'cpu', { config: small, lr: 0 });
+    const model = h.model as Lostgan;
+    const d = model.discriminator;
+    const batch = record();
+    const [x, boxes, classes] = [batch.images!, batch.boxes!, batch.classes!];
+    // The same boxes as per-image [3, 4] lists in 12x12 feature pixels.
+    const features = d.objectTrunk.forward(x);
+    const perImage = Array.from({ length: 8 }, (_, i) => T.mul(T.reshape(T.slice(boxes, [{ start: i, stop: i + 1 }]), [3, 4]), 12));
+    const pooled = T.roiAlign(features, perImage, [4, 4], { samplingRatio: 2 });
+    const feats = T.sum(T.leakyRelu(d.objectConv.forward(pooled), 0.2), [2, 3]);
+    const logits = T.add(T.reshape(d.objectHead.forward(feats), [24]), T.sum(T.mul(d.classEmbedding.forward(T.reshape(classes, [24])), feats), 1));
+    expect(num(T.max(T.abs(T.sub(d.judgeObjects(x, boxes, classes), logits))))).toBeLessThan(1e-5);
+
+    T.manualSeed(8);
+    const losses = step(h, batch);
+    expect(Object.keys(losses)).toEqual(['objects', 'd', 'g']);
+    T.manualSeed(8);
+    const fake = model.generate(boxes, classes);
+    const hinge = (real: Tensor, forged: Tensor) => num(T.mean(T.relu(T.sub(1, real)))) + num(T.mean(T.relu(T.add(1, forged))));
+    const [objReal, objFake] = [d.judgeObjects(x, boxes, classes), d.judgeObjects(fake, boxes, classes)];
+    const [imgReal, imgFake] = [d.judgeImage(x), d.judgeImage(fake)];
+    expect(num(losses.objects!)).toBeCloseTo(-num(T.mean(objFake)), 4);
+    expect(num(losses.g!)).toBeCloseTo(-0.1 * num(T.mean(imgFake)) - num(T.mean(objFake)), 4);
+    expect(num(losses.d!)).toBeCloseTo(0.1 * hinge(imgReal, imgFake) + hinge(objReal, objFake), 4);
+    disposeHarness(h);
+  });
+
+  it('samples draw the given layouts at 48 px, fresh codes each time; the preview rows are layouts, canvases, real canvases', () => {
+    T.manualSeed(3);
+    const h = harness('lostgan', 'cpu', { config: small });
+    const model = h.model as Lostgan;
+    const batch = record();
+    const [first, second] = [model.sample(3, { sources: batch }), model.sample(3, { sources: batch })];
+    expect(first.shape).toEqual([3, 1, 48, 48]);
+    expect(values(first)).not.toEqual(values(second));
+    const picture = model.preview(batch);
+    expect(picture.shape).toEqual([8, 1, 48, 48]);
+    const drawn = values(T.slice(picture, [{ stop: 1 }]));
+    const inside = values(T.max(boxMasks(T.slice(batch.boxes!, [{ stop: 1 }]), 48), 1, true));
+    expect(drawn).toEqual(inside.map((v) => 2 * v - 1));
     disposeHarness(h);
   });
 });

@@ -59,6 +59,7 @@ const SMALL: Record<string, object> = {
   'gan-cls': { width: 4, zDim: 8, embedDim: 4, textDim: 8, condDim: 4 },
   gigagan: { width: 4, zDim: 8, embedDim: 4, textDim: 8, wDim: 8, kernels: 2, heads: 2 },
   instagan: { width: 4, poolSize: 4 },
+  lostgan: { width: 2, zDim: 8, styleDim: 4 },
 };
 
 /** A tiny batch of the record `entry` declares, in its data range: a task entry's from its task (models/tasks). */
@@ -99,6 +100,8 @@ describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry)
 
     // A generative model samples from nothing; an encoder has no samples, only features of images.
     const images = batch.images!;
+    // 28x28 digits, or the canvases of the batch's images (a layout task draws larger ones).
+    const imageShape = images?.shape.slice(1) ?? [1, 28, 28];
     for (const n of [5, 16]) {
       if (isEncoder(model)) {
         const features = model.encode(T.slice(images, [{ stop: Math.min(n, N) }]));
@@ -108,7 +111,7 @@ describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry)
         continue;
       }
       const drawn = model.sample(n);
-      expect(drawn.shape).toEqual([n, 1, 28, 28]);
+      expect(drawn.shape).toEqual([n, ...imageShape]);
       expect((await values(drawn)).every((v) => v >= entry.dataRange[0] && v <= entry.dataRange[1])).toBe(true);
       drawn.dispose();
     }
@@ -121,7 +124,7 @@ describe.each(listModels().map((e) => [e.name, e] as const))('%s', (name, entry)
     }
     if (model.preview) {
       const picture = model.preview(batch);
-      expect(picture.shape).toEqual([N, 1, 28, 28]);
+      expect(picture.shape).toEqual([N, ...imageShape]);
       picture.dispose();
     }
 
