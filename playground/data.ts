@@ -13,7 +13,8 @@ export interface TrainingData {
   labels?: Tensor;
   /** What the checkpoint's `genlab.data` says: 'mnist', or the uploaded file's name. */
   source: string;
-  heldOut: number;
+  /** The part left out of training: what the page's evaluation measures against, as `genlab eval` does. */
+  heldOut: io.ImageDataset;
 }
 
 /** The bytes, gunzipped when they start with gzip's magic number. */
@@ -23,13 +24,14 @@ async function maybeGunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
+/** The bytes at `url` (beside the page), or a MissingFileError saying what failed. */
+export async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new io.MissingFileError(`${url}: ${response.status} ${response.statusText} (is the page served from the playground build?)`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** The training part of `spec`'s images, on the CPU, in [0, 1]. */
+/** `spec`'s images split into the training part and the held-out part, on the CPU, in [0, 1]. */
 export async function loadTrainingData(spec: DataSpec, base: string): Promise<TrainingData> {
   if (spec.kind === 'mnist') {
     const [images, labels] = await Promise.all(Object.values(EMBEDDED_MNIST_FILES).map(async (f) => io.parseIdx(await maybeGunzip(await fetchBytes(new URL(`data/${f}`, base).href)), f)));
@@ -40,7 +42,7 @@ export async function loadTrainingData(spec: DataSpec, base: string): Promise<Tr
   const labels = spec.labels ? io.parseIdx(await maybeGunzip(new Uint8Array(spec.labels)), `${spec.name} labels`) : null;
   const all = io.imageDatasetFromIdx(images, labels, { source: spec.name });
   const n = all.images.shape[0]!;
-  if (n < 2) return { ...all, source: spec.name, heldOut: 0 };
+  if (n < 2) throw new io.FormatError(`${spec.name}: ${n} image, too few to train on and hold some out`);
   return split(all, { heldOut: Math.max(1, Math.round(n / 10)), seed: 0, allocation: 'proportional' }, spec.name);
 }
 
@@ -48,8 +50,8 @@ function split(all: io.ImageDataset, opts: io.SplitOptions, source: string): Tra
   // Unlabelled files are one class: the split is then a plain seeded random draw.
   const labels = all.labels?.dataSync() ?? new Int32Array(all.images.shape[0]!);
   const indices = io.stratifiedSplitIndices(labels, opts);
-  const train = io.subset(all, indices.train);
+  const [train, heldOut] = [io.subset(all, indices.train), io.subset(all, indices.heldOut)];
   all.images.dispose();
   all.labels?.dispose();
-  return { images: train.images, labels: train.labels, source, heldOut: indices.heldOut.length };
+  return { images: train.images, labels: train.labels, source, heldOut };
 }

@@ -6,6 +6,7 @@
 import { readConfig, renderConfig } from './form.js';
 import type { DataSpec, DeviceChoice, FromWorker, ModelInfo, RunState, ToWorker } from './messages.js';
 import { LossPlots } from './plot.js';
+import { DownloadLink } from './download.js';
 
 /** Each model file's opening comment, by registry name (filled in by the build). */
 declare const __MODEL_DOCS__: Record<string, string>;
@@ -16,7 +17,6 @@ const modelSelect = $<HTMLSelectElement>('model');
 const configFields = $('config-fields');
 const status = $('status');
 const errorBox = $('error');
-const download = $<HTMLAnchorElement>('download');
 const pauseButton = $<HTMLButtonElement>('pause');
 const plots = new LossPlots($('plots'));
 const numberField = (id: string) => $<HTMLInputElement>(id);
@@ -28,7 +28,8 @@ let models: ModelInfo[] = [];
 let state: RunState = 'idle';
 let hasModel = false;
 let total = 0;
-let downloadUrl: string | null = null;
+const modelLink = new DownloadLink($<HTMLAnchorElement>('download'));
+const optimizerLink = new DownloadLink($<HTMLAnchorElement>('download-optimizer'));
 let runLine = '';
 /** The last step count and speed, kept in the status after the run ends. */
 let progress = '';
@@ -50,16 +51,18 @@ function showModel(values?: Record<string, unknown>): void {
 
 function setState(next: RunState, note?: string): void {
   state = next;
-  const busy = next === 'training' || next === 'paused';
+  const running = next === 'training' || next === 'paused';
+  const busy = running || next === 'evaluating';
   $<HTMLButtonElement>('train').disabled = busy || models.length === 0;
   $<HTMLInputElement>('load').disabled = busy;
+  $<HTMLButtonElement>('evaluate').disabled = busy || !hasModel;
   modelSelect.disabled = busy;
-  pauseButton.disabled = !busy;
+  pauseButton.disabled = !running;
   pauseButton.textContent = next === 'paused' ? 'Resume' : 'Pause';
-  $<HTMLButtonElement>('stop').disabled = !busy;
-  $<HTMLButtonElement>('sample').disabled = !hasModel && !busy;
+  $<HTMLButtonElement>('stop').disabled = !running;
+  $<HTMLButtonElement>('sample').disabled = (!hasModel && !running) || next === 'evaluating';
   $<HTMLInputElement>('from-loaded').disabled = !hasModel || busy;
-  const word = { idle: 'Idle', training: 'Training', paused: 'Paused', stopped: 'Stopped', done: 'Finished', loaded: 'Checkpoint loaded', failed: 'Failed' }[next];
+  const word = { idle: 'Idle', training: 'Training', paused: 'Paused', stopped: 'Stopped', done: 'Finished', loaded: 'Checkpoint loaded', evaluating: 'Evaluating', evaluated: 'Evaluated', failed: 'Failed' }[next];
   status.dataset.state = next;
   status.textContent = [`${word}.`, runLine, progress, note].filter(Boolean).join(' ');
 }
@@ -83,14 +86,14 @@ function drawGrid(kind: 'samples' | 'preview', step: number, bitmap: ImageBitmap
   if (kind === 'preview') $('preview-figure').hidden = false;
 }
 
-function offerCheckpoint(model: string, step: number, bytes: Uint8Array): void {
-  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-  downloadUrl = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-  download.href = downloadUrl;
-  download.download = `${model}-step-${step}.safetensors`;
-  download.setAttribute('aria-disabled', 'false');
-  $('checkpoint-info').textContent = `${model} at step ${step} (${(bytes.length / 1024).toFixed(0)} kB)`;
-  download.dataset.step = String(step);
+function offerCheckpoint(model: string, step: number, bytes: Uint8Array, optimizer?: Uint8Array): void {
+  const name = `${model}-step-${step}`;
+  modelLink.offer(bytes, `${name}.safetensors`, step);
+  // The optimizer file's name pairs it with the model file (genlab train --resume NAME.safetensors finds it).
+  if (optimizer) optimizerLink.offer(optimizer, `${name}.optimizer.safetensors`, step);
+  else optimizerLink.withdraw();
+  const kB = (b: Uint8Array) => `${(b.length / 1024).toFixed(0)} kB`;
+  $('checkpoint-info').textContent = `${model} at step ${step}: model file ${kB(bytes)}${optimizer ? `, optimizer file ${kB(optimizer)}` : ', no optimizer state'}`;
 }
 
 worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
@@ -107,6 +110,7 @@ worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
       break;
     }
     case 'started':
+      $('evaluation').hidden = true;
       total = msg.steps;
       progress = '';
       $('preview-figure').hidden = true;
@@ -124,11 +128,12 @@ worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
       drawGrid(msg.kind, msg.step, msg.bitmap);
       break;
     case 'checkpoint':
-      offerCheckpoint(msg.model, msg.step, msg.bytes);
+      offerCheckpoint(msg.model, msg.step, msg.bytes, msg.optimizer);
       break;
     case 'loaded': {
       hasModel = true;
       plots.clear();
+      $('evaluation').hidden = true;
       $('preview-figure').hidden = true;
       modelSelect.value = msg.model;
       showModel(msg.config);
@@ -137,13 +142,23 @@ worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
       status.dataset.device = msg.device;
       $<HTMLInputElement>('from-loaded').checked = true;
       if (msg.notes.length > 0) runLine += ` ${msg.notes.join(' ')}`;
+      if (msg.training) {
+        numberField('lr').value = String(msg.training.lr);
+        if (msg.training.batch > 0) numberField('batch').value = String(msg.training.batch);
+      }
       break;
     }
+    case 'evaluation':
+      $('evaluation').hidden = false;
+      $('eval-report').textContent = msg.text;
+      // The numbers themselves, for scripts (the test compares them with genlab eval's).
+      $('eval-report').dataset.report = JSON.stringify(msg.report);
+      break;
     case 'state':
       setState(msg.state, msg.note);
       break;
     case 'error':
-      showError(`${msg.message.replace(/[^.]$/, '$&.')}${downloadUrl ? ' The last checkpoint is still downloadable.' : ''}`);
+      showError(`${msg.message.replace(/[^.]$/, '$&.')}${modelLink.offered ? ' The last checkpoint is still downloadable.' : ''}`);
       break;
   }
 };
@@ -152,9 +167,10 @@ worker.onerror = (e) => {
   setState('failed');
 };
 
+const dataChoice = () => form.querySelector<HTMLInputElement>('input[name=data]:checked')!.value;
+
 async function dataSpec(): Promise<{ spec: DataSpec; transfer: Transferable[] }> {
-  const choice = form.querySelector<HTMLInputElement>('input[name=data]:checked')!.value;
-  if (choice === 'mnist') return { spec: { kind: 'mnist' }, transfer: [] };
+  if (dataChoice() === 'mnist') return { spec: { kind: 'mnist' }, transfer: [] };
   const images = $<HTMLInputElement>('idx-images').files?.[0];
   if (!images) throw new Error('choose an images file (IDX), or the embedded digits');
   const labels = $<HTMLInputElement>('idx-labels').files?.[0];
@@ -189,16 +205,25 @@ $('light').addEventListener('click', () => {
   renderConfig(configFields, m, { ...m.config, ...m.withoutGpu?.config });
   if (m.withoutGpu?.steps) numberField('steps').value = String(m.withoutGpu.steps);
 });
-download.addEventListener('click', (e) => {
-  if (!downloadUrl) e.preventDefault();
+$('evaluate').addEventListener('click', async () => {
+  showError(null);
+  try {
+    const { spec, transfer } = await dataSpec();
+    const choice = $<HTMLSelectElement>('feature-net').value;
+    const featureNet = choice === 'auto' ? (dataChoice() === 'mnist' ? 'mnist' : 'fashion-mnist') : (choice as 'mnist' | 'fashion-mnist');
+    send({ type: 'evaluate', n: numberField('eval-n').valueAsNumber, featureNet, seed: 0, data: spec }, transfer);
+    setState('evaluating', `Evaluating ${numberField('eval-n').value} samples…`);
+  } catch (err) {
+    showError((err as Error).message);
+  }
 });
 $<HTMLInputElement>('load').addEventListener('change', async (e) => {
   const input = e.target as HTMLInputElement;
-  const file = input.files?.[0];
-  if (!file) return;
+  const chosen = Array.from(input.files ?? []);
+  if (chosen.length === 0) return;
   showError(null);
-  const bytes = await file.arrayBuffer();
+  const files = await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
   input.value = '';
-  setState('idle', `Loading ${file.name}…`);
-  send({ type: 'load', name: file.name, bytes, device: $<HTMLSelectElement>('device-choice').value as DeviceChoice, model: modelSelect.value, config: readConfig(configFields) }, [bytes]);
+  setState('idle', `Loading ${chosen.map((f) => f.name).join(' and ')}…`);
+  send({ type: 'load', files, device: $<HTMLSelectElement>('device-choice').value as DeviceChoice, model: modelSelect.value, config: readConfig(configFields) }, files.map((f) => f.bytes));
 });

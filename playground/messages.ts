@@ -1,4 +1,5 @@
 /** What the page and the training worker say to each other (postMessage payloads). */
+import type { EvaluationReport } from '../src/metrics/evaluate.js';
 
 /** What the page needs of a registry entry to draw its form. */
 export interface ModelInfo {
@@ -40,11 +41,12 @@ export type ToWorker =
   | { type: 'resume' }
   | { type: 'stop' }
   | { type: 'sample' }
-  | { type: 'load'; name: string; bytes: ArrayBuffer; device: DeviceChoice; model: string; config: Record<string, string> };
+  | { type: 'load'; files: { name: string; bytes: ArrayBuffer }[]; device: DeviceChoice; model: string; config: Record<string, string> }
+  | { type: 'evaluate'; n: number; featureNet: 'mnist' | 'fashion-mnist'; seed: number; data: DataSpec };
 
 export type GridKind = 'samples' | 'preview';
 
-export type RunState = 'idle' | 'training' | 'paused' | 'stopped' | 'done' | 'loaded' | 'failed';
+export type RunState = 'idle' | 'training' | 'paused' | 'stopped' | 'done' | 'loaded' | 'evaluating' | 'evaluated' | 'failed';
 
 export type FromWorker =
   | { type: 'ready'; models: ModelInfo[]; webgpu: string | null; webgpuMissing?: string; wasm: string }
@@ -52,6 +54,9 @@ export type FromWorker =
   | { type: 'started'; model: string; device: string; adapter: string; parameters: number; images: number; steps: number; config: Record<string, unknown> }
   | { type: 'losses'; step: number; values: Record<string, number>; stepsPerSecond: number }
   | { type: 'grid'; kind: GridKind; step: number; bitmap: ImageBitmap }
-  | { type: 'checkpoint'; model: string; step: number; bytes: Uint8Array }
-  | { type: 'loaded'; model: string; config: Record<string, unknown>; step: number; device: string; adapter: string; notes: string[] }
+  /** The model file, and the optimizer file once the run has optimizers (trained, or loaded with one). */
+  | { type: 'checkpoint'; model: string; step: number; bytes: Uint8Array; optimizer?: Uint8Array }
+  /** `training`: the loaded optimizer file's learning rate and batch, when one came with the model file. */
+  | { type: 'loaded'; model: string; config: Record<string, unknown>; step: number; device: string; adapter: string; notes: string[]; training?: { lr: number; batch: number } }
+  | { type: 'evaluation'; text: string; report: EvaluationReport }
   | { type: 'error'; message: string };

@@ -5,6 +5,7 @@
  */
 import * as T from '../src/index.js';
 import { io, type DeviceName, type Tensor } from '../src/index.js';
+import { isOptimizerFile, optimizerStateOf, parseJsonMetadata, serializeOptimizerFile, STEP_KEY, TRAINING_KEY } from '../src/io/optimizer-file.js';
 import { rangeTransform } from '../src/cli/shared.js';
 import { isEncoder, type Batch, type Model, type ModelEntry, type Training } from '../models/index.js';
 import { encodeModelFile } from './checkpoint.js';
@@ -34,8 +35,25 @@ export function batchRecord(entry: ModelEntry, images: Tensor, labels?: Tensor |
 /** Seed of step `step`'s generator, as in `genlab train`: one stream per (seed, step). */
 const stepSeed = (seed: number, step: number) => seed * 1_000_000 + step;
 
+/**
+ * What the optimizer file records of a run, as `genlab train` records it, so `genlab train
+ * --resume` continues a run of the page (the page trains with the command line's defaults: every
+ * image but the held-out part, no class selection).
+ */
+export interface RunRecord {
+  step: number;
+  totalSteps: number;
+  seed: number;
+  batch: number;
+}
+
 export class ModelRun {
   step = 0;
+  seed = 0;
+  batch = 0;
+  totalSteps = 0;
+  /** The optimizers, kept between runs so that continuing keeps their state; null until trained or loaded. */
+  private training: Training | null = null;
   private previewBatch: Batch | null = null;
 
   constructor(readonly entry: ModelEntry, readonly config: object, readonly model: Model, readonly device: DeviceName, public data: string) {}
@@ -77,18 +95,58 @@ export class ModelRun {
     }
   }
 
+  /** The model's training: the kept optimizers with their learning rate set to `lr` (as `--lr` overrides a resumed one), or new ones. */
+  trainingAt(lr: number): Training {
+    if (!this.training) return (this.training = this.entry.train(this.model, { lr }));
+    for (const o of Object.values(this.training.optimizers)) for (const g of o.paramGroups) g.lr = lr;
+    return this.training;
+  }
+
+  /** Whether the run holds optimizer state (trained here, or loaded from an optimizer file). */
+  get hasOptimizers(): boolean {
+    return this.training !== null;
+  }
+
+  /**
+   * Load an optimizer file (`genlab train`'s optimizer.safetensors, or the page's download) into new
+   * optimizers; returns the learning rate it holds. Everything is checked before anything loads.
+   */
+  loadOptimizers(file: io.SafetensorsContents, name: string, modelStep: number): number {
+    if (!isOptimizerFile(file)) throw new io.FormatError(`${name}: not an optimizer file (no training state)`);
+    if (Number(file.metadata[STEP_KEY]) !== modelStep) throw new io.FormatError(`${name} is from step ${file.metadata[STEP_KEY]} but the model file from step ${modelStep}: they are not one checkpoint`);
+    const state = parseJsonMetadata(file.metadata, TRAINING_KEY, name) as Partial<RunRecord>;
+    const training = this.entry.train(this.model, { lr: this.entry.training.lr });
+    try {
+      const states = Object.keys(training.optimizers).map((key) => optimizerStateOf(file, key, name));
+      Object.values(training.optimizers).forEach((o, i) => o.loadStateDict(states[i]!));
+    } catch (e) {
+      for (const o of Object.values(training.optimizers)) o.dispose();
+      throw e;
+    }
+    this.disposeTraining();
+    this.training = training;
+    this.seed = state.seed ?? 0;
+    this.batch = state.batch ?? 0;
+    this.totalSteps = state.totalSteps ?? modelStep;
+    return Object.values(training.optimizers)[0]?.paramGroups[0]?.lr ?? this.entry.training.lr;
+  }
+
   async postCheckpoint(post: Post): Promise<void> {
     const bytes = await encodeModelFile(this.model, { entry: this.entry, config: this.config, data: this.data, step: this.step });
-    post({ type: 'checkpoint', model: this.entry.name, step: this.step, bytes }, [bytes.buffer]);
+    const record = { step: this.step, totalSteps: this.totalSteps, seed: this.seed, batch: this.batch, data: this.data, limit: null, classes: null, device: this.device, heldOut: true };
+    const optimizer = this.training ? await serializeOptimizerFile(this.training.optimizers, record) : undefined;
+    post({ type: 'checkpoint', model: this.entry.name, step: this.step, bytes, optimizer }, [bytes.buffer, ...(optimizer ? [optimizer.buffer] : [])]);
   }
 
   /** Train `steps` more steps on `data`; grids and a checkpoint every `sampleEvery` and at the end. */
-  async train(training: Training, data: TrainingData, opts: { batch: number; steps: number; sampleEvery: number; seed?: number }, control: Control, post: Post): Promise<void> {
-    const seed = opts.seed ?? 0;
+  async train(lr: number, data: TrainingData, opts: { batch: number; steps: number; sampleEvery: number }, control: Control, post: Post): Promise<void> {
+    const training = this.trainingAt(lr);
+    const seed = this.seed;
+    this.batch = opts.batch;
     const loader = new io.DataLoader(data, { batchSize: opts.batch, shuffle: true, seed, dropLast: true, device: this.device, transform: rangeTransform(this.entry.dataRange) });
     if (loader.length === 0) throw new T.ArgumentError(`the dataset has ${data.images.shape[0]} images, fewer than one batch of ${opts.batch}`);
     const first = this.step;
-    const totalSteps = first + opts.steps;
+    const totalSteps = (this.totalSteps = first + opts.steps);
     let activeMs = 0;
     let lastRead = -Infinity;
     while (this.step < totalSteps && !control.stopped) {
@@ -139,8 +197,14 @@ export class ModelRun {
     this.previewBatch = null;
   }
 
+  private disposeTraining(): void {
+    for (const o of Object.values(this.training?.optimizers ?? {})) o.dispose();
+    this.training = null;
+  }
+
   dispose(): void {
     this.disposePreview();
+    this.disposeTraining();
     this.model.dispose();
   }
 }

@@ -7,8 +7,10 @@ import * as T from '../src/index.js';
 import type { DeviceName } from '../src/index.js';
 import { applyConfig } from '../src/cli/config.js';
 import { getModel, listModels, type ModelEntry } from '../models/index.js';
+import { isOptimizerFile } from '../src/io/optimizer-file.js';
 import { decodeModelFile } from './checkpoint.js';
 import { loadTrainingData, type TrainingData } from './data.js';
+import { evaluateRun } from './evaluate.js';
 import type { DataSpec, DeviceChoice, FromWorker, ModelInfo, ToWorker, TrainRequest } from './messages.js';
 import { ModelRun, type Control } from './model-run.js';
 
@@ -19,6 +21,8 @@ let webgpu: string | null = null;
 let current: ModelRun | null = null;
 let running = false;
 let mnist: Promise<TrainingData> | null = null;
+/** The last uploaded files' data (freed when other files come). */
+let upload: { key: string; data: Promise<TrainingData> } | null = null;
 /** Resolves the parked loop of a paused run. */
 let wake: (() => void) | null = null;
 const control: Control = {
@@ -69,13 +73,26 @@ function adapterOf(device: DeviceName): string {
   return T.deviceInfo(device).adapter ?? device;
 }
 
+function disposeData(data: TrainingData): void {
+  for (const t of [data.images, data.labels, data.heldOut.images, data.heldOut.labels]) t?.dispose();
+}
+
+/** Memoised so a run after a failed load tries again. */
+function cached(load: () => Promise<TrainingData>, forget: () => void): Promise<TrainingData> {
+  const data = load();
+  data.catch(forget);
+  return data;
+}
+
 function dataOf(spec: DataSpec): Promise<TrainingData> {
-  if (spec.kind === 'upload') return loadTrainingData(spec, self.location.href);
-  mnist ??= loadTrainingData(spec, self.location.href).catch((e) => {
-    mnist = null;
-    throw e;
-  });
-  return mnist;
+  if (spec.kind === 'mnist') return (mnist ??= cached(() => loadTrainingData(spec, self.location.href), () => (mnist = null)));
+  const key = `${spec.name}:${spec.images.byteLength}:${spec.labels?.byteLength ?? -1}`;
+  if (upload?.key !== key) {
+    upload?.data.then(disposeData, () => undefined);
+    const entry: typeof upload = { key, data: cached(() => loadTrainingData(spec, self.location.href), () => upload === entry && (upload = null)) };
+    upload = entry;
+  }
+  return upload!.data;
 }
 
 async function train(req: TrainRequest): Promise<void> {
@@ -96,33 +113,60 @@ async function train(req: TrainRequest): Promise<void> {
   const run = current!;
   run.data = data.source;
   await run.setPreviewData(data);
-  const training = entry.train(run.model, { lr: req.lr });
   const parameters = run.model.parameters().reduce((n, p) => n + p.size, 0);
   post({ type: 'started', model: entry.name, device, adapter: adapterOf(device), parameters, images: data.images.shape[0]!, steps: run.step + req.steps, config: run.config as Record<string, unknown> });
   Object.assign(control, { paused: false, stopped: false, sampleRequested: false });
   running = true;
   post({ type: 'state', state: 'training' });
   try {
-    await run.train(training, data, { batch: req.batch, steps: req.steps, sampleEvery: req.sampleEvery }, control, post);
+    await run.train(req.lr, data, { batch: req.batch, steps: req.steps, sampleEvery: req.sampleEvery }, control, post);
   } finally {
     running = false;
-    for (const o of Object.values(training.optimizers)) o.dispose();
   }
   post({ type: 'state', state: control.stopped ? 'stopped' : 'done' });
 }
 
+/** A checkpoint from the page's files: a model file, and optionally its optimizer file (told apart by their metadata). */
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   const fallback = getModel(msg.model);
   const { device, note } = resolveDevice(msg.device, fallback);
-  const loaded = decodeModelFile(new Uint8Array(msg.bytes), msg.name, device, { entry: fallback, config: applyConfig(fallback, msg.config) });
-  current?.dispose();
-  current = new ModelRun(loaded.entry, loaded.config, loaded.model, device, loaded.data);
-  current.step = loaded.step;
-  if (current.wantsPreviewData) await current.setPreviewData(await dataOf({ kind: 'mnist' }));
-  post({ type: 'loaded', model: loaded.entry.name, config: loaded.config as Record<string, unknown>, step: loaded.step, device, adapter: adapterOf(device), notes: note ? [note, ...loaded.notes] : loaded.notes });
-  await current.postGrids(post);
-  await current.postCheckpoint(post);
-  post({ type: 'state', state: 'loaded' });
+  const parsed = msg.files.map((f) => ({ name: f.name, contents: T.io.parseSafetensors(new Uint8Array(f.bytes), { source: f.name }) }));
+  try {
+    const optimizers = parsed.filter((f) => isOptimizerFile(f.contents));
+    const models = parsed.filter((f) => !isOptimizerFile(f.contents));
+    if (models.length !== 1 || optimizers.length > 1) {
+      throw new T.io.FormatError(`choose one model file and at most one optimizer file, not ${parsed.map((f) => f.name).join(', ')}`);
+    }
+    const loaded = decodeModelFile(models[0]!.contents, models[0]!.name, device, { entry: fallback, config: applyConfig(fallback, msg.config) });
+    const run = new ModelRun(loaded.entry, loaded.config, loaded.model, device, loaded.data);
+    run.step = loaded.step;
+    let training: { lr: number; batch: number } | undefined;
+    try {
+      if (optimizers[0]) training = { lr: run.loadOptimizers(optimizers[0].contents, optimizers[0].name, loaded.step), batch: run.batch };
+    } catch (e) {
+      run.dispose();
+      throw e;
+    }
+    current?.dispose();
+    current = run;
+    if (current.wantsPreviewData) await current.setPreviewData(await dataOf({ kind: 'mnist' }));
+    const notes = [...(note ? [note] : []), ...loaded.notes, optimizers[0] ? `Its optimizer state came with it: continuing resumes the run.` : 'No optimizer file: continuing starts new optimizers from these weights.'];
+    post({ type: 'loaded', model: loaded.entry.name, config: loaded.config as Record<string, unknown>, step: loaded.step, device, adapter: adapterOf(device), notes, training });
+    await current.postGrids(post);
+    await current.postCheckpoint(post);
+    post({ type: 'state', state: 'loaded' });
+  } finally {
+    for (const f of parsed) for (const t of Object.values(f.contents.tensors)) t.dispose();
+  }
+}
+
+async function evaluate(msg: Extract<ToWorker, { type: 'evaluate' }>): Promise<void> {
+  if (!current) throw new T.ArgumentError('nothing to evaluate: train a model or load a checkpoint first');
+  post({ type: 'state', state: 'evaluating' });
+  const data = await dataOf(msg.data);
+  const result = await evaluateRun(current, data, { n: msg.n, featureNet: msg.featureNet, seed: msg.seed, base: self.location.href });
+  post({ type: 'evaluation', text: result.text, report: result.report });
+  post({ type: 'state', state: 'evaluated' });
 }
 
 const fail = (e: unknown) => {
@@ -139,6 +183,9 @@ scope.onmessage = ({ data: msg }) => {
       break;
     case 'load':
       if (!running) load(msg).catch(fail);
+      break;
+    case 'evaluate':
+      if (!running) evaluate(msg).catch(fail);
       break;
     case 'pause':
       control.paused = true;

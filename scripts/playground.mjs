@@ -12,6 +12,7 @@ import { wgslEsbuildPlugin } from './wgsl-compose.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MNIST_FILES = ['mnist-10k-images-idx3-ubyte.gz', 'mnist-10k-labels-idx1-ubyte.gz'];
+const FEATURE_NETS = ['feature-net-mnist.safetensors', 'feature-net-fashion-mnist.safetensors'];
 
 /** The headers a host must send for SharedArrayBuffer (threaded wasm): same-origin opener, required CORP. */
 export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
@@ -53,6 +54,8 @@ export async function buildPlayground(out = join(ROOT, 'playground', 'dist')) {
   });
   for (const f of ['index.html', 'style.css']) copyFileSync(join(ROOT, 'playground', f), join(out, f));
   for (const f of MNIST_FILES) copyFileSync(join(ROOT, 'data', f), join(out, 'data', f));
+  // The shipped feature networks, for the page's evaluation (genlab eval's).
+  for (const f of FEATURE_NETS) copyFileSync(join(ROOT, 'assets', f), join(out, 'data', f));
   // Netlify / Cloudflare Pages read this file; other hosts need the two headers set by hand.
   writeFileSync(join(out, '_headers'), `/*\n${Object.entries(ISOLATION_HEADERS).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
   return out;

@@ -1,83 +1,46 @@
-// The browser playground (playground/, scripts/playground.mjs) in headless Chromium, driven as a
-// person drives it: tiny configurations of the MLP autoencoder and the DCGAN trained a few steps
-// on WebGPU (SwiftShader) and on wasm, paused, sampled, resumed and stopped; the checkpoint
-// downloaded, read by the command line's loader, and loaded back; a `genlab train` checkpoint
-// loaded and sampled; a bad file reported. A screenshot of every state goes to a temporary
-// directory (printed) so a person can look at them.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+// The browser playground (playground/, scripts/playground.mjs) in headless Chromium with WebGPU
+// (SwiftShader), driven as a person drives it: tiny configurations of the MLP autoencoder and the
+// DCGAN trained a few steps on WebGPU and on wasm, paused, sampled, resumed and stopped; the
+// checkpoint's two files downloaded, read by the command line (sampled, and resumed by `genlab
+// train`), and loaded back; a `genlab train` checkpoint with its optimizer state loaded and
+// continued; the page's evaluation against `genlab eval`'s numbers; a bad file reported.
+// test/playground-wasm.test.ts covers a browser without WebGPU.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module script without declarations
-import { buildPlayground, servePlayground } from '../scripts/playground.mjs';
-import { isEncoder } from '../models/index.js';
+import { getModel, isEncoder } from '../models/index.js';
+import { parseSafetensors } from '../src/io/safetensors.js';
+import { loadCheckpoint } from '../src/io/checkpoint.js';
 import { loadModel } from '../src/cli/load-model.js';
 import { train } from '../src/cli/train.js';
+import { evaluateCheckpoint } from '../src/cli/eval.js';
+import { PlaygroundPage } from './playground-page.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const work = mkdtempSync(join(tmpdir(), 'genlab-playground-'));
-const shots = join(work, 'screenshots');
-const downloads = join(work, 'downloads');
-let server: Server;
-let browser: Browser;
-let page: Page;
-let shot = 0;
-const pageErrors: string[] = [];
+const pg = new PlaygroundPage();
+const { downloads, work } = pg;
+let page: PlaygroundPage['page'];
+const screenshot = (name: string) => pg.screenshot(name);
+const waitForState = (states: string[], timeout?: number) => pg.waitForState(states, timeout);
+const gridUpdates = () => pg.gridUpdates();
+const gridPicture = () => pg.gridPicture();
+const plotPoints = () => pg.plotPoints();
+const setUp = (model: string, device: string, fields: Record<string, string>) => pg.setUp(model, device, fields);
+const trainToEnd = () => pg.trainToEnd();
 
-async function screenshot(name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
-
-const stateOf = () => page.$eval('#status', (e) => (e as HTMLElement).dataset.state);
-const waitForState = (states: string[], timeout = 120_000) =>
-  page.waitForFunction((s: string[]) => s.includes(document.getElementById('status')!.dataset.state!), { timeout }, states);
-const gridUpdates = () => page.$eval('#samples', (e) => Number((e as HTMLElement).dataset.updates ?? 0));
-const gridPicture = async () => Buffer.from(await (await page.$('#samples'))!.screenshot({ encoding: 'binary' }));
-const plotPoints = async () => (await page.$$eval('#plots canvas', (cs) => Object.fromEntries(cs.map((c) => [(c as HTMLElement).dataset.loss, Number((c as HTMLElement).dataset.points)])))) as Record<string, number>;
-
-/** Fill the form (model, device, batch, steps, grid interval, configuration keys). */
-async function setUp(model: string, device: string, fields: Record<string, string>): Promise<void> {
-  await page.select('#model', model);
-  await page.select('#device-choice', device);
-  for (const [id, value] of Object.entries(fields)) {
-    await page.$eval(`#${id}`, (e, v) => ((e as HTMLInputElement).value = v as string), value);
-  }
-}
-
-/** Start a run with the keyboard (focus Train, press Enter) and wait for it to end. */
-async function trainToEnd(): Promise<void> {
-  await page.focus('#train');
-  await page.keyboard.press('Enter');
-  await waitForState(['done', 'failed']);
-  expect(await page.$eval('#error', (e) => e.textContent)).toBe('');
+/** The optimizer file's training state and every optimizer's per-parameter step counts. */
+function optimizerSteps(file: string): { state: { step: number }; counts: number[] } {
+  const { tensors, metadata } = parseSafetensors(readFileSync(file), { source: file });
+  for (const t of Object.values(tensors)) t.dispose();
+  const counts = Object.entries(metadata).filter(([k]) => k.endsWith('.steps')).flatMap(([, v]) => Object.values(JSON.parse(v) as Record<string, number>));
+  return { state: JSON.parse(metadata['genlab.training_state']!), counts };
 }
 
 beforeAll(async () => {
-  for (const d of [shots, downloads]) mkdirSync(d);
-  const dir = await buildPlayground(join(work, 'site'));
-  server = await servePlayground(dir, 0);
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1200, height: 900 });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  const cdp = await page.createCDPSession();
-  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-  await page.goto(`http://localhost:${(server.address() as AddressInfo).port}/`);
-  await waitForState(['idle'], 60_000);
-  console.log(`playground screenshots: ${shots}`);
+  await pg.open(true);
+  page = pg.page;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+afterAll(() => pg.close());
 
 describe('the playground page', () => {
   it('is cross-origin isolated, finds WebGPU and a threaded wasm, and labels every control', async () => {
@@ -125,11 +88,14 @@ describe('the playground page', () => {
     await screenshot('webgpu-stopped');
   });
 
-  it('downloads the checkpoint in the command line\'s format', async () => {
-    const step = Number(await page.$eval('#download', (e) => (e as HTMLElement).dataset.step));
+  it('downloads the checkpoint\'s two files, which the command line samples and resumes', async () => {
+    const step = Number(await pg.data('#download', 'step'));
+    expect(Number(await pg.data('#download-optimizer', 'step'))).toBe(step);
     await page.click('#download');
+    await page.click('#download-optimizer');
     const file = join(downloads, `mlp-autoencoder-step-${step}.safetensors`);
-    await expect.poll(() => existsSync(file), { timeout: 20_000 }).toBe(true);
+    const optimizerFile = join(downloads, `mlp-autoencoder-step-${step}.optimizer.safetensors`);
+    await expect.poll(() => existsSync(file) && existsSync(optimizerFile), { timeout: 20_000 }).toBe(true);
     const loaded = loadModel(file, 'cpu');
     expect(loaded.entry.name).toBe('mlp-autoencoder');
     expect(loaded.step).toBe(step);
@@ -139,7 +105,19 @@ describe('the playground page', () => {
     const samples = loaded.model.sample(4);
     expect(samples.shape).toEqual([4, 1, 28, 28]);
     samples.dispose();
+    // The optimizer file loads into the model's optimizers as genlab train --resume loads it: Adam at step `step`.
+    const training = getModel('mlp-autoencoder').train(loaded.model, { lr: 1e-3 });
+    const info = loadCheckpoint(file, { module: loaded.model, optimizers: training.optimizers });
+    expect(info.trainingState).toMatchObject({ step, totalSteps: 40, batch: 8, data: 'mnist', heldOut: true, seed: 0 });
+    expect(new Set(optimizerSteps(optimizerFile).counts)).toEqual(new Set([step]));
+    for (const o of Object.values(training.optimizers)) o.dispose();
     loaded.model.dispose();
+    // genlab train --resume NAME.safetensors finds NAME.optimizer.safetensors and continues the run.
+    const resumed = join(work, 'resumed');
+    await train({ model: 'mlp-autoencoder', resume: file, steps: step + 2, device: 'cpu', out: resumed, sampleEvery: 0 });
+    const after = optimizerSteps(join(resumed, 'checkpoint', 'optimizer.safetensors'));
+    expect(after.state.step).toBe(step + 2);
+    expect(new Set(after.counts)).toEqual(new Set([step + 2]));
   });
 
   it('trains the DCGAN on WebGPU: one plot per loss, the grid changes', async () => {
@@ -166,34 +144,65 @@ describe('the playground page', () => {
     }
   });
 
-  it('loads the downloaded checkpoint back and samples it without training', async () => {
-    const file = readdirSync(downloads).find((f) => f.startsWith('mlp-autoencoder-step-'))!;
-    const input = (await page.$('#load')) as ElementHandle<HTMLInputElement>;
-    await input.uploadFile(join(downloads, file));
+  it('loads the downloaded checkpoint back, samples it without training, and evaluates it as genlab eval does', async () => {
+    const step = Number(await pg.data('#download', 'step'));
+    const file = join(downloads, readdirSync(downloads).find((f) => /^mlp-autoencoder-step-\d+\.safetensors$/.test(f))!);
+    // On the CPU backend, so the page's numbers can equal the command line's (float64 on both).
+    await page.select('#device-choice', 'cpu');
+    await pg.upload('#load', file, file.replace(/\.safetensors$/, '.optimizer.safetensors'));
     await waitForState(['loaded', 'failed']);
+    expect(await pg.text('#error')).toBe('');
     expect(await page.$eval('#model', (e) => (e as HTMLSelectElement).value)).toBe('mlp-autoencoder');
     expect(await page.$eval('#config-hidden', (e) => (e as HTMLInputElement).value)).toBe('16');
+    expect(await pg.text('#status')).toMatch(/optimizer state came with it/);
+    expect(Number(await pg.data('#download-optimizer', 'step'))).not.toBe(step);
     const updates = await gridUpdates();
     await page.click('#sample');
     await page.waitForFunction((n: number) => Number(document.getElementById('samples')!.dataset.updates) > n, { timeout: 60_000 }, updates);
     await screenshot('loaded-and-sampled');
+    const n = 20;
+    const report = await pg.evaluate(n);
+    expect(await pg.text('#eval-report')).toMatch(/FID[\s\S]*reconstruction MSE/);
+    await screenshot('evaluated');
+    const cli = (await evaluateCheckpoint({ checkpoint: file, n, device: 'cpu', quiet: true })).report;
+    // What does not depend on the samples' random draw is the same number: the floor (the same
+    // split, feature network and stratified draw) and the held-out reconstructions.
+    for (const k of ['fid', 'kid', 'precision', 'recall', 'is'] as const) expect(report[k].floor.value).toBeCloseTo(cli[k]!.floor!.value, 9);
+    expect(report.reconstruction.mse).toBeCloseTo(cli.reconstruction!.mse, 9);
+    expect(report.reconstruction.bce).toBeCloseTo(cli.reconstruction!.bce, 6);
+    expect([report.n, report.nHeldOut]).toEqual([n, 1000]);
+    expect(report.fid.value).toBeGreaterThan(report.fid.floor.value);
   });
 
-  it('loads a `genlab train` checkpoint, and reports a bad file keeping the last checkpoint downloadable', async () => {
+  it('loads a `genlab train` checkpoint with its optimizer state and continues the run; a bad file keeps the last checkpoint downloadable', async () => {
     const out = join(work, 'cli-run');
-    await train({ model: 'dcgan', steps: 1, batch: 8, device: 'cpu', out, sampleEvery: 0, config: { zDim: '8', width: '4' } });
-    const input = (await page.$('#load')) as ElementHandle<HTMLInputElement>;
-    await input.uploadFile(join(out, 'checkpoint', 'model.safetensors'));
+    await train({ model: 'dcgan', steps: 1, batch: 8, lr: 3e-4, device: 'cpu', out, sampleEvery: 0, config: { zDim: '8', width: '4' } });
+    await page.select('#device-choice', 'wasm');
+    await pg.upload('#load', join(out, 'checkpoint', 'model.safetensors'), join(out, 'checkpoint', 'optimizer.safetensors'));
     await waitForState(['loaded', 'failed']);
     expect(await page.$eval('#model', (e) => (e as HTMLSelectElement).value)).toBe('dcgan');
-    expect(await page.$eval('#status', (e) => e.textContent)).toMatch(/dcgan at step 1/);
+    expect(await pg.text('#status')).toMatch(/dcgan at step 1 .*optimizer state came with it/);
+    expect(await page.$eval('#lr', (e) => (e as HTMLInputElement).value)).toBe('0.0003');
+    expect(await page.$eval('#batch', (e) => (e as HTMLInputElement).value)).toBe('8');
+    expect(await page.$eval('#from-loaded', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    expect(await page.$eval('#config-width', (e) => (e as HTMLInputElement).value)).toBe('4');
+    await pg.fill({ steps: '1', 'sample-every': '1' });
+    await trainToEnd();
+    await page.click('#download-optimizer');
+    const continued = join(downloads, 'dcgan-step-2.optimizer.safetensors');
+    await expect.poll(() => existsSync(continued), { timeout: 20_000 }).toBe(true);
+    // Adam went on from the command line's step 1: a fresh optimizer would be at 1.
+    const { state, counts } = optimizerSteps(continued);
+    expect(state.step).toBe(2);
+    expect(new Set(counts)).toEqual(new Set([2]));
     const bad = join(work, 'not-a-checkpoint.safetensors');
     writeFileSync(bad, 'this is not a safetensors file');
-    await input.uploadFile(bad);
+    await pg.upload('#load', bad);
     await waitForState(['failed']);
-    expect(await page.$eval('#error', (e) => e.textContent)).toMatch(/FormatError: not-a-checkpoint\.safetensors: not a valid safetensors file/);
+    expect(await pg.text('#error')).toMatch(/FormatError: not-a-checkpoint\.safetensors: not a valid safetensors file.*The last checkpoint is still downloadable/);
     expect(await page.$eval('#download', (e) => e.getAttribute('href'))).toMatch(/^blob:/);
+    expect(await pg.data('#download', 'step')).toBe('2');
     await screenshot('bad-file');
-    expect(pageErrors).toEqual([]);
+    expect(pg.pageErrors).toEqual([]);
   });
 });

@@ -37,6 +37,8 @@ export const MODEL_FILE = 'model.safetensors';
  * training state.
  */
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
+/** The optimizer file that goes with a model file NAME.safetensors outside a checkpoint directory: NAME.optimizer.safetensors. */
+export const OPTIMIZER_SUFFIX = '.optimizer.safetensors';
 export const POINTER_FILE = 'checkpoint.json';
 const FORMAT = 'genlab.checkpoint/1';
 const GENERATION = /^step-\d+-p(\d+)-[0-9a-f]+$/;
@@ -67,11 +69,14 @@ function readPointer(dir: string): string | null {
 
 /**
  * The files of the checkpoint at `path`: a checkpoint directory (with or without generations),
- * or the model file itself (then the optimizer file is its sibling, if any).
+ * or the model file itself (then the optimizer file is NAME.optimizer.safetensors beside it, else
+ * the directory's optimizer.safetensors, if any).
  */
 export function resolveCheckpoint(path: string): CheckpointPaths {
   if (path.endsWith('.safetensors') && existsSync(path) && statSync(path).isFile()) {
-    return { dir: dirname(path), model: path, optimizer: join(dirname(path), OPTIMIZER_FILE) };
+    // A downloaded pair (the playground's NAME.safetensors and NAME.optimizer.safetensors), else the directory's optimizer file.
+    const paired = path.replace(/\.safetensors$/, OPTIMIZER_SUFFIX);
+    return { dir: dirname(path), model: path, optimizer: existsSync(paired) ? paired : join(dirname(path), OPTIMIZER_FILE) };
   }
   if (!existsSync(path)) throw new MissingFileError(`checkpoint: no checkpoint at ${path}`);
   const generation = readPointer(path);

@@ -10,16 +10,15 @@
  */
 import { existsSync } from 'node:fs';
 import type { Module } from '../nn/module.js';
-import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
-import type { Tensor } from '../tensor.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import { FormatError } from './format-error.js';
 import { commitCheckpoint, MODEL_FILE, OPTIMIZER_FILE, resolveCheckpoint, type CheckpointPaths } from './checkpoint-layout.js';
+import { isCount, isObject, optimizerStateOf, parseJsonMetadata, serializeOptimizerFile, STEP_KEY, TRAINING_KEY } from './optimizer-file.js';
 import { loadSafetensors } from './safetensors-file.js';
 import { serializeSafetensors, type SafetensorsContents } from './safetensors.js';
 
 export { MODEL_FILE, OPTIMIZER_FILE, hasCheckpoint, resolveCheckpoint } from './checkpoint-layout.js';
-const STEP_KEY = 'genlab.step';
-const TRAINING_KEY = 'genlab.training_state';
+export { parseJsonMetadata } from './optimizer-file.js';
 
 /** What a checkpoint holds or loads into: a module and, optionally, named optimizers. */
 export interface CheckpointParts {
@@ -44,19 +43,7 @@ export async function saveCheckpoint(dir: string, opts: SaveOptions): Promise<Ch
   const stepNumber = opts.trainingState?.step ?? 0;
   const step = String(stepNumber);
   const model = await serializeSafetensors(opts.module.stateDict(), { ...opts.metadata, [STEP_KEY]: step }, { checksum: true });
-  const tensors: Record<string, Tensor> = {};
-  const metadata: Record<string, string> = { [STEP_KEY]: step, [TRAINING_KEY]: JSON.stringify(opts.trainingState ?? { step: 0 }) };
-  for (const [key, optimizer] of Object.entries(opts.optimizers ?? {})) {
-    const { state, paramGroups } = optimizer.stateDict();
-    const steps: Record<string, number> = {};
-    for (const [i, s] of Object.entries(state)) {
-      steps[i] = s.step;
-      for (const [name, t] of Object.entries(s.buffers)) tensors[`${key}.state.${i}.${name}`] = t;
-    }
-    metadata[`${key}.param_groups`] = JSON.stringify(paramGroups);
-    metadata[`${key}.steps`] = JSON.stringify(steps);
-  }
-  const optimizer = await serializeSafetensors(tensors, metadata, { checksum: true });
+  const optimizer = await serializeOptimizerFile(opts.optimizers ?? {}, opts.trainingState ?? { step: 0 });
   return commitCheckpoint(dir, stepNumber, { [MODEL_FILE]: model, [OPTIMIZER_FILE]: optimizer });
 }
 
@@ -107,19 +94,6 @@ function disposeFiles(files: CheckpointFiles): void {
   for (const t of Object.values(files.optimizer?.tensors ?? {})) t.dispose();
 }
 
-/** A metadata string parsed as JSON; corrupt text is a FormatError naming the file and the key. */
-export function parseJsonMetadata(metadata: Record<string, string>, key: string, source: string): unknown {
-  const text = metadata[key];
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new FormatError(`${source}: the metadata '${key}' is not valid JSON (corrupt checkpoint)`);
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function info(files: CheckpointFiles): CheckpointInfo {
   const saved = files.optimizer ? parseJsonMetadata(files.optimizer.metadata, TRAINING_KEY, files.optimizerPath) : undefined;
@@ -151,42 +125,11 @@ export function loadCheckpoint(path: string, parts: CheckpointParts): Checkpoint
   try {
     // Every check of the files before anything is loaded into the caller's module and optimizers.
     const result = info(files);
-    const states = optimizers.map(([key]) => optimizerState(files.optimizer!, key, files.optimizerPath));
+    const states = optimizers.map(([key]) => optimizerStateOf(files.optimizer!, key, files.optimizerPath));
     parts.module.loadStateDict(files.model.tensors, { strict: parts.strict ?? true });
     optimizers.forEach(([, optimizer], i) => optimizer.loadStateDict(states[i]!));
     return result;
   } finally {
     disposeFiles(files);
   }
-}
-
-function optimizerState(file: SafetensorsContents, key: string, path: string): OptimizerStateDict {
-  const groups = parseJsonMetadata(file.metadata, `${key}.param_groups`, path);
-  const steps = parseJsonMetadata(file.metadata, `${key}.steps`, path);
-  if (groups === undefined || steps === undefined) throw new FormatError(`${path}: no state for the optimizer '${key}'`);
-  const corrupt = (what: string) => new FormatError(`${path}: the optimizer '${key}' has ${what} (corrupt checkpoint)`);
-  if (!Array.isArray(groups) || !groups.every((g) => isObject(g) && Array.isArray(g.params) && g.params.every(isCount))) {
-    throw corrupt(`param_groups ${JSON.stringify(groups).slice(0, 80)}, not a list of groups with parameter indices`);
-  }
-  for (const g of groups as Record<string, unknown>[]) {
-    for (const [option, v] of Object.entries(g)) {
-      const ok = option === 'params' || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
-        || (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)));
-      if (!ok) throw corrupt(`the option ${option} = ${JSON.stringify(v)} in param_groups`);
-    }
-  }
-  if (!isObject(steps) || !Object.entries(steps).every(([i, n]) => /^\d+$/.test(i) && isCount(n))) {
-    throw corrupt(`step counts ${JSON.stringify(steps).slice(0, 80)}, not parameter index -> count`);
-  }
-  const state: OptimizerStateDict['state'] = {};
-  for (const [i, step] of Object.entries(steps)) state[Number(i)] = { step: step as number, buffers: {} };
-  const prefix = `${key}.state.`;
-  for (const [name, t] of Object.entries(file.tensors)) {
-    if (!name.startsWith(prefix)) continue;
-    const [i, buffer] = [name.slice(prefix.length, name.indexOf('.', prefix.length)), name.slice(name.indexOf('.', prefix.length) + 1)];
-    const entry = state[Number(i)];
-    if (!entry) throw new FormatError(`${path}: tensor '${name}' belongs to no parameter with a step count`);
-    entry.buffers[buffer] = t;
-  }
-  return { state, paramGroups: groups as OptimizerStateDict['paramGroups'] };
 }

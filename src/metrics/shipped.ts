@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { MissingFileError } from '../io/format-error.js';
 import { loadSafetensors } from '../io/safetensors-file.js';
 import { ArgumentError } from '../errors.js';
-import { featureNetExtractor, type FeatureExtractor } from './extractor.js';
-import { FeatureNet } from './feature-net.js';
+import type { FeatureExtractor } from './extractor.js';
+import { featureNetFromFile } from './feature-net-file.js';
 
 /** The datasets a trained FeatureNet ships for (in assets/). */
 export const SHIPPED_FEATURE_NETS = ['mnist', 'fashion-mnist'] as const;
@@ -35,12 +35,5 @@ export function loadFeatureNet(name: string): FeatureExtractor & { metadata: Rec
   if (!(SHIPPED_FEATURE_NETS as readonly string[]).includes(name)) {
     throw new ArgumentError(`loadFeatureNet: no shipped feature network for '${name}' (there are: ${SHIPPED_FEATURE_NETS.join(', ')}); pass your own FeatureExtractor`);
   }
-  const { tensors, metadata } = loadSafetensors(featureNetPath(name as ShippedFeatureNet));
-  const net = new FeatureNet(10, 'cpu');
-  try {
-    net.loadStateDict(tensors);
-  } finally {
-    for (const t of Object.values(tensors)) t.dispose();
-  }
-  return { ...featureNetExtractor(net, `feature-net-${name}`), metadata };
+  return featureNetFromFile(loadSafetensors(featureNetPath(name as ShippedFeatureNet)), `feature-net-${name}`);
 }
