@@ -42,7 +42,9 @@ export function parseJsonMetadata(metadata: Record<string, string>, key: string,
   }
 }
 
+/** Whether parsed JSON is a plain object. */
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** Whether parsed JSON is a count (a non-negative safe integer). */
 export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Whether parsed safetensors contents are an optimizer file (they carry a training state). */
