@@ -63,4 +63,5 @@ export { GanCls, ganCls, TextConditionedDiscriminator, matchingAwareLoss, interp
 export { TextEncoder, mismatchedTokens, gridCaptions, captionsToDraw } from './blocks/text.js';
 export { Gigagan, gigagan, GigaGenerator, AdaptiveConv2d, AttentionBlock, ProjectionTextDiscriminator, type GigaganConfig } from './gigagan.js';
 export { Instagan, InstaGenerator, InstaDiscriminator, instagan, contextLoss, union as instanceUnion, type InstaganConfig, type Instances } from './instagan.js';
-export { Lostgan, LayoutGenerator, LayoutDiscriminator, ObjectNorm, boxMasks, lostgan, type LostganConfig } from './lostgan.js';
+export { Lostgan, LayoutGenerator, LayoutDiscriminator, lostgan, type LostganConfig } from './lostgan.js';
+export { ObjectNorm, boxMasks } from './blocks/layout.js';

@@ -53,7 +53,8 @@ export function featureNetExtractor(net: FeatureNet, name: string, batch = 500):
         }));
         features.set(await f.data(), start * net.fc1.outFeatures);
         probs.set(await p.data(), start * net.classes);
-        for (const t of new Set([part, moved, f, p])) t.dispose();
+        // A slice of every row is `images` itself, which stays the caller's to free.
+        for (const t of new Set([part, moved, f, p])) if (t !== images) t.dispose();
       }
       return { features, probs, n };
     },
