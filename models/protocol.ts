@@ -57,6 +57,11 @@ export interface GenerativeModel extends nn.Module {
   /** `n` fresh samples [n, C, H, W] in the entry's `dataRange` (the module's training mode is left as it was). */
   sample(n: number, options?: SampleOptions): Tensor;
   /**
+   * An iterative sampler's path (the diffusion models): one row of `columns` images per sample, from
+   * the starting noise x_T on the left to the sample x_0 on the right, in `dataRange`.
+   */
+  trajectory?(n: number, columns?: number): Tensor;
+  /**
    * A picture of the model at work on real data, for models whose sample grid is a
    * reconstruction or a translation (autoencoders, translation GANs); images in `dataRange`.
    */

@@ -219,6 +219,21 @@ describe('genlab sample and info', () => {
     expect(decode(readFileSync(png)).width).toBe(4 * 30 + 2);
   });
 
+  it("draws a diffusion model's trajectory and changes sampling keys with --config; keys that shape the weights are refused", async () => {
+    const out = tmp();
+    const tiny = ['--config', 'width=4', '--config', 'mults=1,2', '--config', 'groups=2', '--config', 'heads=0'];
+    expect((await genlab(['train', 'ddpm', '--device', 'cpu', '--batch', '4', '--limit', '40', '--steps', '1', '--sample-every', '0', ...tiny, '--out', out])).code).toBe(0);
+    const png = join(out, 'trajectory.png');
+    const r = await genlab(['sample', out, '--trajectory', '--n', '16', '--config', 'steps=5', '--out', png, '--device', 'cpu']);
+    expect(r.out).toContain(`wrote ${png}: denoising trajectories of ddpm (step 1) on cpu`);
+    // Two rows of 8: x_T, the DDIM chain's 5 steps thinned to 6 columns, x_0 (28 px cells, 2 px gaps).
+    const image = decode(readFileSync(png));
+    expect([image.width, image.height]).toEqual([8 * 30 + 2, 2 * 30 + 2]);
+    const shaped = await genlab(['sample', out, '--config', 'width=8', '--out', png, '--device', 'cpu']);
+    expect(shaped.code).toBe(1);
+    expect(shaped.out).toMatch(/--config width=8: the weights in \S+ no longer fit ddpm .*only keys that decide sampling can change/);
+  });
+
   it('info lists the backends, the adapter and the models', async () => {
     const r = await genlab(['info']);
     expect(r.code).toBe(0);

@@ -157,6 +157,26 @@ describe('models', () => {
     model.dispose();
   });
 
+  it("the trajectory grid's rows run from x_T to the sample DDIM draws from it (η = 0)", async () => {
+    const model = ddpm.build(configOf(ddpm, { timesteps: 100, width: 4, mults: [1, 2], groups: 2, heads: 0, steps: 10 }), 'cpu');
+    T.manualSeed(11);
+    const grid = model.trajectory!(2, 5);
+    T.manualSeed(11);
+    const xT = T.randn([2, 1, 28, 28]);
+    const x0 = model.sample(2, { xT });
+    expect(grid.shape).toEqual([10, 1, 28, 28]);
+    const rows = T.reshape(grid, [2, 5, 784]);
+    const column = async (c: number) => values(T.reshape(T.slice(rows, [{}, { start: c, stop: c + 1 }]), [2, 1, 28, 28]));
+    expect(await column(0)).toEqual(await values(xT));
+    expect(await column(4)).toEqual(await values(x0));
+    // The middle columns are the chain on its way: each nearer x_0 than the one before.
+    const distance = async (c: number) => (await column(c)).reduce((a, v, i) => a + (v - (x0Values[i] ?? 0)) ** 2, 0);
+    const x0Values = await values(x0);
+    const d = [await distance(1), await distance(2), await distance(3)];
+    expect(d[0]).toBeGreaterThan(d[1]!);
+    expect(d[1]).toBeGreaterThan(d[2]!);
+  });
+
   it('a tiny DDPM trained on one digit: 60 steps halve its ε-loss', async () => {
     T.manualSeed(5);
     // emaDecay 0: the sampling weights are the trained ones (an average would lag a 60-step run).

@@ -11,6 +11,10 @@ export interface Command {
   run(operands: string[], flags: Record<string, FlagValue>): Promise<number>;
 }
 
+const SAMPLING_CONFIG_FLAG = {
+  kind: 'pairs', value: 'key=value',
+  help: "change how the trained model samples, e.g. ddpm's steps=10, sampler=ancestral or eta=1, latent-diffusion's guidance=4 (keys that shape the weights cannot change)",
+} as const;
 const CONFIG_FLAG = { kind: 'pairs', value: 'key=value', help: "change one entry of the model's configuration (genlab info lists keys and allowed values)" } as const;
 
 const trainCommand: Command = {
@@ -85,6 +89,8 @@ const sampleCommand: Command = {
       device: DEVICE_FLAG,
       threads: THREADS_FLAG,
       preview: { kind: 'switch', help: "the model's picture of real test images (reconstructions, denoising) instead of samples" },
+      trajectory: { kind: 'switch', help: "a diffusion model's reverse process instead: rows of 8 from x_T (noise) to x_0, N/8 rows" },
+      config: SAMPLING_CONFIG_FLAG,
     },
   },
   run(operands, f) {
@@ -96,6 +102,8 @@ const sampleCommand: Command = {
       seed: f.seed as number | undefined,
       device: f.device as string | undefined,
       preview: f.preview as boolean | undefined,
+      trajectory: f.trajectory as boolean | undefined,
+      config: f.config as Record<string, string> | undefined,
     });
   },
 };
@@ -114,6 +122,7 @@ const evaluateCommand: Command = {
       json: { kind: 'text', value: 'FILE', help: 'also write the report as JSON' },
       iw: { kind: 'count', value: 'K', help: "the VAE's likelihood as the importance-weighted bound with K samples (default: the ELBO)" },
       seed: { kind: 'index', value: 'N', help: 'seed of the generated images (default 0)' },
+      config: SAMPLING_CONFIG_FLAG,
       device: DEVICE_FLAG,
       threads: THREADS_FLAG,
     },
@@ -128,6 +137,7 @@ const evaluateCommand: Command = {
       seed: f.seed as number | undefined,
       device: f.device as string | undefined,
       iwSamples: f.iw as number | undefined,
+      config: f.config as Record<string, string> | undefined,
     });
   },
 };

@@ -39,6 +39,8 @@ export interface EvalArgs {
   quiet?: boolean;
   /** Importance samples for the likelihood bound of models that take them (the VAE; default 1, the ELBO). */
   iwSamples?: number;
+  /** `--config key=value`: sampling keys of the trained configuration to change (see `loadModel`). */
+  config?: Record<string, string>;
 }
 
 /** A checkpoint opened for evaluation: its model rebuilt on the chosen device, and its dataset. */
@@ -60,7 +62,7 @@ export async function openCheckpoint(args: EvalArgs): Promise<OpenedCheckpoint> 
   const file = readModelFile(dir);
   const device = await preferredDevice(args.device, file.entry);
   T.manualSeed(args.seed ?? 0);
-  const loaded = loadModel(file, device);
+  const loaded = loadModel(file, device, args.config);
   for (const note of loaded.notes) say(note);
   // Runs record whether they left the held-out images out (genlab train does since it records it).
   const run = readCheckpointInfo(dir).trainingState as { data?: string; heldOut?: boolean; classes?: number[] | null };

@@ -13,6 +13,8 @@ import type { Tensor } from '../tensor.js';
 import { join } from 'node:path';
 import { hasCheckpoint, resolveCheckpoint } from '../io/checkpoint.js';
 import { FormatError } from '../io/format-error.js';
+import { ArgumentError } from '../errors.js';
+import { applyConfig } from './config.js';
 import { loadSafetensors } from '../io/safetensors-file.js';
 import { getModel, type Model, type ModelEntry } from '../../models/index.js';
 import { ADDED_IN_V2, CONFIG_KEY, MODEL_KEY, PROTOCOL_KEY, STEP_KEY } from './shared.js';
@@ -69,13 +71,27 @@ export function readModelFile(dir: string): ModelFile {
   }
 }
 
-/** Load the model of checkpoint directory `dir` onto `device` (or of a file already read, which this disposes). */
-export function loadModel(dir: string | ModelFile, device: DeviceName): LoadedModel {
-  const { path, entry, config, metadata, tensors } = typeof dir === 'string' ? readModelFile(dir) : dir;
+/**
+ * Load the model of checkpoint directory `dir` onto `device` (or of a file already read, which this
+ * disposes). `overrides` (`--config key=value`) change keys of the trained configuration that only
+ * decide how it samples (DDIM's step count, a guidance scale); one that changes a weight's shape
+ * is an ArgumentError.
+ */
+export function loadModel(dir: string | ModelFile, device: DeviceName, overrides: Record<string, string> = {}): LoadedModel {
+  const { path, entry, config: trained, metadata, tensors } = typeof dir === 'string' ? readModelFile(dir) : dir;
   try {
+    const config = applyConfig(entry, overrides, trained);
     const model = entry.build(config, device);
     const current = metadata[PROTOCOL_KEY] !== undefined;
-    const { missingKeys, unexpectedKeys } = model.loadStateDict(tensors, { strict: current });
+    let loaded: { missingKeys: string[]; unexpectedKeys: string[] };
+    try {
+      loaded = model.loadStateDict(tensors, { strict: current });
+    } catch (e) {
+      model.dispose();
+      if (Object.keys(overrides).length === 0) throw e;
+      throw new ArgumentError(`--config ${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(' ')}: the weights in ${path} no longer fit ${entry.name} (${(e as Error).message.split('\n')[0]}); only keys that decide sampling can change after training`);
+    }
+    const { missingKeys, unexpectedKeys } = loaded;
     const notes: string[] = [];
     if (!current) {
       const unknown = [...missingKeys.filter((k) => !ADDED_IN_V2.includes(k)), ...unexpectedKeys];

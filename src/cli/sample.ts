@@ -13,6 +13,9 @@ import { ArgumentError } from '../errors.js';
 import { batchRecord } from './train.js';
 import { generatorOf } from '../../models/index.js';
 
+/** Images per row of a trajectory grid: x_T, six intermediates, x_0. */
+const TRAJECTORY_COLUMNS = 8;
+
 export interface SampleArgs {
   checkpoint: string;
   n: number;
@@ -23,6 +26,10 @@ export interface SampleArgs {
   device?: string;
   /** Draw the model's preview of real test images instead of samples. */
   preview?: boolean;
+  /** Draw a diffusion model's reverse process (rows of 8, x_T to x_0; n/8 rows) instead of samples. */
+  trajectory?: boolean;
+  /** `--config key=value`: sampling keys of the trained configuration to change (see `loadModel`). */
+  config?: Record<string, string>;
 }
 
 export async function sample(args: SampleArgs): Promise<number> {
@@ -31,7 +38,8 @@ export async function sample(args: SampleArgs): Promise<number> {
   const file = readModelFile(args.checkpoint);
   const device = await preferredDevice(args.device, file.entry);
   T.manualSeed(args.seed ?? 0);
-  const { entry, model, config, metadata, step, notes } = loadModel(file, device);
+  if (args.preview && args.trajectory) throw new ArgumentError('--preview and --trajectory each choose the grid: give one');
+  const { entry, model, config, metadata, step, notes } = loadModel(file, device, args.config);
   for (const note of notes) console.log(note);
   let images: T.Tensor;
   if (args.preview) {
@@ -44,11 +52,16 @@ export async function sample(args: SampleArgs): Promise<number> {
       const real = await T.tidy(() => rangeTransform(entry.dataRange)(data.images)).to(device);
       images = model.preview(batchRecord(entry, real, data.labels && (await data.labels.to(device))));
     }
+  } else if (args.trajectory) {
+    const generator = generatorOf(model, entry.name);
+    if (!generator.trajectory) throw new ArgumentError(`${entry.name} has no trajectory (a diffusion model's reverse process); drop --trajectory`);
+    images = generator.trajectory(Math.max(1, Math.round(args.n / TRAJECTORY_COLUMNS)), TRAJECTORY_COLUMNS);
   } else {
     images = generatorOf(model, entry.name).sample(args.n);
   }
-  await saveImageGrid(args.out, images, { range: entry.dataRange, nrow: args.nrow });
-  console.log(`wrote ${args.out}: ${args.preview ? 'a preview' : `${args.n} samples`} of ${entry.name} (step ${step}) on ${device}`);
+  await saveImageGrid(args.out, images, { range: entry.dataRange, nrow: args.trajectory ? TRAJECTORY_COLUMNS : args.nrow });
+  const what = args.preview ? 'a preview' : args.trajectory ? 'denoising trajectories' : `${args.n} samples`;
+  console.log(`wrote ${args.out}: ${what} of ${entry.name} (step ${step}) on ${device}`);
   images.dispose();
   model.dispose();
   return 0;
