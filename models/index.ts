@@ -27,6 +27,7 @@ export { Dvae, dvae, type DvaeConfig } from './dvae.js';
 export { Ddpm, ddpm, type DdpmConfig } from './ddpm.js';
 export { NoiseSchedule, epsilonLoss, pSample, ddimStep, denoise, type BetaSchedule, type EpsilonModel } from './blocks/diffusion.js';
 export { LatentDiffusion, latentDiffusion, type LatentDiffusionConfig } from './latent-diffusion.js';
+export { LatentDiffusionText, CaptionDenoiser, latentDiffusionText, type LatentDiffusionTextConfig } from './latent-diffusion-text.js';
 export { ProjectionGan, ConditionalBatchNorm2d, SelfAttention2d, type ProjectionGanConfig } from './blocks/projection.js';
 export { projgan, projectionTraining, type ProjganConfig } from './projgan.js';
 export { ContraGan, contragan, conditionalContrastiveLoss, type ContraganConfig } from './contragan.js';

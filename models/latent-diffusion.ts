@@ -107,6 +107,28 @@ export class LatentDiffusion extends nn.Module implements GenerativeModel {
   }
 }
 
+/** What the autoencoder stage needs of a latent diffusion model (the class- and the caption-conditional one). */
+export interface LatentStage {
+  autoencoder: KlAutoencoder;
+  latentScale: Tensor;
+  config: { klWeight: number };
+}
+
+/**
+ * Step 1, compress: one step of the autoencoder on its negative ELBO, and the latents' spread
+ * (1 / the std of the posterior means) as a running average over these steps.
+ */
+export function autoencoderStep(model: LatentStage, optimizer: optim.Optimizer, images: Tensor, step: number): Record<string, Tensor> {
+  const losses = minimize(optimizer, () => model.autoencoder.loss(images, model.config.klWeight));
+  T.noGrad(() => {
+    const measured = T.tidy(() => T.reciprocal(T.add(T.std(model.autoencoder.encode(images).mu), 1e-6)));
+    const next = step === 0 ? measured : T.tidy(() => T.add(T.mul(model.latentScale, 0.9), T.mul(measured, 0.1)));
+    model.latentScale.assign_(next);
+    for (const t of new Set([measured, next])) t.dispose();
+  });
+  return losses;
+}
+
 function latentDiffusionTraining(model: LatentDiffusion, lr: number): Training {
   const autoencoder = new optim.Adam(model.autoencoder.parameters(), { lr });
   const unet = new optim.Adam(model.net.parameters(), { lr });
@@ -114,17 +136,7 @@ function latentDiffusionTraining(model: LatentDiffusion, lr: number): Training {
     optimizers: { autoencoder, unet },
     step: (batch, { step }) => {
       const images = requireField(batch, 'images', 'latent-diffusion');
-      if (step < model.config.autoencoderSteps) {
-        const losses = minimize(autoencoder, () => model.autoencoder.loss(images, model.config.klWeight));
-        // The latents' spread: 1/std of the posterior means, averaged over the autoencoder's steps.
-        T.noGrad(() => {
-          const measured = T.tidy(() => T.reciprocal(T.add(T.std(model.autoencoder.encode(images).mu), 1e-6)));
-          const next = step === 0 ? measured : T.tidy(() => T.add(T.mul(model.latentScale, 0.9), T.mul(measured, 0.1)));
-          model.latentScale.assign_(next);
-          for (const t of new Set([measured, next])) t.dispose();
-        });
-        return losses;
-      }
+      if (step < model.config.autoencoderSteps) return autoencoderStep(model, autoencoder, images, step);
       const labels = requireField(batch, 'labels', 'latent-diffusion');
       const losses = minimize(unet, () => ({ loss: model.loss(images, labels) }));
       updateEma(model.ema, model.net, emaDecayAt(model.config.emaDecay, step - model.config.autoencoderSteps));

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { configOf, ddpm, latentDiffusion, NoiseSchedule, denoise, type EpsilonModel } from '../models/index.js';
+import { configOf, ddpm, latentDiffusion, latentDiffusionText, NoiseSchedule, denoise, gridCaptions, type EpsilonModel } from '../models/index.js';
+import { AttentionBlock } from '../models/blocks/unet.js';
+import { disposeHarness, harness, step } from './setup/models.js';
 
 const values = async (t: Tensor) => Array.from(await t.data());
 const meanStd = (v: number[]) => {
@@ -177,6 +179,46 @@ describe('models', () => {
     expect(d[1]).toBeGreaterThan(d[2]!);
   });
 
+  it('cross-attention to a single token adds one vector at every position, out_proj(W_v c + b_v): a class embedding', async () => {
+    T.manualSeed(4);
+    const block = new AttentionBlock(8, 2, 4, 'cpu', 6);
+    const x = T.randn([2, 8, 3, 5]);
+    const c = T.randn([2, 1, 6]);
+    const added = T.sub(block.forward(x, c), block.forward(x));
+    const attention = block.crossAttention!;
+    const bias = T.slice(attention.inProjBias!, [{ start: 16, stop: 24 }]);
+    const value = T.add(T.matmul(T.reshape(c, [2, 6]), T.transpose(attention.vProjWeight!, 0, 1)), bias);
+    const expected = attention.outProj.forward(value);
+    const got = await values(added);
+    const want = await values(expected);
+    for (let n = 0; n < 2; n++) {
+      for (let ch = 0; ch < 8; ch++) {
+        for (let p = 0; p < 15; p++) expect(got[(n * 8 + ch) * 15 + p]).toBeCloseTo(want[n * 8 + ch]!, 5);
+      }
+    }
+    // With two different tokens the positions read different mixtures: no longer one vector.
+    const two = await values(T.sub(block.forward(x, T.randn([2, 2, 6])), block.forward(x)));
+    expect(Math.abs(two[0]! - two[1]!) + Math.abs(two[1]! - two[2]!)).toBeGreaterThan(1e-6);
+  });
+
+  it("captions: guidance is ε(∅) + s (ε(c) - ε(∅)) from one batched pass, and a dropped caption reads ∅", async () => {
+    const model = latentDiffusionText.build(configOf(latentDiffusionText, { autoencoderWidth: 4, width: 8, groups: 4, heads: 1, embedDim: 4, textDim: 8, timesteps: 100 }), 'cpu');
+    T.manualSeed(2);
+    const net = model.net;
+    const tokens = gridCaptions(3, 'cpu');
+    const z = T.randn([3, 4, 7, 7]);
+    const t = T.tensor([5, 50, 99], { dtype: 'int32' });
+    const context = net.context(tokens);
+    const guided = await values(model.epsilon(net, context, 3)(z, t));
+    const conditional = await values(model.epsilon(net, context, 1)(z, t));
+    const unconditional = await values(model.epsilon(net, net.none(3), 1)(z, t));
+    guided.forEach((g, i) => expect(g).toBeCloseTo(unconditional[i]! + 3 * (conditional[i]! - unconditional[i]!), 4));
+    const dropped = net.context(tokens, T.tensor([true, false, true], { dtype: 'bool' }));
+    const rows = (x: T.Tensor, r: number) => values(T.slice(x, [{ start: r, stop: r + 1 }]));
+    expect(await rows(dropped, 0)).toEqual(await values(net.nullWords));
+    expect(await rows(dropped, 1)).toEqual(await rows(context, 1));
+  });
+
   it('a tiny DDPM trained on one digit: 60 steps halve its ε-loss', async () => {
     T.manualSeed(5);
     // emaDecay 0: the sampling weights are the trained ones (an average would lag a 60-step run).
@@ -195,4 +237,35 @@ describe('models', () => {
     expect(last).toBeLessThan(first / 2);
     model.dispose();
   }, 180_000);
+});
+
+describe('one training step agrees on CPU, wasm and WebGPU', () => {
+  // From the same seed: the same t, ε and dropped labels on every device (the generators are the
+  // same counter-based streams), so the losses and the updated weights must agree.
+  const TINY: Record<string, object> = {
+    ddpm: { width: 4, mults: [1, 2], groups: 2, heads: 1 },
+    'latent-diffusion': { autoencoderWidth: 4, autoencoderSteps: 0, width: 8, groups: 4, heads: 1 },
+  };
+  it.each(Object.keys(TINY))('%s', async (name) => {
+    const data = loadEmbeddedMnist({ limit: 4 });
+    const run = async (device: 'cpu' | 'wasm' | 'webgpu') => {
+      if (device === 'wasm') await T.initWasm();
+      if (device === 'webgpu') await T.initWebGPU();
+      T.manualSeed(0);
+      const h = harness(name, device, { config: TINY[name] });
+      const range = h.entry.dataRange[0] === -1 ? T.sub(T.mul(data.images, 2), 1) : data.images;
+      const losses = step(h, { images: await range.to(device), labels: await data.labels.to(device) });
+      const loss = await Object.values(losses)[0]!.item();
+      const first = (h.model as unknown as { net: { input: { weight: Tensor } } }).net.input.weight;
+      const weight = Array.from(await first.data());
+      disposeHarness(h);
+      return { loss, weight };
+    };
+    const cpu = await run('cpu');
+    for (const device of ['wasm', 'webgpu'] as const) {
+      const other = await run(device);
+      expect(Math.abs(other.loss - cpu.loss), `${name} loss on ${device}`).toBeLessThan(1e-4 * (1 + Math.abs(cpu.loss)));
+      cpu.weight.forEach((v, i) => expect(Math.abs(other.weight[i]! - v), `${name} weight ${i} on ${device}`).toBeLessThan(1e-4));
+    }
+  }, 300_000);
 });

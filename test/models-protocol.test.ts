@@ -40,6 +40,7 @@ const SMALL: Record<string, object> = {
   gsn: { hidden: 16, sampleSteps: 2 },
   ddpm: { width: 4, mults: [1, 2], groups: 2, heads: 1, steps: 2 },
   'latent-diffusion': { autoencoderWidth: 4, autoencoderSteps: 1, width: 8, groups: 4, heads: 1, steps: 2 },
+  'latent-diffusion-text': { autoencoderWidth: 4, autoencoderSteps: 1, width: 8, groups: 4, heads: 1, steps: 2, embedDim: 4, textDim: 8 },
   realnvp: { width: 4, depth: 2 },
   glow: { width: 4, depth: 1 },
   pixelcnn: { width: 4, blocks: 1 },

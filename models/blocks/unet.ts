@@ -10,7 +10,9 @@
  *   skip's size, so odd sizes (7 → 4 → 7) work too.
  * An optional class embedding (with one extra row for "no class", the null label of classifier-free
  * guidance) is added to the time embedding: with a single class token, cross-attention reduces to
- * exactly such an added per-class vector.
+ * exactly such an added per-class vector. With a sequence of tokens (a caption's words, `contextDim`
+ * wide) each attention block also cross-attends from every position to the tokens, as latent
+ * diffusion's U-Net does (notes 001 GANs §5), and the tokens' mean joins the time embedding.
  */
 import * as T from '../../src/index.js';
 import { nn } from '../../src/index.js';
@@ -29,6 +31,8 @@ export interface UNetConfig {
   heads: number;
   /** Class-conditional: the number of classes (the null class is one more); 0 for none. */
   classes?: number;
+  /** Text-conditional: the width of the context tokens the attention blocks cross-attend to; 0 for none. */
+  contextDim?: number;
 }
 
 /** [N] step indices → [N, dim]: sin(t·ω_k) and cos(t·ω_k), ω_k = 10000^(-k/(dim/2)). */
@@ -69,28 +73,40 @@ export class ResBlock extends nn.Module {
   }
 }
 
-/** Self-attention over the H·W positions, residual: x + Attn(GroupNorm(x)). */
+/**
+ * Self-attention over the H·W positions, residual: x + Attn(GroupNorm(x)); with `contextDim`, then
+ * cross-attention from each position to the context tokens [N, L, contextDim]: x + Attn(LN(x), c, c).
+ */
 export class AttentionBlock extends nn.Module {
   norm: nn.GroupNorm;
   attention: nn.MultiheadAttention;
+  crossNorm: nn.LayerNorm | null;
+  crossAttention: nn.MultiheadAttention | null;
 
-  constructor(c: number, heads: number, groups: number, device?: DeviceName) {
+  constructor(c: number, heads: number, groups: number, device?: DeviceName, contextDim = 0) {
     super();
     this.norm = norm(groups, c, device);
     this.attention = new nn.MultiheadAttention(c, heads, { batchFirst: true, device });
+    this.crossNorm = contextDim > 0 ? new nn.LayerNorm(c, { device }) : null;
+    this.crossAttention = contextDim > 0 ? new nn.MultiheadAttention(c, heads, { batchFirst: true, kdim: contextDim, vdim: contextDim, device }) : null;
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, context?: Tensor): Tensor {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const seq = T.transpose(T.reshape(this.norm.forward(x), [n, c, h * w]), 1, 2);
     const [out] = this.attention.forward(seq, seq, seq, { needWeights: false });
-    return T.add(x, T.reshape(T.transpose(out, 1, 2), [n, c, h, w]));
+    const y = T.add(x, T.reshape(T.transpose(out, 1, 2), [n, c, h, w]));
+    if (!this.crossAttention || !context) return y;
+    const rows = T.transpose(T.reshape(y, [n, c, h * w]), 1, 2);
+    const [read] = this.crossAttention.forward(this.crossNorm!.forward(rows), context, context, { needWeights: false });
+    return T.add(y, T.reshape(T.transpose(read, 1, 2), [n, c, h, w]));
   }
 }
 
 export class UNet extends nn.Module {
   timeMlp: nn.Sequential;
   classEmbedding: nn.Embedding | null;
+  contextEmbedding: nn.Linear | null;
   input: nn.Conv2d;
   down: nn.ModuleList<ResBlock>;
   downsample: nn.ModuleList<nn.Conv2d>;
@@ -111,10 +127,12 @@ export class UNet extends nn.Module {
     const last = widths[widths.length - 1]!;
     this.timeMlp = new nn.Sequential(new nn.Linear(width, timeDim, { device }), new nn.SiLU(), new nn.Linear(timeDim, timeDim, { device }));
     this.classEmbedding = config.classes ? new nn.Embedding(config.classes + 1, timeDim, { device }) : null;
+    const contextDim = config.contextDim ?? 0;
+    this.contextEmbedding = contextDim > 0 ? new nn.Linear(contextDim, timeDim, { device }) : null;
     this.input = conv3(channels, width, device);
     this.down = new nn.ModuleList(widths.map((c, i) => new ResBlock(i === 0 ? width : widths[i - 1]!, c, timeDim, groups, device)));
     this.downsample = new nn.ModuleList(widths.slice(0, -1).map((c) => conv3(c, c, device, 2)));
-    const attention = () => (heads > 0 ? new AttentionBlock(last, heads, groups, device) : null);
+    const attention = () => (heads > 0 ? new AttentionBlock(last, heads, groups, device, contextDim) : null);
     this.attentionDown = attention();
     this.middle = new nn.ModuleList([new ResBlock(last, last, timeDim, groups, device), new ResBlock(last, last, timeDim, groups, device)]);
     this.attentionMiddle = attention();
@@ -129,21 +147,25 @@ export class UNet extends nn.Module {
     this.output = conv3(width, channels, device);
   }
 
-  /** ε_θ(x_t, t [, y]) [N, C, H, W] for step indices t (int32 [N]) and labels y (int32 [N], the null class = `classes`). */
-  forward(x: Tensor, t: Tensor, labels?: Tensor): Tensor {
+  /**
+   * ε_θ(x_t, t [, y] [, c]) [N, C, H, W] for step indices t (int32 [N]), labels y (int32 [N], the
+   * null class = `classes`) and context tokens c [N, L, contextDim].
+   */
+  forward(x: Tensor, t: Tensor, labels?: Tensor, context?: Tensor): Tensor {
     let emb = this.timeMlp.forward(timestepEmbedding(t, this.config.width));
     if (this.classEmbedding && labels) emb = T.add(emb, this.classEmbedding.forward(labels));
+    if (this.contextEmbedding && context) emb = T.add(emb, this.contextEmbedding.forward(T.mean(context, 1)));
     const levels = this.down.length;
     let h = this.input.forward(x);
     const skips: Tensor[] = [];
     for (let i = 0; i < levels; i++) {
       if (i > 0) h = this.downsample.at(i - 1).forward(h);
       h = this.down.at(i).forward(h, emb);
-      if (i === levels - 1 && this.attentionDown) h = this.attentionDown.forward(h);
+      if (i === levels - 1 && this.attentionDown) h = this.attentionDown.forward(h, context);
       skips.push(h);
     }
     h = this.middle.at(0).forward(h, emb);
-    if (this.attentionMiddle) h = this.attentionMiddle.forward(h);
+    if (this.attentionMiddle) h = this.attentionMiddle.forward(h, context);
     h = this.middle.at(1).forward(h, emb);
     for (let i = levels - 1; i >= 0; i--) {
       const skip = skips[i]!;
@@ -152,7 +174,7 @@ export class UNet extends nn.Module {
         h = this.upconv.at(i).forward(h);
       }
       h = this.up.at(i).forward(T.cat([h, skip], 1), emb);
-      if (i === levels - 1 && this.attentionUp) h = this.attentionUp.forward(h);
+      if (i === levels - 1 && this.attentionUp) h = this.attentionUp.forward(h, context);
     }
     return this.output.forward(T.silu(this.outNorm.forward(h)));
   }
