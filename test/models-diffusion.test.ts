@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
-import { configOf, ddpm, latentDiffusion, latentDiffusionText, NoiseSchedule, denoise, gridCaptions, type EpsilonModel } from '../models/index.js';
+import { configOf, ddpm, latentDiffusion, latentDiffusionText, NoiseSchedule, denoise, gridCaptions, taskRecord, type EpsilonModel } from '../models/index.js';
 import { AttentionBlock } from '../models/blocks/unet.js';
 import { disposeHarness, harness, step } from './setup/models.js';
+import { heldBytes, heldTensors } from './setup/memory.js';
 
 const values = async (t: Tensor) => Array.from(await t.data());
 const meanStd = (v: number[]) => {
@@ -268,4 +269,29 @@ describe('one training step agrees on CPU, wasm and WebGPU', () => {
       cpu.weight.forEach((v, i) => expect(Math.abs(other.weight[i]! - v), `${name} weight ${i} on ${device}`).toBeLessThan(1e-4));
     }
   }, 300_000);
+});
+
+describe('memory stays flat', () => {
+  it.each([
+    ['ddpm', { width: 4, mults: [1, 2], groups: 2, heads: 1, steps: 3 }],
+    ['latent-diffusion-text', { autoencoderWidth: 4, autoencoderSteps: 2, width: 8, groups: 4, heads: 1, embedDim: 4, textDim: 8, steps: 3 }],
+  ] as const)('%s: training steps (EMA updates, dropped conditions) and sampling leave no tensors behind', async (name, config) => {
+    T.manualSeed(0);
+    const data = loadEmbeddedMnist({ limit: 4 });
+    const h = harness(name, 'cpu', { config });
+    const batch = name === 'ddpm'
+      ? { images: T.sub(T.mul(data.images, 2), 1) }
+      : taskRecord('captions', data.images, 0, [0, 1], data.labels);
+    const round = () => {
+      for (const loss of Object.values(step(h, batch))) loss.dispose();
+      h.model.sample(2).dispose();
+    };
+    // Past the autoencoder stage, optimizer state and lazily made buffers.
+    for (let i = 0; i < 4; i++) round();
+    const [bytes, tensors] = [heldBytes(), heldTensors()];
+    for (let i = 0; i < 4; i++) round();
+    expect(heldBytes()).toBe(bytes);
+    expect(heldTensors()).toBe(tensors);
+    disposeHarness(h);
+  }, 120_000);
 });
