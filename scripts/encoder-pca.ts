@@ -3,7 +3,7 @@
  * the held-out images projected on their first two principal components, one dot per image,
  * coloured by class; on the left the trained encoder, on the right a randomly initialised one of
  * the same configuration (seed 0, the floor `genlab eval` reports). Under the panels, the ten
- * class colours in label order (0 to 9).
+ * class colours, each with its label (0 to 9).
  *
  *   node --import tsx --import ./scripts/wgsl-register.mjs scripts/encoder-pca.ts runs/simclr-light/checkpoint docs/samples/simclr-pca.png [--data mnist|fashion-mnist] [--limit N]
  *
@@ -28,6 +28,9 @@ if (!checkpoint || !out) throw new Error('usage: encoder-pca.ts CHECKPOINT OUT.p
 // Ten distinct colours (Tableau 10), label order.
 const PALETTE = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
 const PANEL = 360;
+/** The digits 0-9 as 3x5 bitmaps (rows of three bits), for the legend's labels. */
+const DIGITS = ['111 101 101 101 111', '010 110 010 010 111', '111 001 111 100 111', '111 001 111 001 111', '101 101 111 001 001',
+  '111 100 111 001 111', '111 100 111 101 111', '111 001 010 010 010', '111 101 111 101 111', '111 101 111 001 111'].map((d) => d.split(' '));
 
 /** The n points' coordinates on the first two principal components of their d features. */
 function pca2(features: Float64Array, n: number, d: number): Float64Array {
@@ -95,8 +98,13 @@ for (const [i, enc] of [encoder, random].entries()) {
 // Panel borders, then the legend: class k's colour at the k-th of ten slots.
 for (let y = 0; y < PANEL; y++) for (const x of [0, PANEL - 1, PANEL, width - 1]) rgb.fill(0, 3 * (y * width + x), 3 * (y * width + x) + 3);
 for (let x = 0; x < width; x++) for (const y of [0, PANEL - 1]) rgb.fill(0, 3 * (y * width + x), 3 * (y * width + x) + 3);
+// Each swatch is followed by its class label, drawn in a 3x5 pixel font at 2x.
 PALETTE.forEach((colour, k) => {
-  for (let y = PANEL + 6; y < PANEL + legend - 6; y++) for (let x = 20 + k * 70; x < 20 + k * 70 + 40; x++) rgb.set(colour, 3 * (y * width + x));
+  for (let y = PANEL + 6; y < PANEL + legend - 6; y++) for (let x = 20 + k * 70; x < 20 + k * 70 + 32; x++) rgb.set(colour, 3 * (y * width + x));
+  DIGITS[k]!.forEach((row, r) => [...row].forEach((bit, c) => {
+    if (bit !== '1') return;
+    for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) rgb.fill(0, 3 * ((PANEL + 7 + 2 * r + dy) * width + 20 + k * 70 + 38 + 2 * c + dx), 3 * ((PANEL + 7 + 2 * r + dy) * width + 20 + k * 70 + 38 + 2 * c + dx) + 3);
+  }));
 });
 writeFileAtomic(out, encode({ width, height, data: rgb, channels: 3, depth: 8 }));
 console.log(`wrote ${out}: ${limit} held-out images of ${values.data}, ${entry.name} (left) and a random encoder (right)`);

@@ -10,6 +10,7 @@ import {
   Dino, GLOBAL_VIEW, LOCAL_VIEW, Moco, augment, centred, configOf, dino, dinoLoss, enqueued, infoNce, moco, multiCrop, ntXent, type AugmentOptions,
 } from '../models/index.js';
 import { knnAccuracy, linearProbe } from '../src/metrics/probe.js';
+import { featuresOf } from '../src/cli/eval-encoder.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
 const values = async (t: Tensor) => Array.from(await t.data());
@@ -216,5 +217,17 @@ describe('linear probe and k-NN', () => {
     const [noiseTrain, noiseHeld] = [make(300, 3, false), make(90, 4, false)];
     expect(linearProbe(noiseTrain, noiseHeld, 4, { classes: 3, steps: 60, lr: 0.05 })).toBeLessThan(0.6);
     expect(() => linearProbe({ features: new Float64Array(5), labels: new Int32Array(2) }, held, 4, { classes: 3 })).toThrow(/linearProbe: 5 features for 2 labels/);
+  });
+});
+
+describe('frozen features', () => {
+  it('featuresOf leaves the images of a set smaller than one batch alive (a slice of every row is the tensor itself)', async () => {
+    const model = moco.build(configOf(moco, { width: 4, projection: 8, queue: 12 }), 'cpu') as Moco;
+    const { images, labels } = loadEmbeddedMnist({ limit: 10 });
+    const first = await featuresOf(model, { images, labels }, [0, 1]);
+    const again = await featuresOf(model, { images, labels }, [0, 1]);
+    expect(images.isDisposed).toBe(false);
+    expect(Array.from(again.features)).toEqual(Array.from(first.features));
+    model.dispose();
   });
 });

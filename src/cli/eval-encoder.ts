@@ -44,7 +44,8 @@ export async function featuresOf(encoder: EncoderModel, set: ImageDataset, range
     const moved = await part.to(device);
     const f: Tensor = T.noGrad(() => T.tidy(() => encoder.encode(toRange(moved))));
     features.set(await f.data(), start * encoder.featureDim);
-    for (const t of new Set([part, moved, f])) t.dispose();
+    // A slice of every row is the images tensor itself (and `to` its own device returns it): the caller's, kept.
+    for (const t of new Set([part, moved, f])) if (t !== set.images) t.dispose();
   }
   encoder.train(wasTraining);
   return { features, labels: Int32Array.from(set.labels!.dataSync()) };
