@@ -1,9 +1,10 @@
 /**
  * Seconds per training step of each model's no-GPU configuration (its registry entry's
- * `withoutGpu`), on the CPU backend and on WebGPU, at the model's default batch, on the embedded
- * MNIST digits. The numbers behind the README's per-step line and `genlab train`'s device choice.
+ * `withoutGpu`), on the CPU backend, the wasm backend and WebGPU, at the model's default batch, on
+ * the embedded MNIST digits. The numbers behind the README's per-step line and `genlab train`'s
+ * device choice. `--devices wasm,webgpu` times only those (the CPU backend is slow for the big ones).
  *
- *   node --import tsx --import ./scripts/wgsl-register.mjs examples/model-step-times.ts [model ...]
+ *   node --import tsx --import ./scripts/wgsl-register.mjs examples/model-step-times.ts [--devices cpu,wasm,webgpu] [model ...]
  *
  * With no names it times every model that trains by steps (the classical fits are one pass).
  */
@@ -15,7 +16,9 @@ const ONE_PASS = new Set(['gaussian', 'gmm', 'hmm']);
 const WARMUP = 1;
 const TIMED = 3;
 
-async function secondsPerStep(name: string, device: 'cpu' | 'webgpu'): Promise<number> {
+type Device = 'cpu' | 'wasm' | 'webgpu';
+
+async function secondsPerStep(name: string, device: Device): Promise<number> {
   const entry = getModel(name);
   const config = { ...structuredClone(entry.config), ...(entry.withoutGpu?.config ?? {}) };
   const data = loadEmbeddedMnist({ limit: entry.training.batch });
@@ -36,12 +39,17 @@ async function secondsPerStep(name: string, device: 'cpu' | 'webgpu'): Promise<n
   return total / TIMED / 1000;
 }
 
-await T.initWebGPU();
-const names = process.argv.length > 2 ? process.argv.slice(2) : listModels().map((e) => e.name).filter((n) => !ONE_PASS.has(n));
+const args = process.argv.slice(2);
+const at = args.indexOf('--devices');
+const devices = (at >= 0 ? args.splice(at, 2)[1]!.split(',') : ['cpu', 'wasm', 'webgpu']) as Device[];
+if (devices.includes('webgpu')) await T.initWebGPU();
+if (devices.includes('wasm')) await T.initWasm();
+const names = args.length > 0 ? args : listModels().map((e) => e.name).filter((n) => !ONE_PASS.has(n));
 for (const name of names) {
   const entry = getModel(name);
-  const [cpu, gpu] = [await secondsPerStep(name, 'cpu'), await secondsPerStep(name, 'webgpu')];
+  const times: string[] = [];
+  for (const device of devices) times.push(`${device} ${(await secondsPerStep(name, device)).toFixed(3)} s/step`);
   const steps = entry.withoutGpu?.steps ?? entry.training.steps;
-  console.log(`${name.padEnd(16)} batch ${entry.training.batch}, ${steps} steps: cpu ${cpu.toFixed(3)} s/step, webgpu ${gpu.toFixed(3)} s/step (${(gpu / cpu).toFixed(2)}x)`);
+  console.log(`${name.padEnd(16)} batch ${entry.training.batch}, ${steps} steps: ${times.join(', ')}`);
 }
 process.exit(0);
