@@ -193,6 +193,33 @@ describe('the lighter run without a hardware GPU', () => {
   });
 });
 
+describe('a step that throws', () => {
+  it('saves the steps before it, resumable, and rethrows', async () => {
+    const base = getModel('mlp-autoencoder');
+    registerModel({
+      ...base,
+      name: 'test-failing-mlp',
+      train: (model, opts) => {
+        const training = base.train(model, opts);
+        return { ...training, step: (batch, ctx) => {
+          if (ctx.step === 3) throw new Error('device lost at step 4');
+          return training.step(batch, ctx);
+        } };
+      },
+    });
+    const out = tmp();
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(String(line)));
+    try {
+      await expect(train({ model: 'test-failing-mlp', device: 'cpu', limit: 64, batch: 16, steps: 6, sampleEvery: 0, config: { hidden: '8' }, out })).rejects.toThrow('device lost at step 4');
+    } finally {
+      log.mockRestore();
+    }
+    expect(lines.join('\n')).toContain(`step 4 failed; saved the run as of step 3 to ${join(out, 'checkpoint')}`);
+    expect((readCheckpointInfo(join(out, 'checkpoint')).trainingState as { step: number }).step).toBe(3);
+  });
+});
+
 describe('genlab sample and info', () => {
   it('a default batch larger than the data shrinks to the data (gmm and hmm fit all 9,000 digits at once); an asked-for one is an error', async () => {
     const small = await genlab(['train', 'gaussian', '--device', 'cpu', '--limit', '300', '--steps', '1', '--sample-every', '0', '--out', tmp()]);

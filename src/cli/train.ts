@@ -187,6 +187,8 @@ export async function train(args: TrainArgs): Promise<number> {
   let lastRead = 0;
   const t0 = performance.now();
   const firstStep = run.step;
+  // A step that throws (a lost device, a backend error) still leaves the steps before it saved.
+  let failure: unknown = null;
   try {
     while (run.step < run.totalSteps && !interrupted) {
       const step = run.step;
@@ -213,6 +215,8 @@ export async function train(args: TrainArgs): Promise<number> {
       // Let a pending Ctrl-C be delivered between steps (the loop is otherwise synchronous on the CPU).
       await new Promise((resolve) => setImmediate(resolve));
     }
+  } catch (e) {
+    failure = e;
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
@@ -221,10 +225,20 @@ export async function train(args: TrainArgs): Promise<number> {
   }
 
   const ran = run.step - firstStep;
-  if (ran > 0) {
+  if (ran > 0 && !failure) {
     const seconds = (performance.now() - t0) / 1000;
     console.log(`${ran} steps in ${seconds.toFixed(1)} s (${(ran / seconds).toFixed(1)} steps/s on ${device}), final loss ${lossText}`);
     if (sampleEvery <= 0 || run.step % sampleEvery !== 0) await writeSamples(run.step);
+  }
+  const cleanUp = () => {
+    model.dispose();
+    for (const o of Object.values(training.optimizers)) o.dispose();
+    disposeRecord(previewBatch);
+    releaseOut();
+  };
+  if (failure && ran === 0) {
+    cleanUp();
+    throw failure;
   }
   const checkpointDir = saveTarget(out, run.runId!, resumeFrom, args.force ?? false);
   await saveCheckpoint(checkpointDir, {
@@ -233,11 +247,14 @@ export async function train(args: TrainArgs): Promise<number> {
     metadata: { [MODEL_KEY]: entry.name, [CONFIG_KEY]: JSON.stringify(config), [DATA_KEY]: run.data, [PROTOCOL_KEY]: PROTOCOL_VERSION },
     trainingState: run,
   });
+  if (failure) {
+    // The failed step ran no optimizer update when it threw before one (forward, backward); inside one, some weights may have moved.
+    console.log(`step ${run.step + 1} failed; saved the run as of step ${run.step} to ${checkpointDir} (continue with \`genlab train ${entry.name} --resume ${checkpointDir}\`)`);
+    cleanUp();
+    throw failure;
+  }
   console.log(`saved checkpoint ${checkpointDir} (step ${run.step})`);
-  model.dispose();
-  for (const o of Object.values(training.optimizers)) o.dispose();
-  disposeRecord(previewBatch);
-  releaseOut();
+  cleanUp();
   if (!interrupted) return 0;
   console.log(`interrupted (${interrupted}): continue with \`genlab train ${entry.name} --resume ${checkpointDir}\``);
   return interrupted === 'SIGTERM' ? 143 : 130;
