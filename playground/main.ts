@@ -72,7 +72,7 @@ function showError(message: string | null): void {
   errorBox.textContent = message ?? '';
 }
 
-function drawGrid(kind: 'samples' | 'preview', step: number, bitmap: ImageBitmap): void {
+function drawGrid(kind: 'samples' | 'preview', step: number, bitmap: ImageBitmap, what: string): void {
   const canvas = $<HTMLCanvasElement>(kind);
   canvas.width = bitmap.width;
   canvas.height = bitmap.height;
@@ -80,7 +80,6 @@ function drawGrid(kind: 'samples' | 'preview', step: number, bitmap: ImageBitmap
   bitmap.close();
   canvas.dataset.step = String(step);
   canvas.dataset.updates = String(Number(canvas.dataset.updates ?? 0) + 1);
-  const what = kind === 'samples' ? 'Samples' : 'Preview (the model on real images)';
   $(`${kind}-caption`).textContent = `${what} at step ${step}`;
   canvas.setAttribute('aria-label', `${what} at step ${step}`);
   if (kind === 'preview') $('preview-figure').hidden = false;
@@ -104,7 +103,9 @@ worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
       modelSelect.disabled = false;
       showModel();
       const wasm = `wasm: ${msg.wasm}${crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}`;
-      $('device').textContent = msg.webgpu ? `WebGPU: ${msg.webgpu}. ${wasm}.` : `No WebGPU in this browser (${msg.webgpuMissing}); training runs on ${wasm}.`;
+      // One short sentence; why WebGPU failed (an adapter request's error) is in the tooltip.
+      $('device').textContent = msg.webgpu ? `WebGPU: ${msg.webgpu}. ${wasm}.` : `No WebGPU in this browser: training runs on ${wasm}.`;
+      if (!msg.webgpu && msg.webgpuMissing) $('device').title = msg.webgpuMissing;
       $('device').dataset.webgpu = String(!!msg.webgpu);
       setState('idle');
       break;
@@ -125,7 +126,7 @@ worker.onmessage = ({ data: msg }: MessageEvent<FromWorker>) => {
       setState(state);
       break;
     case 'grid':
-      drawGrid(msg.kind, msg.step, msg.bitmap);
+      drawGrid(msg.kind, msg.step, msg.bitmap, msg.label);
       break;
     case 'checkpoint':
       offerCheckpoint(msg.model, msg.step, msg.bytes, msg.optimizer);

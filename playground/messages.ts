@@ -53,7 +53,7 @@ export type FromWorker =
   | { type: 'state'; state: RunState; note?: string }
   | { type: 'started'; model: string; device: string; adapter: string; parameters: number; images: number; steps: number; config: Record<string, unknown> }
   | { type: 'losses'; step: number; values: Record<string, number>; stepsPerSecond: number }
-  | { type: 'grid'; kind: GridKind; step: number; bitmap: ImageBitmap }
+  | { type: 'grid'; kind: GridKind; step: number; bitmap: ImageBitmap; /** What the grid shows, for its caption. */ label: string }
   /** The model file, and the optimizer file once the run has optimizers (trained, or loaded with one). */
   | { type: 'checkpoint'; model: string; step: number; bytes: Uint8Array; optimizer?: Uint8Array }
   /** `training`: the loaded optimizer file's learning rate and batch, when one came with the model file. */

@@ -79,16 +79,18 @@ export class ModelRun {
   async postGrids(post: Post): Promise<void> {
     const model = this.model;
     // Encoders draw no samples: their picture is the preview (the augmented views they train on).
-    const grids: [GridKind, () => Tensor][] = isEncoder(model) ? [] : [['samples', () => model.sample(SAMPLE_COUNT)]];
+    const grids: [GridKind, string, () => Tensor][] = isEncoder(model) ? [] : [['samples', 'Samples', () => model.sample(SAMPLE_COUNT)]];
     const batch = this.previewBatch;
-    if (this.model.preview && batch) grids.push(['preview', () => this.model.preview!(batch)]);
-    for (const [kind, make] of grids) {
+    if (this.model.preview && batch) grids.push(['preview', 'Preview (the model on real images)', () => this.model.preview!(batch)]);
+    // A diffusion model's preview is its reverse process: a row per sample, from noise x_T to x_0.
+    else if (!isEncoder(model) && model.trajectory) grids.push(['preview', 'Denoising trajectory (each row: x_T on the left to x_0)', () => model.trajectory!(SAMPLE_COUNT / 8, 8)]);
+    for (const [kind, label, make] of grids) {
       const images = T.noGrad(make);
       try {
         const canvas = new OffscreenCanvas(1, 1);
         await io.drawImageGrid(canvas, images, { range: this.entry.dataRange, nrow: 8 });
         const bitmap = canvas.transferToImageBitmap();
-        post({ type: 'grid', kind, step: this.step, bitmap }, [bitmap]);
+        post({ type: 'grid', kind, step: this.step, bitmap, label }, [bitmap]);
       } finally {
         images.dispose();
       }

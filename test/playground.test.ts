@@ -132,6 +132,15 @@ describe('the playground page', () => {
     await screenshot('webgpu-dcgan');
   });
 
+  it("shows ddpm's denoising trajectory as its preview (wasm)", async () => {
+    await setUp('ddpm', 'wasm', { batch: '4', steps: '1', 'sample-every': '1', 'config-width': '4', 'config-mults': '1,2', 'config-groups': '2', 'config-heads': '1', 'config-steps': '7' });
+    await trainToEnd();
+    expect(await page.$eval('#preview-figure', (e) => (e as HTMLElement).hidden)).toBe(false);
+    expect(await page.$eval('#preview-caption', (e) => e.textContent)).toMatch(/^Denoising trajectory \(each row: x_T on the left to x_0\) at step 1$/);
+    // Eight rows of eight 28-pixel cells with 2-pixel gaps.
+    expect(await page.$eval('#preview', (e) => [(e as HTMLCanvasElement).width, (e as HTMLCanvasElement).height])).toEqual([242, 242]);
+  });
+
   it('trains both models on wasm', async () => {
     for (const [model, config] of [['mlp-autoencoder', { 'config-hidden': '16', 'config-latent': '2' }], ['dcgan', { 'config-zDim': '8', 'config-width': '4' }]] as const) {
       const before = await gridPicture();
