@@ -6,7 +6,7 @@
 import * as T from '../src/index.js';
 import { io, type DeviceName, type Tensor } from '../src/index.js';
 import { isOptimizerFile, optimizerStateOf, parseJsonMetadata, serializeOptimizerFile, STEP_KEY, TRAINING_KEY } from '../src/io/optimizer-file.js';
-import { rangeTransform } from '../src/cli/shared.js';
+import { rangeTransform, uploadedTaskRecord } from '../src/cli/shared.js';
 import { isEncoder, type Batch, type Model, type ModelEntry, type Training } from '../models/index.js';
 import { encodeModelFile } from './checkpoint.js';
 import type { TrainingData } from './data.js';
@@ -62,6 +62,14 @@ export class ModelRun {
   async setPreviewData(data: TrainingData): Promise<void> {
     this.disposePreview();
     const n = Math.min(SAMPLE_COUNT, data.images.shape[0]!);
+    if (this.entry.task) {
+      // A translation model's preview: the task's record of the first images (seed 0), made on the host.
+      const images = T.slice(data.images, [{ stop: n }]);
+      const labels = data.labels ? T.slice(data.labels, [{ stop: n }]) : undefined;
+      this.previewBatch = await uploadedTaskRecord(this.entry, this.config, images, 0, this.device, labels);
+      for (const t of [images, labels]) if (t && t !== data.images && t !== data.labels) t.dispose();
+      return;
+    }
     const toDevice = (t: Tensor) => T.tidy(() => T.slice(t, [{ stop: n }])).to(this.device);
     const shown = await toDevice(data.images);
     const labels = data.labels ? await toDevice(data.labels) : undefined;
@@ -145,7 +153,10 @@ export class ModelRun {
     const training = this.trainingAt(lr);
     const seed = this.seed;
     this.batch = opts.batch;
-    const loader = new io.DataLoader(data, { batchSize: opts.batch, shuffle: true, seed, dropLast: true, device: this.device, transform: rangeTransform(this.entry.dataRange) });
+    // A task's records (models/tasks: pairs, domains, captions) are made on the host from raw images, then uploaded, as genlab train makes them.
+    const task = this.entry.task;
+    const placement = task ? { device: 'cpu' as const } : { device: this.device, transform: rangeTransform(this.entry.dataRange) };
+    const loader = new io.DataLoader(data, { batchSize: opts.batch, shuffle: true, seed, dropLast: true, ...placement });
     if (loader.length === 0) throw new T.ArgumentError(`the dataset has ${data.images.shape[0]} images, fewer than one batch of ${opts.batch}`);
     const first = this.step;
     const totalSteps = (this.totalSteps = first + opts.steps);
@@ -157,9 +168,13 @@ export class ModelRun {
       T.manualSeed(stepSeed(seed, step));
       const batch = loader.batch(Math.floor(step / loader.length), step % loader.length);
       let losses: Record<string, Tensor>;
+      let record: Batch | null = null;
       try {
-        losses = training.step(batchRecord(this.entry, batch.images, batch.labels), { step, totalSteps });
+        // A task's record is seeded by the step, so a resumed run makes the same ones.
+        record = task ? await uploadedTaskRecord(this.entry, this.config, batch.images, stepSeed(seed, step), this.device, batch.labels) : batchRecord(this.entry, batch.images, batch.labels);
+        losses = training.step(record, { step, totalSteps });
       } finally {
+        if (task && record) for (const t of Object.values(record)) t?.dispose();
         batch[Symbol.dispose]();
       }
       this.step++;

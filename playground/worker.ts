@@ -100,7 +100,8 @@ async function train(req: TrainRequest): Promise<void> {
   const { device, note } = resolveDevice(req.device, entry);
   if (note) post({ type: 'state', state: 'training', note });
   const data = await dataOf(req.data);
-  const missing = entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && data.labels)));
+  // A task model's record is made from the images (and, for some tasks, the labels) by the task: what it needs is checked there.
+  const missing = entry.task ? [] : entry.fields.filter((f) => !(f === 'images' || (f === 'labels' && data.labels)));
   if (missing.length > 0) throw new T.ArgumentError(`${entry.name} trains on batches with ${entry.fields.join(', ')}, but ${data.source} has no ${missing.join(', ')}`);
   const resume = req.fromLoaded && current?.entry === entry && current.device === device;
   if (!resume) {

@@ -141,6 +141,16 @@ describe('the playground page', () => {
     expect(await page.$eval('#preview', (e) => [(e as HTMLCanvasElement).width, (e as HTMLCanvasElement).height])).toEqual([242, 242]);
   });
 
+  it('trains a translation model on its task (pix2pix, edges to digits, wasm): the preview shows source, output and target rows', async () => {
+    await setUp('pix2pix', 'wasm', { batch: '4', steps: '2', 'sample-every': '2', 'config-width': '4' });
+    await trainToEnd();
+    expect(await page.$eval('#status', (e) => (e as HTMLElement).dataset.step)).toBe('2');
+    expect(await page.$eval('#preview-figure', (e) => (e as HTMLElement).hidden)).toBe(false);
+    expect(await page.$eval('#preview-caption', (e) => e.textContent)).toBe('Preview (the model on real images) at step 2');
+    expect(Object.keys(await plotPoints()).length).toBeGreaterThanOrEqual(2);
+    await screenshot('wasm-pix2pix');
+  });
+
   it('trains both models on wasm', async () => {
     for (const [model, config] of [['mlp-autoencoder', { 'config-hidden': '16', 'config-latent': '2' }], ['dcgan', { 'config-zDim': '8', 'config-width': '4' }]] as const) {
       const before = await gridPicture();
