@@ -3,7 +3,8 @@
  * current model's samples against the held-out part of the data, beside the floor (N training
  * images against the same held-out images), with the shipped feature network fetched from beside
  * the page. The numbers are the command line's: the same split, feature network (on the CPU
- * backend, float64), stratified draw of the floor's images and seed.
+ * backend, float64), stratified draw of the floor's images and seed. An encoder gets the command
+ * line's linear probe and k-NN instead (src/cli/encoder-probe.ts).
  */
 import * as T from '../src/index.js';
 import { io } from '../src/index.js';
@@ -12,7 +13,8 @@ import type { FeatureExtractor } from '../src/metrics/extractor.js';
 import { featureNetFromFile } from '../src/metrics/feature-net-file.js';
 import { formatReport } from '../src/cli/eval-format.js';
 import { evaluableModel } from '../src/cli/eval-model.js';
-import { generatorOf, isEncoder } from '../models/index.js';
+import { generatorOf, isEncoder, type EncoderModel } from '../models/index.js';
+import { formatEncoderReport, probeEncoder, type EncoderReport } from '../src/cli/encoder-probe.js';
 import type { TrainingData } from './data.js';
 import { fetchBytes } from './data.js';
 import type { ModelRun } from './model-run.js';
@@ -35,7 +37,7 @@ function featureNet(name: FeatureNetName, base: string): Promise<FeatureExtracto
 export interface EvaluationResult {
   /** The table `genlab eval` prints, with the lines above it. */
   text: string;
-  report: EvaluationReport;
+  report: EvaluationReport | EncoderReport;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface EvaluationResult {
  */
 export async function evaluateRun(run: ModelRun, data: TrainingData, opts: { n: number; featureNet: FeatureNetName; seed: number; base: string }): Promise<EvaluationResult> {
   if (!Number.isInteger(opts.n) || opts.n < 2) throw new T.ArgumentError(`evaluate: N must be an integer >= 2, got ${opts.n}`);
-  if (isEncoder(run.model)) throw new T.ArgumentError(`evaluate: ${run.entry.name} is an encoder (no samples); its linear probe and k-NN are \`genlab eval\`'s on the command line`);
+  if (isEncoder(run.model)) return probeRun(run, run.model, data, opts);
   const model = generatorOf(run.model, run.entry.name);
   const extractor = await featureNet(opts.featureNet, opts.base);
   const train = { images: data.images, labels: data.labels };
@@ -64,4 +66,16 @@ export async function evaluateRun(run: ModelRun, data: TrainingData, opts: { n: 
   } finally {
     model.train(wasTraining);
   }
+}
+
+/** An encoder (simclr, moco, dino) has no samples: `genlab eval`'s linear probe and k-NN on N training images instead, beside a random encoder's. */
+async function probeRun(run: ModelRun, model: EncoderModel, data: TrainingData, opts: { n: number; seed: number }): Promise<EvaluationResult> {
+  const train = { images: data.images, labels: data.labels };
+  const report = await probeEncoder(run.entry, run.config, run.device, model, train, data.heldOut, { n: opts.n, seed: opts.seed });
+  const text = [
+    `${run.entry.name} (step ${run.step}) on ${run.device}; ${data.source}: ${data.images.shape[0]} training and ${data.heldOut.images.shape[0]} held-out images; ${report.featureDim} features`,
+    formatEncoderReport(report),
+    `${report.seconds.toFixed(1)} s.`,
+  ].join('\n');
+  return { text, report };
 }

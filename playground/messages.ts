@@ -1,4 +1,5 @@
 /** What the page and the training worker say to each other (postMessage payloads). */
+import type { EncoderReport } from '../src/cli/encoder-probe.js';
 import type { EvaluationReport } from '../src/metrics/evaluate.js';
 
 /** What the page needs of a registry entry to draw its form. */
@@ -58,5 +59,5 @@ export type FromWorker =
   | { type: 'checkpoint'; model: string; step: number; bytes: Uint8Array; optimizer?: Uint8Array }
   /** `training`: the loaded optimizer file's learning rate and batch, when one came with the model file. */
   | { type: 'loaded'; model: string; config: Record<string, unknown>; step: number; device: string; adapter: string; notes: string[]; training?: { lr: number; batch: number } }
-  | { type: 'evaluation'; text: string; report: EvaluationReport }
+  | { type: 'evaluation'; text: string; report: EvaluationReport | EncoderReport }
   | { type: 'error'; message: string };

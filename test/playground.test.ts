@@ -151,6 +151,18 @@ describe('the playground page', () => {
     await screenshot('wasm-pix2pix');
   });
 
+  it("evaluates an encoder (moco, wasm) as genlab eval does: the linear probe and k-NN beside a random encoder's", async () => {
+    await setUp('moco', 'wasm', { batch: '8', steps: '1', 'sample-every': '1', 'config-width': '4', 'config-projection': '8', 'config-queue': '16' });
+    await trainToEnd();
+    const report = await pg.evaluate(100);
+    expect(report.nTrain).toBe(100);
+    for (const key of ['linearProbe', 'knn']) {
+      expect(report[key].value).toBeGreaterThan(0.1);
+      expect(report[key].floor).toBeGreaterThan(0.05);
+    }
+    expect(await pg.text('#eval-report')).toMatch(/linear probe +[\d.]+% +[\d.]+% +100 training, \d+ held out/);
+  });
+
   it('trains both models on wasm', async () => {
     for (const [model, config] of [['mlp-autoencoder', { 'config-hidden': '16', 'config-latent': '2' }], ['dcgan', { 'config-zDim': '8', 'config-width': '4' }]] as const) {
       const before = await gridPicture();
