@@ -50,7 +50,8 @@ export { Moco, moco, ProjectedEncoder, type MocoConfig } from './moco.js';
 export { Dino, dino, type DinoConfig } from './dino.js';
 export { augment, twoViews, multiCrop, cropMaps, viewsGrid, GLOBAL_VIEW, LOCAL_VIEW, type AugmentOptions } from './blocks/augment.js';
 export { ConvEncoder as SelfSupervisedEncoder, ntXent, infoNce, enqueued, dinoLoss, centred } from './blocks/selfsup.js';
-export { Transgan, TransformerGenerator, VitCritic, TransformerBlock, transgan, type TransganConfig } from './transgan.js';
+export { Transgan, TransformerGenerator, VitCritic, transgan, type TransganConfig } from './transgan.js';
+export { TransformerBlock, VitEncoder } from './blocks/vit.js';
 export { TASKS, TASK_NAMES, ATTRIBUTES, LABEL_MAP_CLASSES, IMAGE_FIELDS, makeTaskBatch, taskRecord, type Task, type TaskName } from './tasks/index.js';
 export {
   CAPTION_VOCABULARY, CAPTION_LENGTH, DIGIT_WORDS, captionTokens, captionText, captionMeaning, strokeWidth, detectAttributes, type CaptionMeaning,

@@ -4,7 +4,8 @@
  *
  * Model: two random views of each image (augment.ts: resized crop with a small rotation and
  * shear, intensity jitter, blur, erasing) go through one small CNN encoder (4w features after a
- * global average) and an MLP projection head to z. Loss: NT-Xent with temperature τ over the 2N
+ * global average; or, with `encoder: 'vit'`, a ViT over 4x4 patches whose class token gives the
+ * 4w features, models/blocks/vit.ts) and an MLP projection head to z. Loss: NT-Xent with temperature τ over the 2N
  * views, the notes' 2N x 2N similarity matrix: the two views of an image are pulled together,
  * views of other images pushed apart (notes: "유사한 쌍은 서로 당기고, 비유사한 쌍은 서로 밀어낸다").
  * The notes' caveat holds: it wants large batches, since the batch is where the negatives come from.
@@ -20,27 +21,33 @@ import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { GLOBAL_VIEW, twoViews, viewsGrid, augment } from './blocks/augment.js';
 import { ConvEncoder, mlpHead, ntXent } from './blocks/selfsup.js';
+import { VitEncoder } from './blocks/vit.js';
 import { minimize, requireField } from './blocks/train.js';
 import type { Batch, EncoderModel, Training } from './protocol.js';
 import { registerModel } from './registry.js';
 
 export interface SimclrConfig {
-  /** Encoder width w: channels w, 2w, 4w, 4w; 4w features. */
+  /** The encoder: the small CNN, or a ViT over 4x4 patches (`depth` blocks, `heads` heads). */
+  encoder: 'cnn' | 'vit';
+  /** Encoder width w: channels w, 2w, 4w, 4w; 4w features (the ViT's token width is 4w too). */
   width: number;
+  /** ViT blocks and attention heads (the ViT encoder only). */
+  depth: number;
+  heads: number;
   /** Size of the projection z the loss compares. */
   projection: number;
   temperature: number;
 }
 
 export class Simclr extends nn.Module implements EncoderModel {
-  encoder: ConvEncoder;
+  encoder: ConvEncoder | VitEncoder;
   head: nn.Sequential;
   readonly featureDim: number;
 
   constructor(readonly config: SimclrConfig, device?: DeviceName) {
     super();
-    this.encoder = new ConvEncoder(config.width, device);
-    this.featureDim = this.encoder.features;
+    this.featureDim = 4 * config.width;
+    this.encoder = config.encoder === 'vit' ? new VitEncoder(this.featureDim, config.depth, config.heads, device) : new ConvEncoder(config.width, device);
     this.head = mlpHead(this.featureDim, this.featureDim, config.projection, device);
   }
 
@@ -70,7 +77,8 @@ export const simclr = registerModel({
   notes: 'notes 004 §1.1',
   dataRange: [0, 1],
   fields: ['images'],
-  config: { width: 32, projection: 64, temperature: 0.2 } as SimclrConfig,
+  config: { encoder: 'cnn', width: 32, depth: 4, heads: 4, projection: 64, temperature: 0.2 } as SimclrConfig,
+  choices: { encoder: ['cnn', 'vit'] },
   training: { batch: 128, lr: 1e-3, steps: 3000, sampleEvery: 500 },
   // Width 16 (64 features): ~4 s a step at batch 128 on wasm with one thread of the shared machine (load average 11-16).
   withoutGpu: { config: { width: 16 }, steps: 600, sampleEvery: 200 },

@@ -17,6 +17,7 @@ import * as T from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import type { DeviceName, Tensor } from '../src/index.js';
 import { adversarialRound, deviceOf, evaluating, requireField } from './blocks/train.js';
+import { TransformerBlock, VitEncoder, positions, toTokens } from './blocks/vit.js';
 import type { GenerativeModel, Training } from './protocol.js';
 import { registerModel } from './registry.js';
 
@@ -32,35 +33,6 @@ export interface TransganConfig {
   criticSteps: number;
 }
 
-/** Heads for `dim` features: `heads` when each head keeps ≥ 4 features, else one. */
-const headsFor = (dim: number, heads: number) => (dim % heads === 0 && dim / heads >= 4 ? heads : 1);
-
-/** Pre-norm encoder block: x + MHA(LN(x)), then x + MLP(LN(x)) with GELU and 4x width. */
-export class TransformerBlock extends nn.Module {
-  norm1: nn.LayerNorm;
-  attention: nn.MultiheadAttention;
-  norm2: nn.LayerNorm;
-  mlp: nn.Sequential;
-
-  constructor(dim: number, heads: number, device?: DeviceName) {
-    super();
-    this.norm1 = new nn.LayerNorm(dim, { device });
-    this.attention = new nn.MultiheadAttention(dim, headsFor(dim, heads), { batchFirst: true, device });
-    this.norm2 = new nn.LayerNorm(dim, { device });
-    this.mlp = new nn.Sequential(new nn.Linear(dim, 4 * dim, { device }), new nn.GELU(), new nn.Linear(4 * dim, dim, { device }));
-  }
-
-  /** Tokens [N, L, dim] -> [N, L, dim]. */
-  forward(x: Tensor): Tensor {
-    const h = this.norm1.forward(x);
-    const [attended] = this.attention.forward(h, h, h, { needWeights: false });
-    const y = T.add(x, attended);
-    return T.add(y, this.mlp.forward(this.norm2.forward(y)));
-  }
-}
-
-const positions = (tokens: number, dim: number, device?: DeviceName) => nn.Parameter.create(() => T.mul(T.randn([1, tokens, dim], { device }), 0.02));
-const toTokens = (x: Tensor) => T.transpose(T.flatten(x, 2), 1, 2);
 const toGrid = (x: Tensor, side: number) => T.reshape(T.transpose(x, 1, 2), [x.shape[0]!, x.shape[2]!, side, side]);
 
 export class TransformerGenerator extends nn.Module {
@@ -95,31 +67,17 @@ export class TransformerGenerator extends nn.Module {
   }
 }
 
-/** The ViT critic: 4x4 patches, a class token, encoder blocks, a linear score of the class token. */
-export class VitCritic extends nn.Module {
-  patches: nn.Conv2d;
-  cls: nn.Parameter;
-  positions: nn.Parameter;
-  blocks: nn.ModuleList<TransformerBlock>;
-  norm: nn.LayerNorm;
+/** The ViT critic: 4x4 patches, a class token, encoder blocks (models/blocks/vit.ts), a linear score of the class token. */
+export class VitCritic extends VitEncoder {
   score: nn.Linear;
 
   constructor(dim: number, depth: number, heads: number, device?: DeviceName) {
-    super();
-    this.patches = new nn.Conv2d(1, dim, 4, { stride: 4, device });
-    this.cls = positions(1, dim, device);
-    this.positions = positions(50, dim, device);
-    this.blocks = new nn.ModuleList(Array.from({ length: depth }, () => new TransformerBlock(dim, heads, device)));
-    this.norm = new nn.LayerNorm(dim, { device });
+    super(dim, depth, heads, device);
     this.score = new nn.Linear(dim, 1, { device });
   }
 
-  forward(x: Tensor): Tensor {
-    const tokens = toTokens(this.patches.forward(x));
-    let h = T.add(T.cat([T.expand(this.cls, [x.shape[0]!, 1, this.cls.shape[2]!]), tokens], 1), this.positions);
-    for (const block of this.blocks) h = block.forward(h);
-    const [cls] = T.split(this.norm.forward(h), [1, 49], 1);
-    return this.score.forward(T.squeeze(cls!, 1));
+  override forward(x: Tensor): Tensor {
+    return this.score.forward(super.forward(x));
   }
 }
 

@@ -7,10 +7,11 @@ import * as T from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { loadEmbeddedMnist } from '../src/node.js';
 import {
-  Dino, GLOBAL_VIEW, LOCAL_VIEW, Moco, augment, centred, configOf, dino, dinoLoss, enqueued, infoNce, moco, multiCrop, ntXent, type AugmentOptions,
+  Dino, GLOBAL_VIEW, LOCAL_VIEW, Moco, augment, centred, configOf, dino, dinoLoss, enqueued, infoNce, moco, multiCrop, ntXent, simclr, Simclr, VitEncoder, type AugmentOptions,
 } from '../models/index.js';
 import { knnAccuracy, linearProbe } from '../src/metrics/probe.js';
 import { featuresOf } from '../src/cli/eval-encoder.js';
+import { disposeHarness, harness, step } from './setup/models.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
 const values = async (t: Tensor) => Array.from(await t.data());
@@ -229,5 +230,30 @@ describe('frozen features', () => {
     expect(images.isDisposed).toBe(false);
     expect(Array.from(again.features)).toEqual(Array.from(first.features));
     model.dispose();
+  });
+});
+
+describe('simclr with the ViT encoder', () => {
+  it('gives 4w features from the class token, the same on CPU and wasm, and a training step moves the patch embedding', async () => {
+    await T.initWasm();
+    const { images } = loadEmbeddedMnist({ limit: 4 });
+    const config = configOf(simclr, { encoder: 'vit', width: 2, depth: 1, heads: 2, projection: 4 });
+    const run = async (device: 'cpu' | 'wasm') => {
+      T.manualSeed(1);
+      const model = simclr.build(config, device) as Simclr;
+      const features = await model.encode(await images.to(device)).data();
+      model.dispose();
+      return Array.from(features);
+    };
+    const [cpu, wasm] = [await run('cpu'), await run('wasm')];
+    expect(cpu.length).toBe(4 * 8);
+    cpu.forEach((v, i) => expect(Math.abs(wasm[i]! - v)).toBeLessThan(1e-4));
+    T.manualSeed(1);
+    const h = harness<Simclr>('simclr', 'cpu', { config });
+    const before = Array.from(await (h.model.encoder as VitEncoder).patches.weight.data());
+    for (const l of Object.values(step(h, images))) l.dispose();
+    const after = Array.from(await (h.model.encoder as VitEncoder).patches.weight.data());
+    expect(after.some((v, i) => v !== before[i])).toBe(true);
+    disposeHarness(h);
   });
 });
