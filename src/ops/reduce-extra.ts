@@ -11,7 +11,8 @@ import { checkInputs, composite, named, requireFloat } from './core.js';
 import { customOp } from './define.js';
 import { abs, cast, div, eq, gt, mul, ne, pow, sign, sqrt, square, where } from './elementwise.js';
 import { max, mean, min, std, sum, variance, type Axes } from './reduce.js';
-import { reshape } from './shapeops.js';
+import { permute, reshape } from './shapeops.js';
+import { svdvals } from './linalg-decomp.js';
 
 function finish(out: Tensor, x: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
   return keepdim ? out : reshape(out, reducedShape(x.shape, axes, false));
@@ -104,8 +105,9 @@ export type MatrixOrd = 'fro' | 'nuc' | number;
 
 /**
  * Matrix norms over the two dims `dim` (the last two by default): 'fro', 1 / -1 (max / min
- * absolute column sum), Infinity / -Infinity (max / min absolute row sum). 'nuc', 2 and -2 need
- * singular values, which this library does not compute yet: they throw. @torch torch.linalg.matrix_norm
+ * absolute column sum), Infinity / -Infinity (max / min absolute row sum), and from the singular
+ * values (svdvals: on the host, so not on WebGPU) 'nuc' (their sum), 2 (the largest) and -2 (the
+ * smallest). @torch torch.linalg.matrix_norm
  */
 export function matrixNorm(x: Tensor, ord: MatrixOrd = 'fro', dim: readonly [number, number] = [-2, -1], keepdim = false): Tensor {
   const op = 'matrixNorm';
@@ -124,7 +126,16 @@ export function matrixNorm(x: Tensor, ord: MatrixOrd = 'fro', dim: readonly [num
       return finish(picked, x, axes, keepdim);
     });
   }
-  throw new ArgumentError(`${op}: ord ${JSON.stringify(ord)} is not supported ('fro', 1, -1, Infinity, -Infinity; 'nuc', 2 and -2 need an SVD)`);
+  if (ord === 'nuc' || ord === 2 || ord === -2) {
+    return composite([x], () => {
+      // The two matrix axes last, the others in order: svdvals' batch of matrices.
+      const others = x.shape.map((_, i) => i).filter((i) => i !== rows && i !== cols);
+      const s = svdvals(permute(x, [...others, rows, cols]));
+      const r = ord === 'nuc' ? sum(s, -1) : ord === 2 ? max(s, -1) : min(s, -1);
+      return keepdim ? reshape(r, reducedShape(x.shape, axes, true)) : r;
+    });
+  }
+  throw new ArgumentError(`${op}: ord ${JSON.stringify(ord)} is not supported ('fro', 'nuc', 1, -1, 2, -2, Infinity, -Infinity)`);
 }
 
 /**
