@@ -164,11 +164,11 @@ export const cgan = registerModel({
   config: { zDim: 100, classes: 10, labelDim: 16, width: 64, generatorLoss: 'non-saturating', modeSeeking: 1, emaDecay: 0.999 } as CganConfig,
   choices: { generatorLoss: GENERATOR_LOSSES },
   training: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
-  // Width 64 takes ~5 s a step without a GPU. Width 16 with G's EMA: the requested class in 26% of
-  // samples at step 1,000, 58% at 3,000, 78% at 5,000 and 85% at 6,000 (FID 18.5 against 3.87 at
-  // N = 1,000; genlab train --eval-every, 2-core machine, 2026-12-02): 25 min on one wasm thread at
-  // load ~10, still improving.
-  withoutGpu: { config: { width: 16 }, steps: 6000, sampleEvery: 1000 },
+  // Width 64 takes ~5 s a step without a GPU. Width 16 with G's EMA, 10,000 steps: the requested
+  // class in 50% of samples at step 2,500, 79% at 5,000, 88% at 7,500 and 92% at 10,000 (FID 10.5
+  // against 3.87 at N = 1,000; genlab train --eval-every, 2-core machine, 2026-12-02): 19 min on one
+  // wasm thread at load ~4.
+  withoutGpu: { config: { width: 16 }, steps: 10000, sampleEvery: 2000 },
   build: (config, device) => new Cgan(config, device),
   train: (model, { lr }) => cganTraining(model, lr),
 });
