@@ -33,6 +33,12 @@ export interface AcganConfig {
   generatorLoss: GeneratorLoss;
   /** Decay of the EMA of G's weights (embedding and generator) that sampling uses (0: none). */
   emaDecay: number;
+  /**
+   * Weight of D's class loss on fakes (1: the paper's L_C on real and fake). At 0 the auxiliary
+   * classifier learns from real digits only, so G cannot pass a fake for its class by co-adapting
+   * with a classifier that also learns from G's own images.
+   */
+  fakeClassWeight: number;
 }
 
 /** G(emb(y) ⊙ z) for fresh z ~ N(0, I), by a class embedding and a generator (trained or averaged). */
@@ -113,7 +119,8 @@ function acganTraining(model: Acgan, lr: number): Training {
             const realClass = T.crossEntropy(real.classes, labels);
             // Kept past the D step's scope for the report (detached: the report holds no graph).
             classLoss = T.keep(realClass.detach());
-            return T.add(discriminatorLoss(real.source, forged.source), T.add(realClass, T.crossEntropy(forged.classes, fakeLabels)));
+            const fakeClass = model.config.fakeClassWeight > 0 ? T.mul(T.crossEntropy(forged.classes, fakeLabels), model.config.fakeClassWeight) : T.zerosLike(realClass);
+            return T.add(discriminatorLoss(real.source, forged.source), T.add(realClass, fakeClass));
           },
           gLoss: () => {
             const forged = model.discriminate(fake);
@@ -134,7 +141,7 @@ export const acgan = registerModel({
   notes: 'notes 003 (conditional GANs: ACGAN)',
   dataRange: [-1, 1],
   fields: ['images', 'labels'],
-  config: { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating', emaDecay: 0.999 } as AcganConfig,
+  config: { zDim: 100, classes: 10, width: 64, generatorLoss: 'non-saturating', emaDecay: 0.999, fakeClassWeight: 1 } as AcganConfig,
   choices: { generatorLoss: GENERATOR_LOSSES },
   training: { batch: 64, lr: 2e-4, steps: 2500, sampleEvery: 250 },
   // Width 64 takes ~5 s a step without a GPU. Width 16 with G's EMA: the requested class in 41%

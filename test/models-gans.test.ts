@@ -337,3 +337,22 @@ describe('memory', () => {
     disposeTrainer(trainer);
   });
 });
+
+describe('acgan fakeClassWeight', () => {
+  it("at 0 D's loss drops the class loss on fakes (about log 10 untrained); the class loss on real digits is unchanged", async () => {
+    const { images, labels } = loadEmbeddedMnist({ limit: 8 });
+    const batch = { images: T.sub(T.mul(images, 2), 1), labels };
+    const run = async (fakeClassWeight: number) => {
+      T.manualSeed(3);
+      const h = harness('acgan', 'cpu', { config: { width: 4, zDim: 8, fakeClassWeight } });
+      const losses = trainingStep(h, batch);
+      return { d: await losses.d!.item(), cls: await losses.cls!.item(), model: h.model as unknown as Acgan };
+    };
+    const [paper, realOnly] = [await run(1), await run(0)];
+    expect(realOnly.cls).toBeCloseTo(paper.cls, 10);
+    // The dropped term is a cross-entropy over 10 classes: positive, near log 10 for an untrained head.
+    const dropped = paper.d - realOnly.d;
+    expect(dropped).toBeGreaterThan(0.5 * Math.log(10));
+    expect(dropped).toBeLessThan(2 * Math.log(10));
+  });
+});
