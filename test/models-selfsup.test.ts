@@ -12,6 +12,7 @@ import {
 import { knnAccuracy, linearProbe } from '../src/metrics/probe.js';
 import { featuresOf } from '../src/cli/eval-encoder.js';
 import { disposeHarness, harness, step } from './setup/models.js';
+import { heldBytes, heldTensors } from './setup/memory.js';
 
 const f64 = { dtype: 'float64', device: 'cpu' } as const;
 const values = async (t: Tensor) => Array.from(await t.data());
@@ -254,6 +255,50 @@ describe('simclr with the ViT encoder', () => {
     for (const l of Object.values(step(h, images))) l.dispose();
     const after = Array.from(await (h.model.encoder as VitEncoder).patches.weight.data());
     expect(after.some((v, i) => v !== before[i])).toBe(true);
+    disposeHarness(h);
+  });
+});
+
+describe('one step on every device, and flat memory', () => {
+  // Augmentations draw from the seeded generator, which gives the same numbers on every device.
+  const TINY: Record<string, object> = {
+    simclr: { width: 4, projection: 8 },
+    moco: { width: 4, projection: 8, queue: 16 },
+    dino: { width: 4, prototypes: 6, bottleneck: 4, locals: 1 },
+  };
+  it.each(Object.keys(TINY))('%s: the loss and the updated first conv agree on CPU, wasm and WebGPU', async (name) => {
+    const { images } = loadEmbeddedMnist({ limit: 4 });
+    const run = async (device: 'cpu' | 'wasm' | 'webgpu') => {
+      if (device === 'wasm') await T.initWasm();
+      if (device === 'webgpu') await T.initWebGPU();
+      T.manualSeed(5);
+      const h = harness(name, device, { config: TINY[name] });
+      const losses = step(h, await images.to(device));
+      const loss = await Object.values(losses)[0]!.item();
+      const weight = Array.from(await h.model.parameters()[0]!.data());
+      disposeHarness(h);
+      return { loss, weight };
+    };
+    const cpu = await run('cpu');
+    for (const device of ['wasm', 'webgpu'] as const) {
+      const other = await run(device);
+      expect(Math.abs(other.loss - cpu.loss), `${name} loss on ${device}`).toBeLessThan(1e-3 * (1 + Math.abs(cpu.loss)));
+      cpu.weight.forEach((v, i) => expect(Math.abs(other.weight[i]! - v), `${name} weight ${i} on ${device}`).toBeLessThan(1e-4));
+    }
+  }, 300_000);
+
+  it.each(Object.keys(TINY))('%s: training steps (queue, EMA teacher, centre) leave no tensors behind', async (name) => {
+    T.manualSeed(0);
+    const { images } = loadEmbeddedMnist({ limit: 4 });
+    const h = harness(name, 'cpu', { config: TINY[name] });
+    const round = () => {
+      for (const l of Object.values(step(h, images))) l.dispose();
+    };
+    for (let i = 0; i < 3; i++) round();
+    const [bytes, tensors] = [heldBytes(), heldTensors()];
+    for (let i = 0; i < 3; i++) round();
+    expect(heldBytes()).toBe(bytes);
+    expect(heldTensors()).toBe(tensors);
     disposeHarness(h);
   });
 });
